@@ -1,0 +1,101 @@
+"""What the MkDocs hook files share: settings, history, languages and the page registry.
+
+This is the only place (with the hook files) that knows MkDocs and
+mkdocs-static-i18n.  Everything it hands out comes from ``policykit``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+
+from policykit.catalog import PolicyRef, policy_ref
+from policykit.gitrepo import GitError
+from policykit.history import History, load_history
+from policykit.published import PublishedPages
+from policykit.settings import Settings, SettingsError, parse_settings
+
+log = logging.getLogger("mkdocs.hooks.policy_site")
+
+
+@dataclass
+class BuildState:
+    """Per-process state: one top-level build, covering every language."""
+
+    command: str = "build"  # "build", "serve" or "gh-deploy", from on_startup
+    published: PublishedPages = field(default_factory=PublishedPages)
+    warned: set[str] = field(default_factory=set)
+    env: Any = None  # the Jinja environment of the current language build
+
+
+STATE = BuildState()
+
+
+def i18n(config: MkDocsConfig) -> Any | None:
+    """The mkdocs-static-i18n plugin, when the site uses it."""
+    return config.plugins.get("i18n")
+
+
+def settings(config: MkDocsConfig) -> Settings:
+    try:
+        return parse_settings((config.extra or {}).get("policy_site"), where=config.config_file_path or "mkdocs.yml")
+    except SettingsError as exc:
+        raise PluginError(str(exc)) from exc
+
+
+def locales(config: MkDocsConfig) -> list[str]:
+    plugin = i18n(config)
+    if plugin is None:
+        return [settings(config).default_locale]
+    return [lang.locale for lang in plugin.config.languages]
+
+
+def current_locale(config: MkDocsConfig) -> str:
+    """The language being built now (the reader's language)."""
+    plugin = i18n(config)
+    if plugin is None or not getattr(plugin, "current_language", None):
+        return settings(config).default_locale
+    return plugin.current_language
+
+
+def is_first_language_build(config: MkDocsConfig) -> bool:
+    plugin = i18n(config)
+    return plugin is None or not plugin.building
+
+
+def is_last_post_build(config: MkDocsConfig) -> bool:
+    """True in the one on_post_build call that sees every language's output."""
+    plugin = i18n(config)
+    return plugin is None or not plugin.building
+
+
+def cache_dir(config: MkDocsConfig) -> str:
+    base = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
+    return os.path.join(base, settings(config).cache_dir)
+
+
+def history(config: MkDocsConfig) -> History:
+    """Git history of the docs folder; read once and reused (see load_history)."""
+    s = settings(config)
+    try:
+        return load_history(config.docs_dir, s.history_options(os.path.join(cache_dir(config), "history")))
+    except GitError as exc:
+        raise PluginError(str(exc)) from exc
+
+
+def policy_of(config: MkDocsConfig, src_path: str) -> PolicyRef | None:
+    s = settings(config)
+    return policy_ref(src_path, locales(config), s.default_locale, s.policy_exclude)
+
+
+def warn_once(key: str, message: str, *args: Any) -> None:
+    """A warning (fails --strict) logged once per build even though i18n builds each language."""
+    if key in STATE.warned:
+        return
+    STATE.warned.add(key)
+    log.warning(message, *args)

@@ -1,0 +1,117 @@
+"""MkDocs hooks: the "last modified" stamp and the policy centre list.
+
+Thin by design: dates come from policykit.history and policykit.stamp, the
+markup from overrides/partials/policy-stamp.html and policy-list.html.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+
+import mkdocs_common as common
+from policykit import published
+from policykit.labels import labels_for
+from policykit.stamp import make_stamp
+
+POLICY_LIST_MARKER = "<!-- policy-list -->"
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    common.STATE.command = command
+
+
+@event_priority(-150)  # after mkdocs-static-i18n reconfigured the language
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    common.settings(config)  # fail early on a bad setting
+    if common.is_first_language_build(config):
+        common.STATE.published.clear()
+        common.STATE.warned.clear()
+    common.history(config)  # read once; later calls reuse it
+    return config
+
+
+def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
+    common.STATE.env = env
+    return env
+
+
+def _stamp(config: MkDocsConfig, page: Page):
+    settings = common.settings(config)
+    return make_stamp(common.history(config), page.file.src_path, common.current_locale(config), settings.timezone)
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    locale = common.current_locale(config)
+    stamp = _stamp(config, page)
+    page.meta["policy_stamp"] = stamp
+    ref = common.policy_of(config, page.file.src_path)
+    if ref is not None:
+        page.meta["policy_ref"] = ref
+    if stamp.draft:
+        if common.STATE.command == "serve":
+            pass  # shown as a draft on the page
+        else:
+            common.warn_once(
+                f"draft:{page.file.src_path}",
+                "%s has uncommitted changes (or was never committed), so it has no 'last modified' date. "
+                "Commit it before publishing: git add '%s' && git commit",
+                f"docs/{page.file.src_path}",
+                f"docs/{page.file.src_path}",
+            )
+    elif stamp.iso:
+        page.meta["policy_modified"] = stamp.iso
+        page.update_date = stamp.iso  # the sitemap's <lastmod>
+    labels = labels_for(locale)
+    env = common.STATE.env
+    stamp_html = env.get_template("partials/policy-stamp.html").render(stamp=stamp, labels=labels, policy=ref)
+    head, sep, rest = html.partition("</h1>")
+    html = head + sep + stamp_html + rest if sep else stamp_html + html
+    _register(config, page, stamp, ref, locale)
+    return html
+
+
+def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
+    # Every page has been read by now, so the policy centre can list their titles.
+    if page.content and POLICY_LIST_MARKER in page.content:
+        locale = common.current_locale(config)
+        listing = _policy_list(config, nav, locale, labels_for(locale))
+        page.content = page.content.replace(POLICY_LIST_MARKER, listing, 1)
+    context["policy_labels"] = labels_for(common.current_locale(config))
+    return context
+
+
+def _policy_list(config: MkDocsConfig, nav: Any, locale: str, labels: dict[str, str]) -> str:
+    settings = common.settings(config)
+    hist = common.history(config)
+    rows = []
+    for page in sorted(nav.pages, key=lambda p: p.file.src_uri):
+        ref = page.meta.get("policy_ref")
+        if ref is None:
+            continue
+        rows.append(
+            {
+                "page": page,
+                "title": page.meta.get("title") or page.title or ref.policy_id,
+                "stamp": make_stamp(hist, page.file.src_uri, locale, settings.timezone),
+                "ref": ref,
+            }
+        )
+    return common.STATE.env.get_template("partials/policy-list.html").render(policies=rows, labels=labels, config=config)
+
+
+def _register(config: MkDocsConfig, page: Page, stamp, ref, locale: str) -> None:
+    kind = published.POLICY if ref is not None else (published.INDEX if page.is_index else published.PAGE)
+    common.STATE.published.add(
+        published.PublishedPage(
+            path=page.file.dest_uri,
+            kind=kind,
+            locale=locale,
+            policy=ref.policy_id if ref else None,
+            last_modified=stamp.instant,
+        )
+    )

@@ -1,0 +1,93 @@
+"""One call for the build hook: fingerprint, classify, stamp, and write every deploy artefact.
+
+Writes into the site: ``_headers`` (Netlify / Cloudflare Pages) and
+``manifest.json``.  Writes next to it, in ``deploy_dir`` (default
+``<site_dir>-deploy``, never published): ``nginx-headers.conf`` and
+``purge/{urls.txt,tags.txt,summary.json}``.  Sets every file's mtime last.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from policykit.cache_rules import HEADERS_FILE, MANIFEST_FILE, SiteRules, build_rules, site_files
+from policykit.fingerprint import fingerprint_assets
+from policykit.header_files import netlify_rules, render_netlify, render_nginx
+from policykit.manifest import (
+    PREVIOUS_MANIFEST_ENV, PurgePlan, build_manifest, file_digests, load_manifest, manifest_json,
+    plan_purge, previous_files, write_purge,
+)
+from policykit.mtimes import apply_mtimes, plan_mtimes, source_epoch
+from policykit.published import PublishedPages
+
+NGINX_INCLUDE = "nginx-headers.conf"
+
+
+@dataclass(frozen=True)
+class FinalizeResult:
+    """What ``finalize_site`` did and where it wrote it."""
+
+    rules: SiteRules
+    renamed: dict[str, str]  # own asset -> fingerprinted path
+    headers_file: Path
+    headers_rule_count: int
+    manifest_file: Path
+    nginx_include: Path
+    purge: PurgePlan
+    purge_files: dict[str, Path]
+    stamps: dict[str, int]  # path -> mtime set
+    registry_missing: tuple[str, ...]  # registry paths with no file in the site
+
+
+def finalize_site(
+    site_dir: str | os.PathLike[str],
+    registry: PublishedPages,
+    *,
+    own_assets: Iterable[str] = (),
+    source_date: datetime | int | None = None,
+    previous_manifest: str | os.PathLike[str] | None = None,
+    deploy_dir: str | os.PathLike[str] | None = None,
+    base_url: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> FinalizeResult:
+    """Finish a built site for deployment (call once, after everything else wrote its files).
+
+    ``previous_manifest``: path or http(s) URL of the last deploy's manifest;
+    if None, ``$POLICY_SITE_PREVIOUS_MANIFEST`` is used when set.
+    ``source_date``: fallback stamp (HEAD commit time) when SOURCE_DATE_EPOCH is unset.
+    ``base_url``: makes purge URLs absolute (the site must be served at the host root).
+    """
+    env = os.environ if env is None else env
+    site = Path(site_dir)
+    out_dir = Path(deploy_dir) if deploy_dir is not None else site.with_name(site.name + "-deploy")
+    site_files(site)  # refuse bad names before touching anything
+    renamed = fingerprint_assets(site, own_assets)
+    paths = site_files(site)
+    digests = file_digests(site, paths)
+    source = previous_manifest if previous_manifest is not None else (env.get(PREVIOUS_MANIFEST_ENV) or None)
+    previous = load_manifest(source) if source else None
+    stamps = plan_mtimes(paths, registry, source_date, digests={p: d[0] for p, d in digests.items()},
+                         previous=previous_files(previous), env=env)
+    rules = build_rules(site, registry, fingerprinted=renamed.values(), stamps=stamps, paths=paths)
+
+    headers_file = site / HEADERS_FILE
+    headers_file.write_text(render_netlify(rules), encoding="utf-8")
+    manifest = build_manifest(rules, digests, stamps)
+    manifest_file = site / MANIFEST_FILE
+    manifest_file.write_text(manifest_json(manifest), encoding="utf-8")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    nginx_include = out_dir / NGINX_INCLUDE
+    nginx_include.write_text(render_nginx(rules), encoding="utf-8")
+    purge = plan_purge(manifest, previous, base_url)
+    purge_files = write_purge(purge, out_dir / "purge")
+
+    meta = max(stamps.values(), default=source_epoch(source_date, env) or 0)
+    all_stamps = {**stamps, HEADERS_FILE: meta, MANIFEST_FILE: meta}
+    apply_mtimes(site, all_stamps)
+    missing = tuple(sorted(p.path for p in registry if p.path not in digests))
+    return FinalizeResult(rules, renamed, headers_file, len(netlify_rules(rules)), manifest_file,
+                          nginx_include, purge, purge_files, all_stamps, missing)

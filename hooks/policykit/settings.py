@@ -1,0 +1,69 @@
+"""Site settings for the policy tools, read from one mapping (``extra.policy_site`` in mkdocs.yml)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from difflib import get_close_matches
+from typing import Any, Mapping
+
+from .dates import zone
+from .history import HistoryOptions
+
+
+class SettingsError(ValueError):
+    """A setting is wrong; the message names it and says what is expected."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every option, with its default.  Documented in README, "Configuration"."""
+
+    source_locale: str = "zh-Hant"  # the language policies are written in; others are translations
+    default_locale: str = "zh-Hant"  # the language served at "/"
+    timezone: str = "UTC"  # display timezone of dates
+    date_source: str = "committer"  # "committer" (when published on the branch) or "author"
+    ignore_revs_file: str | None = None  # default: .git-blame-ignore-revs when present
+    fallback_to_build_date: bool = False  # stamp with the build date when git history is unavailable
+    cache_dir: str = ".cache/policy-site"  # relative to the config file
+    policy_exclude: tuple[str, ...] = ("index.md",)  # file names that are not policies
+
+    def history_options(self, cache_dir: str | None) -> HistoryOptions:
+        return HistoryOptions(
+            date_source=self.date_source,  # type: ignore[arg-type]
+            ignore_revs_file=self.ignore_revs_file,
+            fallback_to_build_date=self.fallback_to_build_date,
+            cache_dir=cache_dir,
+        )
+
+
+_KEY = "extra.policy_site"
+
+
+def parse_settings(raw: Mapping[str, Any] | None, *, where: str = "mkdocs.yml") -> Settings:
+    """Validate *raw* into Settings; unknown keys and bad values raise SettingsError."""
+    raw = dict(raw or {})
+    known = {f.name: f for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            hint = get_close_matches(key, known, n=1)
+            tip = f" Did you mean '{hint[0]}'?" if hint else f" Known settings: {', '.join(sorted(known))}."
+            raise SettingsError(f"{where}: unknown setting '{_KEY}.{key}'.{tip}")
+        values[key] = value
+    for key in ("source_locale", "default_locale", "timezone", "date_source", "cache_dir"):
+        if key in values and not isinstance(values[key], str):
+            raise SettingsError(f"{where}: '{_KEY}.{key}' must be a string, found {values[key]!r}.")
+    if values.get("date_source", "committer") not in ("committer", "author"):
+        raise SettingsError(f"{where}: '{_KEY}.date_source' must be 'committer' or 'author', found {values['date_source']!r}.")
+    if "fallback_to_build_date" in values and not isinstance(values["fallback_to_build_date"], bool):
+        raise SettingsError(f"{where}: '{_KEY}.fallback_to_build_date' must be true or false.")
+    if "policy_exclude" in values:
+        pe = values["policy_exclude"]
+        if not (isinstance(pe, list) and all(isinstance(x, str) for x in pe)):
+            raise SettingsError(f"{where}: '{_KEY}.policy_exclude' must be a list of file names.")
+        values["policy_exclude"] = tuple(pe)
+    try:
+        zone(values.get("timezone", "UTC"))
+    except ValueError as exc:
+        raise SettingsError(f"{where}: '{_KEY}.timezone': {exc}") from exc
+    return Settings(**values)

@@ -1,0 +1,35 @@
+"""The "last modified" stamp of a page: what a reader and a crawler are told."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .dates import display_date, http_date, iso_instant
+from .history import FileHistory, History
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What the stamp template shows.  A draft has no date."""
+
+    draft: bool
+    instant: datetime | None = None
+    iso: str | None = None  # for <time datetime>, <meta> and the sitemap
+    display: str | None = None  # localized, e.g. 2019年6月1日
+    http: str | None = None  # for Last-Modified
+    version: int | None = None  # the number of the latest version
+    fallback: bool = False  # dated with the build date because history was unavailable
+
+
+def make_stamp(history: History, src_path: str, locale: str, tz: str) -> Stamp:
+    """The stamp of *src_path* per the history rules; drafts get no date."""
+    fh: FileHistory = history.get(src_path)
+    if history.fallback_date is not None:
+        when = history.fallback_date
+        return Stamp(False, when, iso_instant(when, tz), display_date(when, locale, tz), http_date(when), None, True)
+    latest = fh.latest
+    if fh.draft or latest is None:
+        return Stamp(draft=True, version=latest.number if latest else None)
+    when = latest.date
+    return Stamp(False, when, iso_instant(when, tz), display_date(when, locale, tz), http_date(when), latest.number)
