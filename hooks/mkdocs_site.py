@@ -66,26 +66,29 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     elif stamp.iso:
         page.meta["policy_modified"] = stamp.iso
         page.update_date = stamp.iso  # the sitemap's <lastmod>
-    labels = labels_for(locale)
-    env = common.STATE.env
-    stamp_html = env.get_template("partials/policy-stamp.html").render(stamp=stamp, labels=labels, policy=ref)
-    head, sep, rest = html.partition("</h1>")
-    html = head + sep + stamp_html + rest if sep else stamp_html + html
     _register(config, page, stamp, ref, locale)
     return html
 
 
 def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
+    locale = common.current_locale(config)
+    labels = labels_for(locale)
+    env = common.STATE.env
+    html = page.content or ""
+    stamp = page.meta.get("policy_stamp")
+    if stamp is not None:
+        stamp_html = env.get_template("partials/policy-stamp.html").render(stamp=stamp, labels=labels, policy=page.meta.get("policy_ref"))
+        head, sep, rest = html.partition("</h1>")
+        html = head + sep + stamp_html + rest if sep else stamp_html + html
     # Every page has been read by now, so the policy centre can list their titles.
-    if page.content and POLICY_LIST_MARKER in page.content:
-        locale = common.current_locale(config)
-        listing = _policy_list(config, nav, locale, labels_for(locale))
-        page.content = page.content.replace(POLICY_LIST_MARKER, listing, 1)
-    context["policy_labels"] = labels_for(common.current_locale(config))
+    if POLICY_LIST_MARKER in html:
+        html = html.replace(POLICY_LIST_MARKER, _policy_list(config, nav, locale, labels, page, context.get("base_url", "")), 1)
+    page.content = html
+    context["policy_labels"] = labels
     return context
 
 
-def _policy_list(config: MkDocsConfig, nav: Any, locale: str, labels: dict[str, str]) -> str:
+def _policy_list(config: MkDocsConfig, nav: Any, locale: str, labels: dict[str, str], page_now: Page, context_base: str) -> str:
     settings = common.settings(config)
     hist = common.history(config)
     rows = []
@@ -101,7 +104,7 @@ def _policy_list(config: MkDocsConfig, nav: Any, locale: str, labels: dict[str, 
                 "ref": ref,
             }
         )
-    return common.STATE.env.get_template("partials/policy-list.html").render(policies=rows, labels=labels, config=config)
+    return common.STATE.env.get_template("partials/policy-list.html").render(policies=rows, labels=labels, config=config, page=page_now, base_url=context_base)
 
 
 def _register(config: MkDocsConfig, page: Page, stamp, ref, locale: str) -> None:
