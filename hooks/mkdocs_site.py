@@ -6,6 +6,7 @@ markup from overrides/partials/policy-stamp.html and policy-list.html.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -56,12 +57,14 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
         if common.STATE.command == "serve":
             pass  # shown as a draft on the page
         else:
+            # The file as the user can type it from here (docs_dir need not be "docs").
+            shown = os.path.relpath(page.file.abs_src_path or os.path.join(config.docs_dir, page.file.src_path))
             common.warn_once(
                 f"draft:{page.file.src_path}",
                 "%s has uncommitted changes (or was never committed), so it has no 'last modified' date. "
                 "Commit it before publishing: git add '%s' && git commit",
-                f"docs/{page.file.src_path}",
-                f"docs/{page.file.src_path}",
+                shown,
+                shown,
             )
     elif stamp.iso:
         page.meta["policy_modified"] = stamp.iso

@@ -28,6 +28,7 @@ __all__ = [
     "serialize",
     "start_tag",
     "escape_text",
+    "collect_segs",
     "is_flow",
     "VOID_TAGS",
 ]
@@ -288,13 +289,15 @@ def _is_block_child(node: Node) -> bool:
     return node.kind == "el" and (node.tag in BLOCK_TAGS or _has_block_descendant(node))
 
 
-def _collect_segs(node: Node, segs: list[Node]) -> None:
+def collect_segs(node: Node, segs: list[Node]) -> None:
+    """Append the diffable text nodes under ``node`` (not inside scripts and
+    similar, not whitespace between table cells or list items) to ``segs``."""
     for child in node.children:
         if child.kind == "text":
             if node.tag not in STRUCTURAL_TAGS:
                 segs.append(child)
         elif child.kind == "el" and child.tag not in OPAQUE_TAGS:
-            _collect_segs(child, segs)
+            collect_segs(child, segs)
 
 
 def _key_markup(node: Node, out: list[str]) -> None:
@@ -335,7 +338,7 @@ def _make_block(node: Node, ancestors: list[Node], first: bool) -> Block:
     if node.kind == "text":  # pragma: no cover - never a block by itself
         segs.append(node)
     else:
-        _collect_segs(node, segs)
+        collect_segs(node, segs)
     out: list[str] = [node.tag, "\x1f"]
     _key_markup(node, out)
     return Block(

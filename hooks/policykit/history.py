@@ -325,6 +325,7 @@ def _versions_from_log(tree: WorkTree, options: HistoryOptions) -> dict[str, Fil
         [
             "--first-parent",
             "--diff-merges=first-parent",
+            "--root",  # the root commit's files, whatever log.showRoot says
             "--reverse",
             "-M",
             "--raw",

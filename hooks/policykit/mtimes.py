@@ -13,9 +13,10 @@ mtime + size, so the mtime is part of the HTTP contract:
   and a changed file whose stamp would not be later than its previous one is
   moved one second past it -- otherwise a same-size change (e.g. a theme
   asset hash inside an HTML page) would keep the old ETag and Last-Modified
-  and caches would be told "304, not modified" for new bytes.  That bump is
-  the only case where a policy's Last-Modified differs from its registry
-  instant.
+  and caches would be told "304, not modified" for new bytes.  A bumped
+  stamp is kept while the bytes stay the same (validators never go back).
+  That bump is the only case where a policy's Last-Modified differs from its
+  registry instant.
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ def plan_mtimes(
         if prev is not None and digest is not None:
             prev_digest, prev_stamp = prev
             if prev_digest == digest:
-                stamp = stamp if from_registry else prev_stamp
+                # same bytes: keep the served validators (a bumped stamp stays, never goes back)
+                stamp = max(stamp, prev_stamp) if from_registry else prev_stamp
             elif stamp <= prev_stamp:
                 stamp = prev_stamp + 1
         stamps[path] = stamp

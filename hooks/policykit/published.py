@@ -16,12 +16,13 @@ from typing import Iterator
 #: Kinds of published pages.
 POLICY = "policy"  # the current text of a policy
 HISTORY = "policy-history"  # the list of a policy's versions
-VERSION = "policy-version"  # the permanent snapshot of one past or current version
+VERSION = "policy-version"  # the permanent snapshot of a past version: its text never changes
+CURRENT_VERSION = "policy-version-current"  # the latest version's snapshot: its banner changes with the next version
 INDEX = "index"  # a policy centre / home page
 FEED = "feed"  # an Atom feed
 PAGE = "page"  # any other page built from Markdown
 
-KINDS = frozenset({POLICY, HISTORY, VERSION, INDEX, FEED, PAGE})
+KINDS = frozenset({POLICY, HISTORY, VERSION, CURRENT_VERSION, INDEX, FEED, PAGE})
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,243 @@
+"""MkDocs hooks: a history page and a permanent page per version of every policy.
+
+Material renders each page kind once per policy as a "shell" (the real theme,
+header, language switcher and footer around placeholders); every version is
+then poured into its shell.  That keeps thousands of version pages out of
+MkDocs' page pipeline and its search index, while they look like the site.
+The versions, diffs and cache come from policykit; the markup from
+overrides/partials/policy-history-body.html and policy-version-body.html.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from mkdocs.commands.build import get_context
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url, write_file
+
+import mkdocs_common as common
+from policykit import archive, gitrepo, published
+from policykit.dates import display_date, iso_instant
+from policykit.history import FileHistory
+from policykit.htmldiff import DiffLabels
+from policykit.labels import labels_for
+from policykit.markdown_render import MarkdownRenderer
+from policykit.render_cache import RenderCache
+from policykit.version_pages import PolicyJob, RenderedVersion, VersionRenderer
+
+log = logging.getLogger("mkdocs.hooks.archive")
+
+PH_TITLE = "PKSHELLTITLEPK"
+PH_NUMBER = "PKSHELLNUMBERPK"
+PH_BODY = "PKSHELLBODYPK"
+
+
+@dataclass
+class _Pending:
+    """A policy page seen in this language build, waiting for on_post_build."""
+
+    page: Page
+    fh: FileHistory
+    title: str
+    history_shell: str
+    version_shell: str
+
+
+_PENDING: list[_Pending] = []
+_FILES: dict[str, Files] = {}
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    _FILES["current"] = files
+    _PENDING.clear()
+    return files
+
+
+@event_priority(-50)  # after mkdocs-static-i18n set up the language switcher for this page
+def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
+    ref = page.meta.get("policy_ref")
+    if ref is None:
+        return context
+    fh = common.history(config).get(page.file.src_path)
+    if not fh.versions:
+        return context
+    title = str(page.meta.get("title") or page.title or ref.policy_id)
+    dest = page.file.dest_uri
+    history_shell = _shell(context, page, config, nav, archive.history_path(dest), noindex=False)
+    version_shell = _shell(context, page, config, nav, archive.version_path(dest, 0).replace("/0/", f"/{PH_NUMBER}/"), noindex=True)
+    _PENDING.append(_Pending(page, fh, title, history_shell, version_shell))
+    return context
+
+
+def _shell(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any, dest_path: str, *, noindex: bool) -> str:
+    """Material's page around placeholders, for a page at *dest_path*."""
+    files = _FILES["current"]
+    src_uri = dest_path[: -len("/index.html")] + ".md"
+    fake = Page(PH_TITLE, File.generated(config, src_uri, content=""), config)
+    fake.content = f"<h1>{PH_TITLE}</h1>{PH_BODY}"
+    fake.meta = {"search": {"exclude": True}, "policy_archive": True, "policy_noindex": noindex}
+    fake.toc = []  # type: ignore[assignment]
+    base_url = get_relative_url(".", fake.url)
+    ctx = dict(context)
+    ctx.update(get_context(nav, files, config, fake, base_url))
+    ctx["page"] = fake
+    # mkdocs-static-i18n sets the switcher as an attribute (config.extra.alternate), which
+    # Jinja reads before the mapping key; read and restore it the same way.
+    alternates = getattr(config.extra, "alternate", None)
+    saved = [dict(a) for a in alternates] if alternates else None
+    try:
+        if alternates:
+            suffix = dest_path[len(archive.policy_base(page.file.dest_uri)):]
+            suffix = "history/" if "versions/" in suffix else suffix[: -len("index.html")]
+            translations = getattr(page.file, "alternates", {}) or {}
+            for alt in alternates:
+                other = translations.get(alt.get("lang"))
+                if other is not None:  # the same policy exists in that language: link its archive page
+                    alt["link"] = archive.policy_base(other.url + "index.html") + suffix
+        template = common.STATE.env.get_template("main.html")
+        return template.render(ctx)
+    finally:
+        if saved is not None:
+            config.extra.alternate = saved
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    if not _PENDING:
+        return
+    started = time.perf_counter()
+    locale = common.current_locale(config)
+    settings = common.settings(config)
+    labels = labels_for(locale)
+    hist = common.history(config)
+    renderer = MarkdownRenderer(config.markdown_extensions, config.mdx_configs)
+    cache = RenderCache(os.path.join(common.cache_dir(config), "render"), f"versions-{locale}")
+    tree = gitrepo.open_work_tree(config.docs_dir) if hist.root is not None else None
+    files = _FILES["current"]
+
+    def url_for_src(src: str) -> str | None:
+        f = files.get_file_from_path(src)
+        return f.url if f is not None else None
+
+    def read(oids: list[str]):
+        if tree is None:
+            return iter(())
+        return gitrepo.read_blobs(tree, oids)
+
+    diff_labels = DiffLabels(
+        inserted=labels["diff_inserted"],
+        deleted=labels["diff_deleted"],
+        block_inserted=labels["diff_block_inserted"],
+        block_deleted=labels["diff_block_deleted"],
+        formatting=labels["diff_formatting"],
+        moved_to=labels["diff_moved_to"],
+        moved_from=labels["diff_moved_from"],
+        change=labels["diff_change"],
+    )
+    vr = VersionRenderer(renderer, cache, read, diff_labels=diff_labels, locale=locale)
+    jobs = []
+    by_job: dict[int, tuple[_Pending, list[archive.VersionEntry]]] = {}
+    for pending in _PENDING:
+        entries = archive.version_entries(pending.fh)
+        dest = pending.page.file.dest_uri
+        job = PolicyJob(
+            src_path=pending.page.file.src_path,
+            entries=entries,
+            page_url=archive.url_of(archive.version_path(dest, 1)),
+            url_for_src=url_for_src,
+        )
+        jobs.append(job)
+        by_job[id(job)] = (pending, entries)
+        _write_history(config, pending, entries, labels, locale, settings.timezone)
+    env = common.STATE.env
+    body_tpl = env.get_template("partials/policy-version-body.html")
+    count = 0
+    for job, rv in vr.render(jobs):
+        pending, entries = by_job[id(job)]
+        _write_version(config, pending, entries, rv, labels, locale, settings.timezone, body_tpl)
+        count += 1
+    _PENDING.clear()
+    seconds = time.perf_counter() - started
+    (log.info if seconds > 5 else log.debug)(
+        "Wrote %d version pages for '%s' in %.1f s (%d rendered, %d from cache)",
+        count, locale, seconds, vr.rendered, cache.hits,
+    )
+
+
+def _range_text(entry: archive.VersionEntry, labels: dict[str, str], locale: str, tz: str) -> str:
+    start = display_date(entry.in_force_from, locale, tz)
+    if entry.in_force_to is None:
+        return labels["in_force_current"].format(start=start)
+    return labels["in_force_range"].format(start=start, end=display_date(entry.in_force_to, locale, tz))
+
+
+def _fill(shell: str, title: str, body: str, number: int | None = None) -> str:
+    out = shell.replace(PH_TITLE, html.escape(title, quote=True))
+    if number is not None:
+        out = out.replace(PH_NUMBER, str(number))
+    return out.replace(PH_BODY, body)
+
+
+def _write_history(config: MkDocsConfig, pending: _Pending, entries: list[archive.VersionEntry], labels: dict[str, str], locale: str, tz: str) -> None:
+    dest = pending.page.file.dest_uri
+    rows = [
+        {
+            "entry": e,
+            "href": f"../versions/{e.number}/",
+            "date": display_date(e.version.date, locale, tz),
+            "iso": iso_instant(e.version.date, tz),
+            "range": _range_text(e, labels, locale, tz),
+            "label": labels["version_n"].format(number=e.number),
+        }
+        for e in reversed(entries)
+    ]
+    title = labels["history_title"].format(title=pending.title)
+    body = common.STATE.env.get_template("partials/policy-history-body.html").render(
+        rows=rows, labels=labels, policy_title=pending.title, current_href="../", retired=pending.fh.retired
+    )
+    path = archive.history_path(dest)
+    write_file(_fill(pending.history_shell, title, body).encode("utf-8"), os.path.join(config.site_dir, path))
+    common.STATE.published.add(
+        published.PublishedPage(path, published.HISTORY, locale, _policy_id(pending), entries[-1].version.date)
+    )
+
+
+def _policy_id(pending: _Pending) -> str:
+    return pending.page.meta["policy_ref"].policy_id
+
+
+def _write_version(config: MkDocsConfig, pending: _Pending, entries: list[archive.VersionEntry], rv: RenderedVersion, labels: dict[str, str], locale: str, tz: str, body_tpl: Any) -> None:
+    e = rv.entry
+    n = e.number
+    last = entries[-1].number
+    title = labels["version_title"].format(title=pending.title, number=n)
+    body = body_tpl.render(
+        entry=e,
+        labels=labels,
+        title=title,
+        number_label=labels["version_n"].format(number=n),
+        range_text=_range_text(e, labels, locale, tz),
+        published=display_date(e.version.date, locale, tz),
+        published_iso=iso_instant(e.version.date, tz),
+        clean_html=rv.clean_html,
+        diff_html=rv.diff_html,
+        summary=rv.summary,
+        summary_text=labels["summary"].format(**rv.summary.__dict__) if rv.summary else "",
+        current_href="../../",
+        history_href="../../history/",
+        prev_href=f"../{n - 1}/" if n > 1 else None,
+        next_href=f"../{n + 1}/" if n < last else None,
+        is_current=n == last and pending.fh.retired is None,
+    )
+    path = archive.version_path(pending.page.file.dest_uri, n)
+    write_file(_fill(pending.version_shell, title, body, n).encode("utf-8"), os.path.join(config.site_dir, path))
+    kind = published.CURRENT_VERSION if n == last else published.VERSION
+    common.STATE.published.add(published.PublishedPage(path, kind, locale, _policy_id(pending), e.version.date))
