@@ -438,7 +438,7 @@ def test_real_policy_with_edits() -> None:
     assert result.summary == DiffSummary(changed=3, added=3, removed=0, moved=0)
     html = strip_sr(result.html)
     assert "<del>2019</del><ins>2024</ins>" in html.replace(" ", "")
-    assert "<del>中國大陸</del><ins>任何</ins>" in html
+    assert "我們不會向<del>中國大陸的</del><ins>任何</ins>司法機構" in html
     assert "<del>你應該注意最後一次修訂的這一政策的日期。</del>" in html
 
 

@@ -408,5 +408,5 @@ def extract_blocks(root: Node) -> list[Block]:
             root.children = [anon]
             blocks.append(_make_block(anon, [root], True))
         return blocks
-    _walk(root, [root], blocks)
+    _walk(root, [], blocks)
     return blocks

@@ -118,6 +118,7 @@ class History:
     root: Path | None = None
     docs_prefix: str = ""
     seconds: float = 0.0
+    head_date: datetime | None = None  # HEAD's committer date
 
     def get(self, src_path: str) -> FileHistory:
         """The history of *src_path* (docs-relative); empty when git knows nothing of it."""
@@ -305,6 +306,8 @@ def read_history(docs_dir: str | os.PathLike[str], options: HistoryOptions = His
         if not fh.versions and fh.retired is None and not fh.draft:
             files[src] = FileHistory(src_path=src, draft=True)
     hist = History(docs_dir=docs, head=head, files=files, root=tree.root, docs_prefix=prefix)
+    if head is not None:
+        hist.head_date = tree.repo.commit(head).committed_datetime
     hist.seconds = time.perf_counter() - started
     (log.info if hist.seconds > 2 else log.debug)(
         "Read git history of %d files in %.2f s", len(files), hist.seconds

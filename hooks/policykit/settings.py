@@ -26,6 +26,7 @@ class Settings:
     fallback_to_build_date: bool = False  # stamp with the build date when git history is unavailable
     cache_dir: str = ".cache/policy-site"  # relative to the config file
     policy_exclude: tuple[str, ...] = ("index.md",)  # file names that are not policies
+    previous_manifest: str | None = None  # last deploy's manifest.json (path or URL), for the purge list
 
     def history_options(self, cache_dir: str | None) -> HistoryOptions:
         return HistoryOptions(
@@ -52,6 +53,9 @@ def parse_settings(raw: Mapping[str, Any] | None, *, where: str = "mkdocs.yml") 
         values[key] = value
     for key in ("source_locale", "default_locale", "timezone", "date_source", "cache_dir"):
         if key in values and not isinstance(values[key], str):
+            raise SettingsError(f"{where}: '{_KEY}.{key}' must be a string, found {values[key]!r}.")
+    for key in ("ignore_revs_file", "previous_manifest"):
+        if values.get(key) is not None and not isinstance(values[key], str):
             raise SettingsError(f"{where}: '{_KEY}.{key}' must be a string, found {values[key]!r}.")
     if values.get("date_source", "committer") not in ("committer", "author"):
         raise SettingsError(f"{where}: '{_KEY}.date_source' must be 'committer' or 'author', found {values['date_source']!r}.")

@@ -1,0 +1,56 @@
+"""MkDocs hook: cache headers, nginx include, deploy manifest and purge list, once per site.
+
+mkdocs-static-i18n builds every language inside the first language's
+on_post_build (priority -100); this hook runs after it (-200), in the one
+call where ``building`` is False, so the files it writes cover every
+language.  All the work is policykit.deploy.finalize_site.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+
+import mkdocs_common as common
+from policykit.cache_rules import HeaderRuleError
+from policykit.deploy import finalize_site
+from policykit.fingerprint import FingerprintError
+from policykit.manifest import ManifestError
+from policykit.mtimes import MtimeError
+
+log = logging.getLogger("mkdocs.hooks.deploy")
+
+OWN_ASSETS = ("assets/policy.css", "assets/policy.js")
+
+
+@event_priority(-200)
+def on_post_build(config: MkDocsConfig) -> None:
+    if not common.is_last_post_build(config):
+        return
+    if common.STATE.command == "serve":
+        return  # the live preview serves files as they are; headers are for deployments
+    settings = common.settings(config)
+    hist = common.history(config)
+    site = config.site_dir
+    own = [a for a in OWN_ASSETS if os.path.exists(os.path.join(site, a))]
+    try:
+        result = finalize_site(
+            site,
+            common.STATE.published,
+            own_assets=own,
+            source_date=hist.head_date or hist.fallback_date,
+            previous_manifest=settings.previous_manifest,
+        )
+    except (HeaderRuleError, FingerprintError, ManifestError, MtimeError) as exc:
+        raise PluginError(str(exc)) from exc
+    log.info(
+        "Wrote %s (%d rules), %s and %s",
+        os.path.relpath(result.headers_file), result.headers_rule_count,
+        os.path.relpath(result.manifest_file), os.path.relpath(result.nginx_include),
+    )
+    if result.purge.message:
+        log.info("Purge: %s", result.purge.message)
