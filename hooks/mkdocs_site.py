@@ -54,6 +54,7 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     if ref is not None:
         page.meta["policy_ref"] = ref
     if stamp.draft:
+        page.update_date = ""  # no <lastmod> for a draft (MkDocs would put the build time there)
         if common.STATE.command == "serve":
             pass  # shown as a draft on the page
         else:

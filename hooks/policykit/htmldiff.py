@@ -533,6 +533,34 @@ def _spread(ops: list[tuple[int, str]], lens: list[int]) -> list[list[tuple[int,
     return out
 
 
+_ROW_PARENTS = frozenset({"table", "thead", "tbody", "tfoot"})
+
+
+def _flow_chain(ancestors: list[Node]) -> list[Node]:
+    """The old containers below the deepest flow ancestor (``ul``, ``table``…)."""
+    j = len(ancestors) - 1
+    while j > 0 and not is_flow(ancestors[j]):
+        j -= 1
+    return ancestors[j + 1:]
+
+
+def _adapter(anchor: Node, parent: Node) -> list[Node]:
+    """Synthetic item elements that let flow content sit next to ``anchor``
+    inside a structural ``parent`` (``<li>`` in lists, a full-width cell in tables)."""
+    tag = parent.tag
+    if tag in ("ul", "ol", "menu"):
+        return [Node("el", "li", [], "<li>")]
+    if tag == "dl":
+        return [Node("el", "dd", [], "<dd>")]
+    if tag in _ROW_PARENTS:
+        span = str(max(1, len(_cells(anchor)))) if anchor.tag == "tr" else "1"
+        return [Node("el", "tr", [], "<tr>"),
+                Node("el", "td", [("colspan", span)], f'<td colspan="{span}">')]
+    if tag == "tr":
+        return [Node("el", "td", [], "<td>")]
+    return []
+
+
 def _cells(node: Node) -> list[Node]:
     return [c for c in node.children if c.kind == "el" and c.tag in ("td", "th")]
 
@@ -654,8 +682,9 @@ class _Renderer:
     def _attach(self, items: list[_Old], anchor: Block, nxt: Block | None,
                 forward: bool) -> None:
         anc = anchor.ancestors
-        inside_ok = (forward and nxt is not None and anchor.node.kind == "el"
-                     and anchor.node.tag in _INSIDE_OK)
+        node = anchor.node
+        inside = len(anc)  # pseudo depth: inside the anchor block, at its end
+        sibling = len(anc) - 1  # depth of the anchor's parent: a sibling
         depths: list[int] = []
         for item in items:
             rp = item.block.path
@@ -665,28 +694,33 @@ class _Renderer:
                 d += 1
             while d > 0 and not (d == len(rp) or is_flow(anc[d])):
                 d -= 1
-            if inside_ok and d < len(anc) - 1 and nxt is not None and any(
-                    x is anc[d + 1] for x in nxt.ancestors):
-                d = len(anc)  # attaching after the host would jump past ``nxt``
+            if (forward and nxt is not None and d < sibling
+                    and any(x is anc[d + 1] for x in nxt.ancestors)):
+                # after the host we would jump past ``nxt``: stay next to the anchor
+                d = inside if node.kind == "el" and node.tag in _INSIDE_OK else sibling
             depths.append(d)
         order = range(len(items)) if forward else range(len(items) - 1, -1, -1)
-        low = len(anc)
+        low = inside
         for k in order:  # never place a later item deeper than an earlier one
             low = min(low, depths[k])
             depths[k] = low
         target = self.after if forward else self.before
+        adapter: list[Node] | None = None
         for item, d in zip(items, depths):
-            if d == len(anc):
-                ra = item.block.ancestors
-                j = len(ra) - 1
-                while j > 0 and not is_flow(ra[j]):
-                    j -= 1
-                item.wrap = ra[j + 1:]
-                self.inside.setdefault(anchor.node, []).append(item)
-                self._mark_hot(anchor.node)
+            ra = item.block.ancestors
+            if d == inside:
+                item.wrap = _flow_chain(ra)
+                self.inside.setdefault(node, []).append(item)
+                self._mark_hot(node)
                 continue
-            host = anc[d + 1] if d + 1 < len(anc) else anchor.node
-            item.wrap = item.block.ancestors[d + 1:]
+            host = anc[d + 1] if d + 1 < len(anc) else node
+            if d == sibling and item.block.path != anchor.path and not (
+                    item.block.node.tag == "tr" and anc[-1].tag in _ROW_PARENTS):
+                if adapter is None:
+                    adapter = _adapter(node, anc[-1])
+                item.wrap = adapter + _flow_chain(ra)
+            else:
+                item.wrap = ra[d + 1:]
             target.setdefault(host, []).append(item)
             self._mark_hot(host)
 
