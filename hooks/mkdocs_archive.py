@@ -32,7 +32,7 @@ from policykit.htmldiff import DiffLabels
 from policykit.labels import labels_for
 from policykit.markdown_render import MarkdownRenderer
 from policykit.render_cache import RenderCache
-from policykit.version_pages import PolicyJob, RenderedVersion, VersionRenderer
+from policykit.version_pages import PolicyJob, RenderedVersion, VersionRenderer, prewarm
 
 log = logging.getLogger("mkdocs.hooks.archive")
 
@@ -43,27 +43,34 @@ PH_BODY = "PKSHELLBODYPK"
 
 @dataclass
 class _Pending:
-    """A policy page seen in this language build, waiting for on_post_build."""
+    """A policy whose archive this language build writes in on_post_build."""
 
-    page: Page
+    dest: str  # output path of the policy page, e.g. "en/privacy/index.html"
+    src_path: str  # docs-relative source path
+    policy_id: str
     fh: FileHistory
     title: str
     history_shell: str
     version_shell: str
+    retired_shell: str | None = None  # for a deleted policy: a page at its old address
 
 
 _PENDING: list[_Pending] = []
 _FILES: dict[str, Files] = {}
+_BASE: dict[str, Any] = {}  # the first page context of this language build, for retired policies
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     _FILES["current"] = files
     _PENDING.clear()
+    _BASE.clear()
     return files
 
 
 @event_priority(-50)  # after mkdocs-static-i18n set up the language switcher for this page
 def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
+    if not _BASE:
+        _BASE.update(context=dict(context), nav=nav)
     ref = page.meta.get("policy_ref")
     if ref is None:
         return context
@@ -72,14 +79,65 @@ def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, n
         return context
     title = str(page.meta.get("title") or page.title or ref.policy_id)
     dest = page.file.dest_uri
-    history_shell = _shell(context, page, config, nav, archive.history_path(dest), noindex=False)
-    version_shell = _shell(context, page, config, nav, archive.version_path(dest, 0).replace("/0/", f"/{PH_NUMBER}/"), noindex=True)
-    _PENDING.append(_Pending(page, fh, title, history_shell, version_shell))
+    translations = getattr(page.file, "alternates", {}) or {}
+    links = {lang: archive.policy_base(f.url + "index.html") for lang, f in translations.items()}
+    history_shell = _shell(context, config, nav, archive.history_path(dest), dest, links, noindex=False)
+    version_shell = _shell(context, config, nav, _version_shell_path(dest), dest, links, noindex=True)
+    _PENDING.append(_Pending(dest, page.file.src_path, ref.policy_id, fh, title, history_shell, version_shell))
     return context
 
 
-def _shell(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any, dest_path: str, *, noindex: bool) -> str:
-    """Material's page around placeholders, for a page at *dest_path*."""
+def _version_shell_path(dest: str) -> str:
+    return archive.version_path(dest, 0).replace("/0/", f"/{PH_NUMBER}/")
+
+
+def _retired_policies(config: MkDocsConfig, locale: str) -> list[_Pending]:
+    """Archives of deleted policies in this language: history, versions and a page at the old address."""
+    if not _BASE:
+        return []
+    hist = common.history(config)
+    settings = common.settings(config)
+    plugin = common.i18n(config)
+    files = _FILES["current"]
+    out = []
+    for fh in hist.retired:
+        ref = common.policy_of(config, fh.src_path)
+        if ref is None or ref.locale != locale or not fh.versions:
+            continue
+        prefix = f"{locale}/" if plugin is not None and locale != settings.default_locale else ""
+        dest = f"{prefix}{ref.policy_id}/index.html"
+        if any(f.dest_uri == archive.history_path(dest) for f in files):
+            continue
+        meta_title = archive.version_entries(fh)[-1].title
+        title = meta_title or ref.policy_id
+        ctx, nav = _BASE["context"], _BASE["nav"]
+        taken = any(f.dest_uri == dest for f in files)  # e.g. i18n's fallback page took the address
+        out.append(
+            _Pending(
+                dest, fh.src_path, ref.policy_id, fh, title,
+                _shell(ctx, config, nav, archive.history_path(dest), dest, {}, noindex=False),
+                _shell(ctx, config, nav, _version_shell_path(dest), dest, {}, noindex=True),
+                None if taken else _shell(ctx, config, nav, dest, dest, {}, noindex=False),
+            )
+        )
+    return out
+
+
+def _shell(
+    context: dict[str, Any],
+    config: MkDocsConfig,
+    nav: Any,
+    dest_path: str,
+    policy_dest: str,
+    translations: dict[str, str],
+    *,
+    noindex: bool,
+) -> str:
+    """Material's page around placeholders, for a page at *dest_path*.
+
+    *translations* maps a language to the archive folder of the same policy in
+    that language, so the language switcher leads to its history there.
+    """
     files = _FILES["current"]
     src_uri = dest_path[: -len("/index.html")] + ".md"
     fake = Page(PH_TITLE, File.generated(config, src_uri, content=""), config)
@@ -96,13 +154,12 @@ def _shell(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any, 
     saved = [dict(a) for a in alternates] if alternates else None
     try:
         if alternates:
-            suffix = dest_path[len(archive.policy_base(page.file.dest_uri)):]
+            suffix = dest_path[len(archive.policy_base(policy_dest)):]
             suffix = "history/" if "versions/" in suffix else suffix[: -len("index.html")]
-            translations = getattr(page.file, "alternates", {}) or {}
             for alt in alternates:
                 other = translations.get(alt.get("lang"))
                 if other is not None:  # the same policy exists in that language: link its archive page
-                    alt["link"] = archive.policy_base(other.url + "index.html") + suffix
+                    alt["link"] = other + suffix
         template = common.STATE.env.get_template("main.html")
         return template.render(ctx)
     finally:
@@ -111,10 +168,11 @@ def _shell(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any, 
 
 
 def on_post_build(config: MkDocsConfig) -> None:
+    locale = common.current_locale(config)
+    _PENDING.extend(_retired_policies(config, locale))
     if not _PENDING:
         return
     started = time.perf_counter()
-    locale = common.current_locale(config)
     settings = common.settings(config)
     labels = labels_for(locale)
     hist = common.history(config)
@@ -147,9 +205,9 @@ def on_post_build(config: MkDocsConfig) -> None:
     by_job: dict[int, tuple[_Pending, list[archive.VersionEntry]]] = {}
     for pending in _PENDING:
         entries = archive.version_entries(pending.fh)
-        dest = pending.page.file.dest_uri
+        dest = pending.dest
         job = PolicyJob(
-            src_path=pending.page.file.src_path,
+            src_path=pending.src_path,
             entries=entries,
             page_url=archive.url_of(archive.version_path(dest, 1)),
             url_for_src=url_for_src,
@@ -157,19 +215,52 @@ def on_post_build(config: MkDocsConfig) -> None:
         jobs.append(job)
         by_job[id(job)] = (pending, entries)
         _write_history(config, pending, entries, labels, locale, settings.timezone)
+        if pending.retired_shell is not None:
+            _write_retired(config, pending, labels, locale, settings.timezone)
     env = common.STATE.env
     body_tpl = env.get_template("partials/policy-version-body.html")
+    total = sum(len(job.entries) for job in jobs)
+    progress = _Progress(locale, total)
+    warmed = prewarm(vr, jobs, on_progress=lambda n: progress.tick(n, "rendered"))  # uncached versions, on every core
+    progress.reset()
     count = 0
     for job, rv in vr.render(jobs):
         pending, entries = by_job[id(job)]
         _write_version(config, pending, entries, rv, labels, locale, settings.timezone, body_tpl)
         count += 1
+        progress.tick(count, "written")
+    vr.rendered += warmed
     _PENDING.clear()
     seconds = time.perf_counter() - started
     (log.info if seconds > 5 else log.debug)(
         "Wrote %d version pages for '%s' in %.1f s (%d rendered, %d from cache)",
         count, locale, seconds, vr.rendered, cache.hits,
     )
+
+
+class _Progress:
+    """Logs versions written out of the total, with a rate and an ETA, every few seconds."""
+
+    EVERY = 10.0
+
+    def __init__(self, locale: str, total: int) -> None:
+        self.locale, self.total = locale, total
+        self.started = self.last = time.perf_counter()
+
+    def reset(self) -> None:
+        self.started = time.perf_counter()
+
+    def tick(self, done: int, what: str) -> None:
+        now = time.perf_counter()
+        if now - self.last < self.EVERY or done >= self.total:
+            return
+        self.last = now
+        rate = done / max(now - self.started, 1e-9)
+        eta = (self.total - done) / rate if rate else 0
+        log.info(
+            "Version pages (%s): %d/%d %s, %.0f/s, about %d:%02d left",
+            self.locale, done, self.total, what, rate, eta // 60, eta % 60,
+        )
 
 
 def _range_text(entry: archive.VersionEntry, labels: dict[str, str], locale: str, tz: str) -> str:
@@ -186,8 +277,22 @@ def _fill(shell: str, title: str, body: str, number: int | None = None) -> str:
     return out.replace(PH_BODY, body)
 
 
+def _write_retired(config: MkDocsConfig, pending: _Pending, labels: dict[str, str], locale: str, tz: str) -> None:
+    retired = pending.fh.retired
+    assert retired is not None and pending.retired_shell is not None
+    body = common.STATE.env.get_template("partials/policy-retired-body.html").render(
+        labels=labels,
+        retired_text=labels["retired_on"].format(date=display_date(retired.date, locale, tz)),
+        retired_iso=iso_instant(retired.date, tz),
+        history_href="history/",
+        last_href=f"versions/{pending.fh.versions[-1].number}/",
+    )
+    write_file(_fill(pending.retired_shell, pending.title, body).encode("utf-8"), os.path.join(config.site_dir, pending.dest))
+    common.STATE.published.add(published.PublishedPage(pending.dest, published.PAGE, locale, pending.policy_id, retired.date))
+
+
 def _write_history(config: MkDocsConfig, pending: _Pending, entries: list[archive.VersionEntry], labels: dict[str, str], locale: str, tz: str) -> None:
-    dest = pending.page.file.dest_uri
+    dest = pending.dest
     rows = [
         {
             "entry": e,
@@ -201,17 +306,18 @@ def _write_history(config: MkDocsConfig, pending: _Pending, entries: list[archiv
     ]
     title = labels["history_title"].format(title=pending.title)
     body = common.STATE.env.get_template("partials/policy-history-body.html").render(
-        rows=rows, labels=labels, policy_title=pending.title, current_href="../", retired=pending.fh.retired
+        rows=rows,
+        labels=labels,
+        policy_title=pending.title,
+        current_href="../",
+        retired=pending.fh.retired,
+        retired_text=labels["retired_on"].format(date=display_date(pending.fh.retired.date, locale, tz)) if pending.fh.retired else "",
     )
     path = archive.history_path(dest)
     write_file(_fill(pending.history_shell, title, body).encode("utf-8"), os.path.join(config.site_dir, path))
     common.STATE.published.add(
-        published.PublishedPage(path, published.HISTORY, locale, _policy_id(pending), entries[-1].version.date)
+        published.PublishedPage(path, published.HISTORY, locale, pending.policy_id, entries[-1].version.date)
     )
-
-
-def _policy_id(pending: _Pending) -> str:
-    return pending.page.meta["policy_ref"].policy_id
 
 
 def _write_version(config: MkDocsConfig, pending: _Pending, entries: list[archive.VersionEntry], rv: RenderedVersion, labels: dict[str, str], locale: str, tz: str, body_tpl: Any) -> None:
@@ -237,7 +343,7 @@ def _write_version(config: MkDocsConfig, pending: _Pending, entries: list[archiv
         next_href=f"../{n + 1}/" if n < last else None,
         is_current=n == last and pending.fh.retired is None,
     )
-    path = archive.version_path(pending.page.file.dest_uri, n)
+    path = archive.version_path(pending.dest, n)
     write_file(_fill(pending.version_shell, title, body, n).encode("utf-8"), os.path.join(config.site_dir, path))
     kind = published.CURRENT_VERSION if n == last else published.VERSION
-    common.STATE.published.add(published.PublishedPage(path, kind, locale, _policy_id(pending), e.version.date))
+    common.STATE.published.add(published.PublishedPage(path, kind, locale, pending.policy_id, e.version.date))

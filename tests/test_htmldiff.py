@@ -455,7 +455,7 @@ def _doc(draw: st.DrawFn) -> list[tuple[str, str]]:
     """A document as (kind, text) blocks: heading, paragraph, list item."""
     sents = draw(st.sampled_from([_ZH_SENT, _EN_SENT, _ZH_SENT + _EN_SENT]))
     text = st.lists(st.sampled_from(sents), min_size=1, max_size=4).map("".join)
-    kinds = st.sampled_from(["h", "p", "p", "li", "li", "row"])
+    kinds = st.sampled_from(["h", "p", "p", "li", "li", "sub", "row", "quote", "note"])
     return draw(st.lists(st.tuples(kinds, text), min_size=0, max_size=8))
 
 
@@ -469,7 +469,13 @@ def _md(blocks: list[tuple[str, str]]) -> str:
         elif kind == "p":
             out.append(f"\n{text}\n")
         elif kind == "li":
-            out.append(f"{'' if prev == 'li' else chr(10)}- {text}")
+            out.append(f"{'' if prev in ('li', 'sub') else chr(10)}- {text}")
+        elif kind == "sub":
+            out.append(f"{'' if prev in ('li', 'sub') else chr(10) + '- W'}\n    - {text}")
+        elif kind == "quote":
+            out.append(f"\n> {text}\n")
+        elif kind == "note":
+            out.append(f'\n!!! note "W"\n    {text}\n')
         else:
             if prev != "row":
                 out.append("\n| A | B |\n|---|---|")
@@ -485,7 +491,7 @@ def _doc_pair(draw: st.DrawFn) -> tuple[str, str]:
     for _ in range(draw(st.integers(0, 4))):
         op = draw(st.sampled_from(["edit", "insert", "delete", "move"]))
         if op == "insert" or not new:
-            block = (draw(st.sampled_from(["h", "p", "li", "row"])),
+            block = (draw(st.sampled_from(["h", "p", "li", "sub", "row", "quote", "note"])),
                      draw(st.sampled_from(_ZH_SENT + _EN_SENT)))
             new.insert(draw(st.integers(0, len(new))), block)
             continue

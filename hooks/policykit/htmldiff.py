@@ -246,6 +246,26 @@ def _is_word(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
+_HAN_CONTEXT = 8
+
+
+def _skip_word(text: str, pos: int, step: int) -> int:
+    """Move ``pos`` left (step -1) or right (step 1) out of the word it is in;
+    inside Han text stop after _HAN_CONTEXT characters."""
+    han = 0
+    n = len(text)
+    while pos > 0 if step < 0 else pos < n:
+        ch = text[pos - 1] if step < 0 else text[pos]
+        if not _is_word(ch):
+            break
+        if segment.is_han(ch):
+            han += 1
+            if han > _HAN_CONTEXT:
+                break
+        pos += step
+    return pos
+
+
 def _common_prefix(a: str, b: str) -> int:
     lo, hi = 0, min(len(a), len(b))
     while lo < hi:  # binary search on slice equality (C speed)
@@ -306,21 +326,18 @@ def _diff_segments(old_segs: list[str], new_segs: list[str]) -> list[tuple[int, 
     lo, ln = len(old), len(new)
     # Only the differing middle is tokenized (jieba is the slow part). The cut
     # points are moved back to non-word characters so no word is split.
-    # One more word of context each side lets edits slide to a better boundary.
+    # The window starts and ends outside a word (Han runs: at most _HAN_CONTEXT
+    # characters away, enough context for jieba), plus one more word each side
+    # so that edits can slide to a better boundary.
     p = _common_prefix(old, new)
-    while p > 0 and _is_word(old[p - 1]):
-        p -= 1
+    p = _skip_word(old, p, -1)
     while p > 0 and not _is_word(old[p - 1]):
         p -= 1
-    while p > 0 and _is_word(old[p - 1]):
-        p -= 1
-    s = _common_suffix(old[p:], new[p:])
-    while s > 0 and _is_word(old[lo - s]):
-        s -= 1
+    p = _skip_word(old, p, -1)
+    s = lo - _skip_word(old, lo - _common_suffix(old[p:], new[p:]), 1)
     while s > 0 and not _is_word(old[lo - s]):
         s -= 1
-    while s > 0 and _is_word(old[lo - s]):
-        s -= 1
+    s = lo - _skip_word(old, lo - s, 1)
     bounds: set[int] = set()
     acc = 0
     for seg in new_segs[:-1]:
@@ -714,7 +731,7 @@ class _Renderer:
                 self._mark_hot(node)
                 continue
             host = anc[d + 1] if d + 1 < len(anc) else node
-            if d == sibling and item.block.path != anchor.path and not (
+            if d == sibling and not is_flow(anc[-1]) and item.block.path != anchor.path and not (
                     item.block.node.tag == "tr" and anc[-1].tag in _ROW_PARENTS):
                 if adapter is None:
                     adapter = _adapter(node, anc[-1])

@@ -171,3 +171,67 @@ class _Peekable:
         if head is None:
             raise RuntimeError("blob stream ended early")
         return head
+
+
+# ----------------------------------------------------------------- parallel
+
+_WORK: tuple[VersionRenderer, list[PolicyJob]] | None = None
+
+
+def _chunks(jobs: list[PolicyJob], size: int) -> list[PolicyJob]:
+    """Split long histories so both cores get work; each chunk repeats the version before it."""
+    out = []
+    for job in jobs:
+        n = len(job.entries)
+        for start in range(0, n, size):
+            lo = max(0, start - 1)
+            out.append(PolicyJob(job.src_path, job.entries[lo : start + size], job.page_url, job.url_for_src))
+    return out
+
+
+def _warm(index: int) -> tuple[int, int]:
+    assert _WORK is not None
+    vr, chunks = _WORK
+    vr.rendered = 0
+    for _ in vr.render([chunks[index]]):
+        pass
+    return vr.rendered, len(chunks[index].entries)
+
+
+def prewarm(
+    vr: VersionRenderer,
+    jobs: Iterable[PolicyJob],
+    *,
+    workers: int | None = None,
+    chunk: int = 100,
+    on_progress: Callable[[int], None] | None = None,
+) -> int:
+    """Render every uncached version into the cache using all cores; returns fragments rendered.
+
+    The build then streams the versions from the cache in order.  Worker
+    processes are forked, so they share the renderer and its settings; they
+    only write cache entries, which are atomic.
+    """
+    import multiprocessing
+    import os
+
+    global _WORK
+    jobs = list(jobs)
+    missing = sum(1 for job in jobs for e in job.entries if not vr.cache.has(vr._clean_key(job, e.version.blob)))
+    workers = workers or os.cpu_count() or 1
+    if vr.cache.root is None or workers < 2 or missing < 2 * chunk or "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    chunks = _chunks(jobs, chunk)
+    _WORK = (vr, chunks)
+    try:
+        ctx = multiprocessing.get_context("fork")
+        rendered = seen = 0
+        with ctx.Pool(workers) as pool:
+            for made, size in pool.imap_unordered(_warm, range(len(chunks))):
+                rendered += made
+                seen += size
+                if on_progress is not None:
+                    on_progress(seen)
+        return rendered
+    finally:
+        _WORK = None
