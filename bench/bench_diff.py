@@ -135,8 +135,8 @@ def main() -> None:
 
     src = FIXTURE.read_text(encoding="utf-8")
     old_html, new_html = render(src), render(apply_edits(src))
-    print(f"policy: {len(src.encode())} bytes Markdown, HTML {len(old_html)} -> {len(new_html)} chars,"
-          f" {len(EDITS) - 1} edits (a move is two replacements)")
+    print(f"policy: {len(src.encode())} bytes Markdown, HTML {len(old_html)} -> "
+          f"{len(new_html)} chars, {len(EDITS) - 1} edits (a move is two replacements)")
 
     t0 = time.perf_counter()
     segment.warm_up()
@@ -149,7 +149,8 @@ def main() -> None:
     base_difflib = median_ms(lambda: difflib_chars(old_html, new_html), max(3, args.runs // 10))
     print(f"diff_html              median {ours:8.2f} ms  (target <= 10 ms: "
           f"{'OK' if ours <= 10 else 'MISSED'})")
-    print(f"dmp chars + semantic   median {base_dmp:8.2f} ms  (diff_html / dmp = {ours / base_dmp:.1f}x)")
+    print(f"dmp chars + semantic   median {base_dmp:8.2f} ms  "
+          f"(diff_html / dmp = {ours / base_dmp:.1f}x)")
     print(f"difflib chars          median {base_difflib:8.2f} ms  "
           f"(difflib / diff_html = {base_difflib / ours:.1f}x)")
     print(f"peak heap: diff_html {peak_kib(lambda: diff_html(old_html, new_html)):.0f} KiB, "
@@ -183,7 +184,8 @@ def scale(src: str, megabytes: float) -> None:
     print(f"scale diff_html        median {ours:8.1f} ms")
     print(f"scale dmp chars        median {base:8.1f} ms  (diff_html / dmp = {ours / base:.1f}x);"
           " difflib skipped (quadratic)")
-    print(f"scale peak heap: diff_html {peak_kib(lambda: diff_html(old_html, new_html)) / 1024:.1f} MiB")
+    peak = peak_kib(lambda: diff_html(old_html, new_html)) / 1024
+    print(f"scale peak heap: diff_html {peak:.1f} MiB")
 
 
 if __name__ == "__main__":

@@ -347,3 +347,5 @@ def _write_version(config: MkDocsConfig, pending: _Pending, entries: list[archiv
     write_file(_fill(pending.version_shell, title, body, n).encode("utf-8"), os.path.join(config.site_dir, path))
     kind = published.CURRENT_VERSION if n == last else published.VERSION
     common.STATE.published.add(published.PublishedPage(path, kind, locale, pending.policy_id, e.version.date))
+    # For the feeds (mkdocs_feeds.py): what this version changed; None for a first version.
+    common.STATE.summaries[(locale, pending.src_path, n)] = rv.summary

@@ -31,6 +31,9 @@ class BuildState:
     published: PublishedPages = field(default_factory=PublishedPages)
     warned: set[str] = field(default_factory=set)
     env: Any = None  # the Jinja environment of the current language build
+    # Reader experience (feeds, translation status); see mkdocs_feeds.py and mkdocs_translations.py.
+    summaries: dict[tuple[str, str, int], Any] = field(default_factory=dict)  # (locale, src_path, version) -> Summary, from mkdocs_archive
+    catalogue: Any = None  # policykit.translations.Catalogue of every language, from mkdocs_translations
 
 
 STATE = BuildState()
@@ -99,3 +102,28 @@ def warn_once(key: str, message: str, *args: Any) -> None:
         return
     STATE.warned.add(key)
     log.warning(message, *args)
+
+
+# ------------------------------------------------------------- reader experience
+
+
+def has_hook(config: MkDocsConfig, filename: str) -> bool:
+    """Whether mkdocs.yml lists the hook file *filename* (e.g. "mkdocs_feeds.py")."""
+    return any(os.path.basename(str(name)) == filename for name in (config.hooks or {}))
+
+
+def language_name(config: MkDocsConfig, locale: str) -> str:
+    """The name readers know a language by (mkdocs-static-i18n's ``name``), else the locale."""
+    plugin = i18n(config)
+    if plugin is not None:
+        for lang in plugin.config.languages:
+            if lang.locale == locale and lang.name:
+                return str(lang.name)
+    return locale
+
+
+def locale_prefix(config: MkDocsConfig, locale: str) -> str:
+    """Where a language's site starts: "" for the default language, "en/" for the others."""
+    plugin = i18n(config)
+    default = plugin.default_language if plugin is not None else settings(config).default_locale
+    return "" if locale == default else f"{locale}/"

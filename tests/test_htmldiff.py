@@ -135,10 +135,6 @@ _EN_WORDS = ["we", "collect", "your", "personal", "data", "the", "policy", "may"
              "share", "with", "third", "parties", ",", ".", " ", " ", " ", "Cookies", "IP"]
 
 
-def _text(words: list[str]) -> st.SearchStrategy[str]:
-    return st.lists(st.sampled_from(words), min_size=0, max_size=40).map("".join)
-
-
 @st.composite
 def _edited(draw: st.DrawFn, words: list[str]) -> tuple[str, str]:
     """A text and a randomly edited copy (insertions, deletions, replacements)."""
@@ -231,7 +227,8 @@ def test_table_cell_changed() -> None:
     result = check(render(table.format(a="12 個月")), render(table.format(a="24 個月")))
     assert result.summary == DiffSummary(changed=1, added=0, removed=0, moved=0)
     html = strip_sr(result.html)
-    assert ('<tr class="diff-changed">\n<td><span class="diff-anchor" id="change-1"></span>帳戶</td>\n'
+    assert ('<tr class="diff-changed">\n'
+            '<td><span class="diff-anchor" id="change-1"></span>帳戶</td>\n'
             "<td><del>12</del><ins>24</ins> 個月</td>\n</tr>") in html
     assert "<td>日誌</td>" in html
 
@@ -277,7 +274,8 @@ def test_paragraph_moved() -> None:
 
 def test_english_paragraph_edit_keeps_links_and_emphasis() -> None:
     old = render("We **never** sell your data to [partners](https://example.com/p).\n")
-    new = render("We **never** sell or rent your data to [trusted partners](https://example.com/p).\n")
+    new = render("We **never** sell or rent your data to "
+                 "[trusted partners](https://example.com/p).\n")
     result = check(old, new)
     html = strip_sr(result.html)
     assert "<strong>never</strong> sell <ins>or rent </ins>your data" in html
@@ -321,7 +319,18 @@ def test_admonition_details_code_and_nested_lists() -> None:
     assert "我們<ins>絕</ins>不會" in html or "<ins>絕不會</ins>" in html
     assert '<summary class="diff-changed">' in html
     assert '<pre class="diff-changed">' in html
-    assert '<li class="diff-added"><span class="diff-anchor" id="change-4"></span><ins>子項三</ins></li>' in html
+    assert ('<li class="diff-added"><span class="diff-anchor" id="change-4"></span>'
+            "<ins>子項三</ins></li>") in html
+
+
+def test_unrelated_blocks_are_not_paired() -> None:
+    old = render("Intro.\n\nWe store cookies for login sessions only.\n\n"
+                 "Backups are kept for thirty days.\n\nEnd.\n")
+    new = render("Intro.\n\nPayment is handled by our card processor.\n\n"
+                 "Backups are kept for ninety days.\n\nEnd.\n")
+    result = check(old, new)
+    assert result.summary == DiffSummary(changed=1, added=1, removed=1, moved=0)
+    assert "<del>thirty</del><ins>ninety</ins>" in strip_sr(result.html)
 
 
 def test_whole_section_removed_and_added() -> None:

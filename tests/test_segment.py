@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policykit import segment
-from policykit.segment import is_han, tokenize
+from policykit.segment import is_han, tokenize, units
 
 HOOKS = Path(__file__).resolve().parents[1] / "hooks"
 
@@ -60,6 +60,10 @@ def test_falls_back_when_conversion_changes_length(monkeypatch: pytest.MonkeyPat
     tokens = tokenize(text)
     assert "".join(tokens) == text
     assert "收集" in tokens
+
+
+def test_units_for_similarity() -> None:
+    assert units("未滿十八歲 hello, x_y") == ["未", "滿", "十", "八", "歲", "hello", ",", "x_y"]
 
 
 def test_is_han() -> None:

@@ -113,11 +113,7 @@ class Block:
     ancestors: list[Node]  # root first, parent last
     segs: list[Node] = field(default_factory=list)  # diffable text nodes
     first_in_parent: bool = False
-
-    @property
-    def text(self) -> str:
-        """The concatenated diffable text of the block."""
-        return "".join(s.text for s in self.segs)
+    text: str = ""  # the concatenated diffable text
 
 
 class _TreeBuilder(HTMLParser):
@@ -349,6 +345,7 @@ def _make_block(node: Node, ancestors: list[Node], first: bool) -> Block:
         ancestors=list(ancestors),
         segs=segs,
         first_in_parent=first,
+        text="".join(s.text for s in segs),
     )
 
 

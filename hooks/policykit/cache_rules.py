@@ -20,16 +20,19 @@ should not be fetched again.
     (IMF-fixdate, RFC 9110 section 5.6.7); the nginx rendering gets the same
     value because ``mtimes`` stamps the file with it.
 
-``version`` -- ``public, max-age=86400, stale-while-revalidate=86400``
-    A past version's snapshot (``/privacy/versions/3/``).  Its policy text
-    never changes, but the HTML around it does: it references theme assets by
-    hashed name that a later deploy replaces, and its navigation/banners come
-    from the current templates.  So it is not ``immutable``: a day of
-    freshness (plus a day of background revalidation) bounds how long such a
-    page can show old chrome or point at removed assets, while repeat readers
-    and crawlers are spared refetching an unchangeable text.  Only pages the
-    registry marks as ``policy-version`` get it; a path that merely looks like
-    a version page falls back to ``revalidate``.
+``version`` -- ``public, max-age=600, must-revalidate``
+    A version's snapshot (``/privacy/versions/3/``).  Its policy text never
+    changes, but the HTML around it does: the LATEST snapshot says "current
+    version" until the next version is published (then it gains an end date
+    and a "next" link), every snapshot references theme assets by hashed name
+    that a later deploy replaces, and navigation comes from the current
+    templates.  So it is not ``immutable``, and not a day either: ten minutes
+    of freshness bound how long a browser may show "current" on a superseded
+    version (CDNs are purged through the purge list at once), after which a
+    304 renews it cheaply.  One class for every snapshot, current or not, so
+    that large archives can still be expressed as directory rules.  Only pages
+    the registry marks as version pages get it; a path that merely looks like
+    one falls back to ``revalidate``.
 
 ``immutable`` -- ``public, max-age=31536000, immutable``
     Files whose name contains a hash of their content: Material's
@@ -79,7 +82,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from policykit.published import POLICY, VERSION, PublishedPage, PublishedPages
+from policykit.published import CURRENT_VERSION, POLICY, VERSION, PublishedPage, PublishedPages
 
 
 class HeaderRuleError(ValueError):
@@ -96,7 +99,7 @@ class CacheClass:
 
 
 REVALIDATE = CacheClass("revalidate", "public, max-age=0, must-revalidate", True)
-VERSION_SNAPSHOT = CacheClass("version", "public, max-age=86400, stale-while-revalidate=86400", True)
+VERSION_SNAPSHOT = CacheClass("version", "public, max-age=600, must-revalidate", True)
 IMMUTABLE = CacheClass("immutable", "public, max-age=31536000, immutable", False)
 STATIC = CacheClass("static", "public, max-age=3600, must-revalidate", True)
 CLASSES = {c.name: c for c in (REVALIDATE, VERSION_SNAPSHOT, IMMUTABLE, STATIC)}
@@ -208,7 +211,11 @@ def policy_tags(record: PublishedPage | None) -> tuple[str, ...]:
     """Purge tags of a registry record: ``policy-<id>`` and ``policy-<id>-<locale>``."""
     if record is None or not record.policy:
         return ()
-    tags = (f"policy-{record.policy}", f"policy-{record.policy}-{record.locale}")
+    pid = record.policy
+    if not _TAG_RE.match(f"policy-{pid}"):  # e.g. "legal/terms" or non-ASCII ids: a safe, unique spelling
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "-", pid).strip("-") or "policy"
+        pid = f"{safe}-{hashlib.sha256(record.policy.encode('utf-8')).hexdigest()[:8]}"
+    tags = (f"policy-{pid}", f"policy-{pid}-{record.locale}")
     for tag in tags:
         if not _TAG_RE.match(tag):
             raise HeaderRuleError(f"{record.path}: purge tag {tag!r} may only contain letters, digits, '.', '_', '-'")
@@ -218,7 +225,7 @@ def policy_tags(record: PublishedPage | None) -> tuple[str, ...]:
 def classify(path: str, record: PublishedPage | None = None, fingerprinted: Iterable[str] = ()) -> CacheClass:
     """The cache class of one file, from its registry record if any, else from its name."""
     if record is not None:
-        return VERSION_SNAPSHOT if record.kind == VERSION else REVALIDATE
+        return VERSION_SNAPSHOT if record.kind in (VERSION, CURRENT_VERSION) else REVALIDATE
     name = path.rsplit("/", 1)[-1]
     if path in set(fingerprinted) or MATERIAL_HASHED.match(name):
         return IMMUTABLE

@@ -11,9 +11,17 @@ Two renderings of one ``SiteRules``:
   that, a directory whose every matching URL has identical headers is
   collapsed to ``/dir/*`` (never for the ``immutable`` class: a splat would
   make 404s of future names cacheable for a year).  The result is verified by
-  simulating the merge for every URL form of every file; if the limits still
-  cannot be met, ``HeaderRuleError`` is raised.  Paths are percent-encoded as
-  browsers send them.
+  simulating the merge for every URL form of every file.  If that still does
+  not fit (a large archive: every policy page has its own tags and
+  Last-Modified), the file falls back to the platforms' default, which is
+  already "revalidate" (Netlify and Cloudflare Pages send
+  ``public, max-age=0, must-revalidate`` for any file without a rule): it
+  keeps rules only for the classes that differ from it (immutable, static),
+  drops per-file tags and Last-Modified (they stay in the nginx include and
+  in manifest.json, and purging by URL still works), and treats version pages
+  as revalidate, which is never stale.  If even that cannot be met,
+  ``HeaderRuleError`` is raised.  Paths are percent-encoded as browsers send
+  them.
 * nginx: only ONE location applies to a request and a location with its own
   ``add_header`` drops the server-level ones, so every location repeats the
   security headers.  Locations match the DECODED, normalised URI, so paths are
@@ -30,7 +38,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from policykit.cache_rules import HEADERS_FILE, HeaderRuleError, SiteRules, check_name
+from policykit.cache_rules import HEADERS_FILE, REVALIDATE, VERSION_SNAPSHOT, HeaderRuleError, SiteRules, check_name
 
 CLOUDFLARE_MAX_RULES = 100
 CLOUDFLARE_MAX_LINE = 2000
@@ -96,12 +104,22 @@ def cloudflare_merge(rules: list[HeaderRule], url: str) -> dict[str, str]:
     return {name: value for name, value in merged.values()}
 
 
-def _entries(rules: SiteRules) -> list[tuple[str, str, tuple[tuple[str, str], ...], bool]]:
-    """(file, encoded url, headers, collapsible) for every URL form of every file."""
+def _entries(rules: SiteRules, *, platform_default: bool = False) -> list[tuple[str, str, tuple[tuple[str, str], ...], bool]]:
+    """(file, encoded url, headers, collapsible) for every URL form of every file.
+
+    With *platform_default*, files the platform already serves as "revalidate"
+    get no headers of their own (see the module docstring).
+    """
     out = []
     for fr in rules.files:
+        headers = fr.headers()
+        if platform_default:
+            if fr.cache.name in (REVALIDATE.name, VERSION_SNAPSHOT.name):
+                headers = ()
+            else:
+                headers = (("Cache-Control", fr.cache.cache_control),)
         for url in fr.urls:
-            out.append((fr.path, _headers_path(url, fr.path), fr.headers(), fr.cache.collapsible))
+            out.append((fr.path, _headers_path(url, fr.path), headers, fr.cache.collapsible))
     return out
 
 
@@ -115,6 +133,9 @@ def netlify_rules(
     result = [root, *exact]
     if len(result) > max_rules:
         result = [root, *_collapse(entries)]
+    if len(result) > max_rules:
+        entries = _entries(rules, platform_default=True)
+        result = [root, *(r for r in _collapse(entries) if r.headers)]
     if len(result) > max_rules:
         fixed = sum(1 for *_, c in entries if not c)
         raise HeaderRuleError(
@@ -147,7 +168,7 @@ def _collapse(entries: list[tuple[str, str, tuple[tuple[str, str], ...], bool]])
         matched = [(url, headers, c) for _, url, headers, c in entries if rx.match(url)]
         if len(matched) < 2 or any(url in covered for url, *_ in matched):
             continue
-        if not all(c for *_, c in matched) or len({h for _, h, _ in matched}) != 1:
+        if not all(c for *_, c in matched) or len({h for _, h, _ in matched}) != 1 or not matched[0][1]:
             continue
         chosen.append(HeaderRule(pattern, matched[0][1]))
         covered.update(url for url, *_ in matched)

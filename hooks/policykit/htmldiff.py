@@ -3,9 +3,10 @@
 ``diff_html(old_html, new_html)`` aligns the *blocks* of both documents
 (headings, paragraphs, list items, table rows, whole ``pre`` blocks, …; see
 ``policykit.blocks``), pairs similar removed/added blocks and diffs those
-inline at word level (``policykit.segment``), and detects moved blocks by
-hashing, like wikidiff2. Alignment and inline diffs use fast-diff-match-patch
-(no time limit) on token strings mapped one token to one character.
+inline at word level (``policykit.textdiff``, re-exported here as
+``diff_text``), and detects moved blocks by hashing, like wikidiff2.
+Alignment and inline diffs use fast-diff-match-patch (no time limit) on
+strings where each distinct block or token is one character.
 
 The result is the NEW document's HTML with the changes marked inside it. It
 is balanced whatever the input (only input tags plus our own wrappers are
@@ -47,11 +48,11 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-
-import fast_diff_match_patch as _dmp
+from typing import Any
 
 from . import segment
 from .blocks import (
+    ITEM_TAGS,
     OPAQUE_TAGS,
     RAW_TEXT_TAGS,
     VOID_TAGS,
@@ -65,6 +66,7 @@ from .blocks import (
     serialize,
     start_tag,
 )
+from .textdiff import diff_segments, diff_text, dmp_counts, encode
 
 __all__ = ["DiffSummary", "DocDiff", "DiffLabels", "diff_html", "diff_text"]
 
@@ -117,259 +119,25 @@ class DiffLabels:
 
 
 # --------------------------------------------------------------------------
-# token-level diff
-
-
-def _code_point(i: int) -> str:
-    """The character standing for the i-th distinct token (private use areas)."""
-    if i < 0x1900:
-        return chr(0xE000 + i)
-    i -= 0x1900
-    if i < 0xFFFE:
-        return chr(0xF0000 + i)
-    i -= 0xFFFE
-    if i < 0xFFFE:
-        return chr(0x100000 + i)
-    i -= 0xFFFE
-    if i < 0xD0000:
-        return chr(0x20000 + i)
-    raise ValueError("too many distinct tokens to diff")
-
-
-def _encode(a: list[str], b: list[str]) -> tuple[str, str]:
-    """Map each distinct item to one character (the "lines to chars" trick)."""
-    table: dict[str, str] = {}
-    get = table.get
-    out: list[str] = []
-    for seq in (a, b):
-        chars: list[str] = []
-        append = chars.append
-        for item in seq:
-            c = get(item)
-            if c is None:
-                c = table[item] = _code_point(len(table))
-            append(c)
-        out.append("".join(chars))
-    return out[0], out[1]
-
-
-def _dmp_counts(a: str, b: str, cleanup: str) -> list[tuple[str, int]]:
-    return _dmp.diff(a, b, timelimit=0, checklines=False, cleanup=cleanup, counts_only=True)
-
-
-def _diff_tokens(a: list[str], b: list[str], bounds: frozenset[int] = frozenset(),
-                 left_ctx: str = "", right_ctx: str = "") -> list[tuple[int, str]]:
-    """Diff two token lists with semantic cleanup; returns text runs.
-
-    ``bounds`` are new-text offsets of text-node boundaries (edits prefer to
-    start and end there); ``left_ctx``/``right_ctx`` is the text around.
-    """
-    if not a and not b:
-        return []
-    ca, cb = _encode(a, b)
-    ops: list[tuple[int, list[str]]] = []
-    i = j = 0
-    for op, n in _dmp_counts(ca, cb, "Semantic"):
-        if op == "=":
-            ops.append((0, b[j:j + n]))
-            i += n
-            j += n
-        elif op == "-":
-            ops.append((-1, a[i:i + n]))
-            i += n
-        else:
-            ops.append((1, b[j:j + n]))
-            j += n
-    _slide_to_boundaries(ops, bounds, left_ctx, right_ctx)
-    return [(op, "".join(toks)) for op, toks in ops if toks]
-
-
-def _boundary_score(left: str, right: str) -> int:
-    """How good a place for an edit boundary is between ``left`` and ``right``
-    (after diff-match-patch's cleanupSemanticLossless)."""
-    if not left or not right:
-        return 6
-    x, y = left[-1], right[0]
-    if x == "\n" or y == "\n":
-        return 4
-    if x in "。！？；.!?;":
-        return 3
-    if x.isspace() or y.isspace():
-        return 2
-    if not _is_word(x) or not _is_word(y):
-        return 1
-    return 0
-
-
-def _slide_to_boundaries(ops: list[tuple[int, list[str]]], bounds: frozenset[int],
-                         left_ctx: str, right_ctx: str) -> None:
-    """Shift single edits between two equalities to the best word/node boundary
-    (the token version of cleanupSemanticLossless; ties go right)."""
-    pos = 0  # new-text offset where ops[k] starts
-    k = 0
-    while k < len(ops):
-        op, toks = ops[k]
-        if (op != 0 and 0 < k < len(ops) - 1 and ops[k - 1][0] == 0
-                and ops[k + 1][0] == 0):
-            left, edit, right = list(ops[k - 1][1]), list(toks), list(ops[k + 1][1])
-            base = pos - sum(map(len, left))  # new offset where ``left`` starts
-            while left and left[-1] == edit[-1]:  # slide fully left
-                edit.insert(0, left.pop())
-                right.insert(0, edit.pop())
-            best = None
-            while True:
-                lt = "".join(left)
-                et = "".join(edit)
-                rt = "".join(right)
-                start = base + len(lt)
-                end = start + len(et) if op == 1 else start
-                score = (_boundary_score(lt or (left_ctx if k == 1 else "x"), et)
-                         + _boundary_score(et, rt or (right_ctx if k == len(ops) - 2 else "x"))
-                         + (6 if start in bounds else 0) + (6 if end in bounds else 0))
-                if best is None or score >= best[0]:
-                    best = (score, list(left), list(edit), list(right))
-                if not right or right[0] != edit[0]:
-                    break
-                left.append(edit.pop(0))
-                edit.append(right.pop(0))
-            _, left, edit, right = best
-            ops[k - 1] = (0, left)
-            ops[k] = (op, edit)
-            ops[k + 1] = (0, right)
-            pos = base + len("".join(left))
-        if op != -1:
-            pos += len("".join(ops[k][1]))
-        k += 1
-
-
-def _is_word(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
-
-
-_HAN_CONTEXT = 8
-
-
-def _skip_word(text: str, pos: int, step: int) -> int:
-    """Move ``pos`` left (step -1) or right (step 1) out of the word it is in;
-    inside Han text stop after _HAN_CONTEXT characters."""
-    han = 0
-    n = len(text)
-    while pos > 0 if step < 0 else pos < n:
-        ch = text[pos - 1] if step < 0 else text[pos]
-        if not _is_word(ch):
-            break
-        if segment.is_han(ch):
-            han += 1
-            if han > _HAN_CONTEXT:
-                break
-        pos += step
-    return pos
-
-
-def _common_prefix(a: str, b: str) -> int:
-    lo, hi = 0, min(len(a), len(b))
-    while lo < hi:  # binary search on slice equality (C speed)
-        mid = (lo + hi + 1) // 2
-        if a[lo:mid] == b[lo:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _common_suffix(a: str, b: str) -> int:
-    lo, hi = 0, min(len(a), len(b))
-    la, lb = len(a), len(b)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[la - mid:la - lo] == b[lb - mid:lb - lo]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _tokens_in(segs: list[str], start: int, end: int) -> list[str]:
-    """Tokens of the window [start, end) of ``"".join(segs)``; no token
-    crosses a segment boundary."""
-    tokens: list[str] = []
-    pos = 0
-    for s in segs:
-        a, b = pos, pos + len(s)
-        pos = b
-        lo, hi = max(a, start), min(b, end)
-        if lo < hi:
-            tokens.extend(segment.tokenize(s[lo - a:hi - a]))
-        if pos >= end:
-            break
-    return tokens
-
-
-def _merge(ops: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    out: list[tuple[int, str]] = []
-    for op, text in ops:
-        if not text:
-            continue
-        if out and out[-1][0] == op:
-            out[-1] = (op, out[-1][1] + text)
-        else:
-            out.append((op, text))
-    return out
-
-
-def _diff_segments(old_segs: list[str], new_segs: list[str]) -> list[tuple[int, str]]:
-    """Word-level diff of two texts given as lists of segments (text nodes)."""
-    old = "".join(old_segs)
-    new = "".join(new_segs)
-    if old == new:
-        return [(0, new)] if new else []
-    lo, ln = len(old), len(new)
-    # Only the differing middle is tokenized (jieba is the slow part). The cut
-    # points are moved back to non-word characters so no word is split.
-    # The window starts and ends outside a word (Han runs: at most _HAN_CONTEXT
-    # characters away, enough context for jieba), plus one more word each side
-    # so that edits can slide to a better boundary.
-    p = _common_prefix(old, new)
-    p = _skip_word(old, p, -1)
-    while p > 0 and not _is_word(old[p - 1]):
-        p -= 1
-    p = _skip_word(old, p, -1)
-    s = lo - _skip_word(old, lo - _common_suffix(old[p:], new[p:]), 1)
-    while s > 0 and not _is_word(old[lo - s]):
-        s -= 1
-    s = lo - _skip_word(old, lo - s, 1)
-    bounds: set[int] = set()
-    acc = 0
-    for seg in new_segs[:-1]:
-        acc += len(seg)
-        if p <= acc <= ln - s:
-            bounds.add(acc)
-    ops: list[tuple[int, str]] = [(0, old[:p])]
-    ops.extend(_diff_tokens(_tokens_in(old_segs, p, lo - s), _tokens_in(new_segs, p, ln - s),
-                            frozenset(x - p for x in bounds), old[:p], old[lo - s:]))
-    ops.append((0, old[lo - s:]))
-    return _merge(ops)
-
-
-def diff_text(old: str, new: str) -> list[tuple[int, str]]:
-    """Word-level diff of two texts: ``(-1, deleted)``, ``(0, equal)``,
-    ``(1, inserted)`` runs, semantically cleaned up."""
-    return _diff_segments([old], [new])
-
-
-# --------------------------------------------------------------------------
 # block alignment
 
 
-def _similarity(a: Block, b: Block) -> float:
-    """Dice coefficient of the characters the two block texts share in order."""
-    ta, tb = a.text, b.text
-    if not ta and not tb:
+def _similarity(a: Block, b: Block, units: dict[Block, list[str]]) -> float:
+    """Dice coefficient of the units (Han characters, words, punctuation) the
+    two block texts share in order."""
+    ua = units.get(a)
+    if ua is None:
+        ua = units[a] = segment.units(a.text)
+    ub = units.get(b)
+    if ub is None:
+        ub = units[b] = segment.units(b.text)
+    la, lb = len(ua), len(ub)
+    if not la and not lb:
         return 1.0
-    la, lb = len(ta), len(tb)
     if not la or not lb or 2 * min(la, lb) / (la + lb) < PAIR_THRESHOLD:
         return 0.0
-    eq = sum(n for op, n in _dmp_counts(ta, tb, "No") if op == "=")
+    ca, cb = encode(ua, ub)
+    eq = sum(n for op, n in dmp_counts(ca, cb, "No") if op == "=")
     return 2 * eq / (la + lb)
 
 
@@ -381,12 +149,14 @@ def _pair(dels: list[Block], adds: list[Block]) -> list[tuple[int, int]]:
     if m == 1 and n == 1:
         return [(0, 0)] if dels[0].kind == adds[0].kind else []
 
+    units: dict[Block, list[str]] = {}
+
     def sim(i: int, j: int) -> float:
         if dels[i].kind != adds[j].kind:
             return 0.0
         if m * n > 400 and abs(j - i * n / m) > _BAND:
             return 0.0
-        return _similarity(dels[i], adds[j])
+        return _similarity(dels[i], adds[j], units)
 
     if m * n > _FULL_DP_LIMIT:  # greedy along the diagonal
         pairs: list[tuple[int, int]] = []
@@ -432,15 +202,15 @@ def _pair(dels: list[Block], adds: list[Block]) -> list[tuple[int, int]]:
 
 # Events: ("eq", old, new) ("chg", old, new) ("del", old) ("ins", new)
 #         ("mfrom", old, move) ("mto", new, move)
-_Event = tuple
+_Event = tuple[Any, ...]
 
 
 def _align(old: list[Block], new: list[Block]) -> list[_Event]:
     """Align the block lists; returns events in merged document order."""
-    ca, cb = _encode([b.key for b in old], [b.key for b in new])
+    ca, cb = encode([b.key for b in old], [b.key for b in new])
     seq: list[tuple[str, int, int]] = []
     i = j = 0
-    for op, n in _dmp_counts(ca, cb, "No"):
+    for op, n in dmp_counts(ca, cb, "No"):
         if op == "=":
             seq.extend(("=", i + k, j + k) for k in range(n))
             i += n
@@ -622,7 +392,7 @@ def _inline(old: Block, new: Block) -> _New:
         slots = [(host, old.segs, new.segs)]
     changed = False
     for host, osegs, nsegs in slots:
-        ops = _diff_segments([s.text for s in osegs], [s.text for s in nsegs])
+        ops = diff_segments([s.text for s in osegs], [s.text for s in nsegs])
         if any(op for op, _ in ops):
             changed = True
         parts = _spread(ops, [len(s.text) for s in nsegs])
@@ -928,7 +698,7 @@ class _Renderer:
         cls = "diff-removed" if item.mode == "del" else "diff-moved diff-moved-from"
         lead, tail = self._lead_tail(item.mode, item.move, False, False)
         whole = set(item.block.segs)
-        if node.kind == "el" and node.tag in ("li", "dt", "dd", "tr", "summary", "caption"):
+        if node.kind == "el" and node.tag in ITEM_TAGS:
             self._emit_block(node, cls, lead, tail, None, whole, old=True)
             return
         self.out.append(f'<div class="{cls}">')

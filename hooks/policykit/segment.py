@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     import jieba as _jieba_mod
 
-__all__ = ["tokenize", "is_han", "warm_up"]
+__all__ = ["tokenize", "units", "is_han", "warm_up"]
 
 # CJK Unified Ideographs (+ extension A, compatibility ideographs, ideographic
 # zero, and the supplementary ideographic planes).
@@ -34,6 +34,7 @@ _HAN_CLASS = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f
 _HAN_RUN = re.compile(f"[{_HAN_CLASS}]+")
 _HAN_CHAR = re.compile(f"[{_HAN_CLASS}]")
 _LATIN_TOKEN = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
+_UNIT = re.compile(f"[{_HAN_CLASS}]|[^\\W{_HAN_CLASS}]+|[^\\w\\s]")
 
 _lock = threading.Lock()
 _converter: Any = None
@@ -100,6 +101,12 @@ def _segment_han(original: str, simplified: str) -> list[str]:
     if pos != len(original):  # jieba dropped or added characters: fall back
         return list(original)
     return out
+
+
+def units(text: str) -> list[str]:
+    """Cheap dictionary-free units for similarity scores: single Han
+    characters, Latin words and punctuation marks (whitespace dropped)."""
+    return _UNIT.findall(text)
 
 
 def tokenize(text: str) -> list[str]:

@@ -27,6 +27,7 @@ class Settings:
     cache_dir: str = ".cache/policy-site"  # relative to the config file
     policy_exclude: tuple[str, ...] = ("index.md",)  # file names that are not policies
     previous_manifest: str | None = None  # last deploy's manifest.json (path or URL), for the purge list
+    translation_lag: str = "warn"  # lagging/missing translations: "warn" (fails --strict), "fail" or "ignore"
 
     def history_options(self, cache_dir: str | None) -> HistoryOptions:
         return HistoryOptions(
@@ -59,6 +60,8 @@ def parse_settings(raw: Mapping[str, Any] | None, *, where: str = "mkdocs.yml") 
             raise SettingsError(f"{where}: '{_KEY}.{key}' must be a string, found {values[key]!r}.")
     if values.get("date_source", "committer") not in ("committer", "author"):
         raise SettingsError(f"{where}: '{_KEY}.date_source' must be 'committer' or 'author', found {values['date_source']!r}.")
+    if values.get("translation_lag", "warn") not in ("warn", "fail", "ignore"):
+        raise SettingsError(f"{where}: '{_KEY}.translation_lag' must be 'warn', 'fail' or 'ignore', found {values['translation_lag']!r}.")
     if "fallback_to_build_date" in values and not isinstance(values["fallback_to_build_date"], bool):
         raise SettingsError(f"{where}: '{_KEY}.fallback_to_build_date' must be true or false.")
     if "policy_exclude" in values:

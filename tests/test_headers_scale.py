@@ -1,0 +1,65 @@
+"""A large archive: ``_headers`` falls back to the platforms' revalidate default and still fits Cloudflare."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from policykit.cache_rules import IMMUTABLE, STATIC
+from policykit.deploy import finalize_site
+from policykit.header_files import encode_url_path
+from policykit.published import CURRENT_VERSION, HISTORY, POLICY, VERSION, PublishedPage, PublishedPages
+from synthetic_site import OWN_ASSETS, SOURCE_DATE, page
+from test_headers_netlify import cloudflare, node_parser, parse  # noqa: F401  (fixture re-used)
+
+WHEN = datetime(2024, 5, 1, 8, 30, tzinfo=timezone.utc)
+
+
+def _archive(root: Path, policies: int, versions: int) -> PublishedPages:
+    reg = PublishedPages()
+
+    def write(path: str, kind: str | None, policy: str | None, locale: str = "en") -> None:
+        f = root / path
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(page(path, locale, f"<p>{path}</p>"), encoding="utf-8")
+        if kind:
+            reg.add(PublishedPage(path, kind, locale, policy, WHEN))
+
+    for i in range(policies):
+        pid = f"policy-{i:04d}"
+        for prefix, locale in (("", "zh-Hant"), ("en/", "en")):
+            write(f"{prefix}{pid}/index.html", POLICY, pid, locale)
+            write(f"{prefix}{pid}/history/index.html", HISTORY, pid, locale)
+            for n in range(1, versions + 1):
+                write(f"{prefix}{pid}/versions/{n}/index.html", CURRENT_VERSION if n == versions else VERSION, pid, locale)
+    for asset in ("assets/stylesheets/main.6f8fc17f.min.css", "assets/javascripts/bundle.f1ef2b4a.min.js",
+                  "assets/javascripts/lunr/min/lunr.zh.min.js", "assets/images/favicon.png", *OWN_ASSETS):
+        (root / asset).parent.mkdir(parents=True, exist_ok=True)
+        (root / asset).write_text("/* asset */", encoding="utf-8")
+    (root / "404.html").write_text(page("404.html", "en", "<p>404</p>"), encoding="utf-8")
+    return reg
+
+
+def test_large_archive_uses_platform_default(node_parser: Path, tmp_path: Path) -> None:  # noqa: F811
+    site = tmp_path / "site"
+    reg = _archive(site, policies=150, versions=3)
+    result = finalize_site(site, reg, own_assets=OWN_ASSETS, source_date=SOURCE_DATE, env={})
+    text = result.headers_file.read_text(encoding="utf-8")
+    assert result.headers_rule_count <= 100
+    samples = {encode_url_path(u): fr for fr in result.rules.files for u in fr.urls}
+    parsed = parse(node_parser, result.headers_file, list(samples), tmp_path)
+    assert parsed["errors"] == []
+    for url, fr in samples.items():
+        got = cloudflare(parsed, url)
+        assert got["content-security-policy"] and got["x-content-type-options"] == "nosniff", url
+        if fr.cache in (IMMUTABLE, STATIC):
+            assert got["cache-control"] == fr.cache.cache_control, url  # one rule, exact value
+        else:
+            # pages rely on the platform default (public, max-age=0, must-revalidate): no rule may give them
+            # a longer lifetime, and nothing is merged twice.
+            assert "cache-control" not in got, url
+    assert "Cache-Tag" not in text and "Last-Modified" not in text
+    # the nginx include still has every file's exact rule, tags and all
+    nginx = result.nginx_include.read_text(encoding="utf-8")
+    assert 'location = "/en/policy-0149/versions/3/index.html"' in nginx
+    assert "policy-policy-0149-en" in nginx
