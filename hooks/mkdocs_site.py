@@ -10,12 +10,16 @@ import os
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
 
 import mkdocs_common as common
-from policykit import published
+from policykit import archive, effective, published, translations
+from policykit.dates import build_time, display_date
+from policykit.feeds import policy_feed_path
 from policykit.labels import labels_for
 from policykit.stamp import make_stamp
 
@@ -43,7 +47,54 @@ def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
 
 def _stamp(config: MkDocsConfig, page: Page):
     settings = common.settings(config)
-    return make_stamp(common.history(config), page.file.src_path, common.current_locale(config), settings.timezone)
+    eff = _effective(config, page)
+    return make_stamp(common.history(config), page.file.src_path, common.current_locale(config), settings.timezone, effective=eff)
+
+
+def _shown_path(config: MkDocsConfig, page: Page) -> str:
+    """The source file as the user can type it from here (docs_dir need not be "docs")."""
+    return os.path.relpath(page.file.abs_src_path or os.path.join(config.docs_dir, page.file.src_path))
+
+
+def _effective(config: MkDocsConfig, page: Page):
+    """The page's front matter ``effective`` date (working tree), validated; None when not given."""
+    data = b""
+    if page.file.abs_src_path and os.path.isfile(page.file.abs_src_path):
+        with open(page.file.abs_src_path, "rb") as fh:
+            data = fh.read()
+    try:
+        return effective.effective_of_source(data, page.meta)
+    except effective.EffectiveDateError as exc:
+        raise PluginError(
+            f"{_shown_path(config, page)}: front matter key '{effective.KEY}': {exc}. "
+            f"Write a real date as YYYY-MM-DD, e.g. '{effective.KEY}: 2025-01-31'."
+        ) from exc
+
+
+def _upcoming_notice(config: MkDocsConfig, page: Page, locale: str) -> dict[str, Any] | None:
+    """A notice when the latest version takes effect after the build's "now", linking the version in force."""
+    settings = common.settings(config)
+    tz = settings.timezone
+    entries = archive.version_entries(common.history(config).get(page.file.src_path))
+    up = effective.upcoming(entries, build_time(), tz)
+    if up is None:
+        return None
+    labels = labels_for(locale)
+    notice: dict[str, Any] = {
+        "kind": "upcoming",
+        "starts": display_date(up.starts, locale, tz),
+        "starts_iso": up.starts.isoformat(),
+        "number": up.upcoming.number,
+    }
+    if up.in_force is not None:
+        target = archive.url_of(archive.version_path(page.file.dest_uri, up.in_force.number))
+        notice.update(
+            in_force_href=get_relative_url(target, page.url),
+            in_force_label=labels["version_n"].format(number=up.in_force.number),
+            in_force_range=effective.range_text(up.in_force, labels, locale, tz),
+            in_force_number=up.in_force.number,
+        )
+    return notice
 
 
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -58,8 +109,7 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
         if common.STATE.command == "serve":
             pass  # shown as a draft on the page
         else:
-            # The file as the user can type it from here (docs_dir need not be "docs").
-            shown = os.path.relpath(page.file.abs_src_path or os.path.join(config.docs_dir, page.file.src_path))
+            shown = _shown_path(config, page)
             common.warn_once(
                 f"draft:{page.file.src_path}",
                 "%s has uncommitted changes (or was never committed), so it has no 'last modified' date. "
@@ -70,6 +120,10 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     elif stamp.iso:
         page.meta["policy_modified"] = stamp.iso
         page.update_date = stamp.iso  # the sitemap's <lastmod>
+        if ref is not None:
+            upcoming = _upcoming_notice(config, page, locale)
+            if upcoming is not None:
+                page.meta.setdefault("policy_notices", []).append(upcoming)
     _register(config, page, stamp, ref, locale)
     return html
 
@@ -82,6 +136,9 @@ def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, n
     stamp = page.meta.get("policy_stamp")
     if stamp is not None:
         stamp_html = env.get_template("partials/policy-stamp.html").render(stamp=stamp, labels=labels, policy=page.meta.get("policy_ref"))
+        notices = page.meta.get("policy_notices")  # from this hook and mkdocs_translations.py
+        if notices:
+            stamp_html += env.get_template("partials/policy-notices.html").render(notices=notices, labels=labels)
         head, sep, rest = html.partition("</h1>")
         html = head + sep + stamp_html + rest if sep else stamp_html + html
     # Every page has been read by now, so the policy centre can list their titles.
@@ -100,12 +157,22 @@ def _policy_list(config: MkDocsConfig, nav: Any, locale: str, labels: dict[str, 
         ref = page.meta.get("policy_ref")
         if ref is None:
             continue
+        fh = hist.get(page.file.src_uri)
+        entries = archive.version_entries(fh) if fh.versions else []
+        status = None
+        if common.STATE.catalogue is not None and len(common.locales(config)) > 1:
+            status = translations.status_of(common.STATE.catalogue, hist, ref.policy_id, locale, settings.source_locale)
         rows.append(
             {
                 "page": page,
                 "title": page.meta.get("title") or page.title or ref.policy_id,
                 "stamp": make_stamp(hist, page.file.src_uri, locale, settings.timezone),
                 "ref": ref,
+                "note": entries[-1].change_note if entries else None,
+                "status": status.state if status else None,
+                "status_text": translations.status_text(status, labels, locale, settings.timezone) if status else None,
+                "history_url": archive.url_of(archive.history_path(page.file.dest_uri)) if entries else None,
+                "feed_url": policy_feed_path(page.file.dest_uri) if entries and common.has_hook(config, "mkdocs_feeds.py") else None,
             }
         )
     return common.STATE.env.get_template("partials/policy-list.html").render(policies=rows, labels=labels, config=config, page=page_now, base_url=context_base)

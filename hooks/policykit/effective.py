@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence
 import yaml
 
 from .archive import VersionEntry
-from .dates import local_date
+from .dates import display_date, local_date
 from .sourcetext import split_front_matter
 
 KEY = "effective"
@@ -95,3 +95,11 @@ def upcoming(entries: Sequence[VersionEntry], now: datetime, tz: str) -> Upcomin
         return None
     in_force = next((e for e in reversed(entries[:-1]) if _started(e.in_force_from, now, tz)), None)
     return Upcoming(latest, latest.in_force_from, in_force)
+
+
+def range_text(entry: VersionEntry, labels: dict[str, str], locale: str, tz: str) -> str:
+    """When *entry* is in force, in the reader's words ("In force from … to …")."""
+    start = display_date(entry.in_force_from, locale, tz)
+    if entry.in_force_to is None:
+        return labels["in_force_current"].format(start=start)
+    return labels["in_force_range"].format(start=start, end=display_date(entry.in_force_to, locale, tz))

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Callable, Iterable
 
 from .catalog import PolicyRef
+from .dates import display_date
 from .history import FileHistory, History, Version
 
 SOURCE = "source"  # the text in the source language
@@ -142,3 +143,10 @@ def format_report(statuses: Iterable[TranslationStatus], tz_iso: Callable[[datet
         elif st.state == MISSING:
             lines.append(f"  - {st.policy_id} [{st.locale}]: missing, readers get {st.source_src_path} instead")
     return "\n".join(lines)
+
+
+def status_text(st: TranslationStatus, labels: dict[str, str], locale: str, tz: str) -> str:
+    """The status in the reader's words (labels of *locale*), e.g. "Out of date: the original changed on …"."""
+    if st.state == LAGGING and st.source_date is not None:
+        return labels["status_lagging"].format(date=display_date(st.source_date, locale, tz))
+    return labels[f"status_{st.state}"]

@@ -26,7 +26,7 @@ def _code_fingerprint() -> str:
     """A digest of the diff code itself, so editing it invalidates cached diffs."""
     here = Path(__file__).parent
     h = hashlib.sha256()
-    for name in ("htmldiff.py", "blocks.py", "segment.py", "version_pages.py"):
+    for name in ("htmldiff.py", "blocks.py", "segment.py", "textdiff.py", "markdown_render.py", "version_pages.py"):
         p = here / name
         if p.exists():
             h.update(p.read_bytes())
