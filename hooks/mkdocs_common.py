@@ -31,6 +31,7 @@ class BuildState:
     published: PublishedPages = field(default_factory=PublishedPages)
     warned: set[str] = field(default_factory=set)
     env: Any = None  # the Jinja environment of the current language build
+    history: History | None = None  # this build's git history (see history())
     # Reader experience (feeds, translation status); see mkdocs_feeds.py and mkdocs_translations.py.
     summaries: dict[tuple[str, str, int], Any] = field(default_factory=dict)  # (locale, src_path, version) -> Summary, from mkdocs_archive
     catalogue: Any = None  # policykit.translations.Catalogue of every language, from mkdocs_translations
@@ -83,12 +84,27 @@ def cache_dir(config: MkDocsConfig) -> str:
 
 
 def history(config: MkDocsConfig) -> History:
-    """Git history of the docs folder; read once and reused (see load_history)."""
+    """Git history of the docs folder, read once per build (every language reuses it).
+
+    ``new_build()`` forgets it at the start of each build; load_history then
+    reuses the previous build's result while HEAD and the working tree stay
+    the same (``mkdocs serve`` rebuilds).
+    """
+    if STATE.history is not None:
+        return STATE.history
     s = settings(config)
     try:
-        return load_history(config.docs_dir, s.history_options(os.path.join(cache_dir(config), "history")))
+        STATE.history = load_history(config.docs_dir, s.history_options(os.path.join(cache_dir(config), "history")))
     except GitError as exc:
         raise PluginError(str(exc)) from exc
+    return STATE.history
+
+
+def new_build() -> None:
+    """Forget what belongs to the previous build (called first thing in every top-level build)."""
+    STATE.history = None
+    STATE.published.clear()
+    STATE.warned.clear()
 
 
 def policy_of(config: MkDocsConfig, src_path: str) -> PolicyRef | None:

@@ -14,6 +14,7 @@ overrides/partials/policy-notices.html, rendered under the stamp by mkdocs_site.
 from __future__ import annotations
 
 import logging
+import os
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -46,7 +47,11 @@ def _report(config: MkDocsConfig, catalogue: translations.Catalogue) -> None:
     statuses = translations.site_report(catalogue, common.history(config), locales, settings.source_locale)
     if not statuses:
         return
-    text = translations.format_report(statuses, lambda d: iso_instant(d, settings.timezone))
+    text = translations.format_report(
+        statuses,
+        lambda d: iso_instant(d, settings.timezone),
+        lambda p: os.path.relpath(os.path.join(config.docs_dir, p or "")),
+    )
     where = config.config_file_path or "mkdocs.yml"
     if settings.translation_lag == "fail":
         raise PluginError(

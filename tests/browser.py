@@ -9,6 +9,7 @@ the privacy policy with fixed dates and builds it with MkDocs.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -42,6 +43,8 @@ ZH_CHILDREN_V1 = "我們不會在知情的情況下收集未滿十八歲人士�
 ZH_CHILDREN_V2 = "我們不會在知情的情況下收集未滿十六歲人士的個人訊息。"
 ZH_REMOVED_PARAGRAPH = "我們曾經使用外部統計服務分析本站的瀏覽流量，相關紀錄保存十二個月。"
 ZH_NEW_ITEM = "4. 當您聯繫客服時，我們會保存往來通訊的紀錄，以便處理您的請求。"
+ZH_TERM_V1 = "此條款最後更新時間為2019 年6 月1 日"
+ZH_TERM_V3 = "此條款最後更新時間為2023 年6 月1 日"
 ZH_LIST_ANCHOR = "3. 在某些情況下，如您申請1MiX 教育優惠，我們將有可能要求您提交由政府頒發的身份證件或學校訊息，但僅限於非常少的情況。\n"
 
 EN_CHILDREN_V1 = "We do not knowingly collect personal information from anyone under the age of eighteen."
@@ -81,8 +84,9 @@ def _zh(base: str, version: int) -> str:
     text = _add_children_section(base, sentence, ZH_REMOVED_PARAGRAPH if version < 4 else None)
     text = text.replace("## CHILDREN", "## 兒童隱私")
     if version >= 3:
-        assert ZH_LIST_ANCHOR in text
+        assert ZH_LIST_ANCHOR in text and ZH_TERM_V1 in text
         text = text.replace(ZH_LIST_ANCHOR, ZH_LIST_ANCHOR + ZH_NEW_ITEM + "\n", 1)
+        text = text.replace(ZH_TERM_V1, ZH_TERM_V3, 1)
     return text
 
 
@@ -95,8 +99,12 @@ def _hans(base: str) -> str:
     return _add_children_section(base, HANS_CHILDREN, None).replace("## CHILDREN", "## 儿童隐私")
 
 
-def build_history_site(path: Path) -> HistorySite:
-    """A copy of the project's site with 4 zh-Hant versions, 2 en versions and a lagging zh-Hans; built."""
+def build_history_site(path: Path, site_url: str | None = None) -> HistorySite:
+    """A copy of the project's site with 4 zh-Hant versions, 2 en versions and a lagging zh-Hans; built.
+
+    ``site_url`` replaces mkdocs.yml's (the origin the test serves the site from, as in production
+    the site is served from its own site_url: absolute self-links then stay on the test server).
+    """
     repo = GitRepo.init(path)
     for name in SITE_FILES:
         src = PROJECT / name
@@ -104,6 +112,11 @@ def build_history_site(path: Path) -> HistorySite:
             shutil.copytree(src, repo.path / name, ignore=_IGNORE)
         else:
             shutil.copy2(src, repo.path / name)
+    if site_url is not None:
+        config = repo.read("mkdocs.yml")
+        config, count = re.subn(r"(?m)^site_url:.*$", f"site_url: {site_url}", config)
+        assert count == 1, "mkdocs.yml has no top-level site_url"
+        repo.write("mkdocs.yml", config)
     repo.write(".gitignore", "site/\nsite-deploy/\n.cache/\n__pycache__/\n")
     zh_base = repo.read("docs/zh-Hant/privacy.md")
     en_base = repo.read("docs/en/privacy.md")
@@ -155,8 +168,18 @@ def ensure_axe() -> Path:
     return AXE_JS
 
 
-def chromium_available() -> bool:
-    return os.path.exists(CHROMIUM)
+def ensure_system_package(path: str, *packages: str) -> str | None:
+    """Install Debian packages when *path* is missing; returns a reason to skip when that is impossible."""
+    if os.path.exists(path):
+        return None
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        return f"{path} is missing and we are not root: install it with sudo apt-get install {' '.join(packages)} (./run test does)"
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, timeout=900)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages], check=True, env=env, timeout=1800)
+    if not os.path.exists(path):
+        raise RuntimeError(f"{path} still missing after apt-get install {' '.join(packages)}")
+    return None
 
 
 def launch_chromium(playwright):

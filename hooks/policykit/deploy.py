@@ -25,6 +25,23 @@ from policykit.mtimes import apply_mtimes, plan_mtimes, source_epoch
 from policykit.published import PublishedPages
 
 NGINX_INCLUDE = "nginx-headers.conf"
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def set_gzip_mtime(path: Path, epoch: int | None) -> None:
+    """Put *epoch* into the header of the gzip file at *path* (if it exists), for reproducible bytes.
+
+    MkDocs stamps ``sitemap.xml.gz`` with the newest page date read as if it
+    were UTC (off by the timezone); the source date is the build's real "when".
+    The header's MTIME field (bytes 4-7) is not covered by any checksum.
+    """
+    if epoch is None or not path.is_file():
+        return
+    with open(path, "r+b") as fh:
+        if fh.read(2) != _GZIP_MAGIC:
+            return
+        fh.seek(4)
+        fh.write(max(0, min(epoch, 0xFFFFFFFF)).to_bytes(4, "little"))
 
 
 @dataclass(frozen=True)
@@ -65,6 +82,7 @@ def finalize_site(
     site = Path(site_dir)
     out_dir = Path(deploy_dir) if deploy_dir is not None else site.with_name(site.name + "-deploy")
     site_files(site)  # refuse bad names before touching anything
+    set_gzip_mtime(site / "sitemap.xml.gz", source_epoch(source_date, env))
     renamed = fingerprint_assets(site, own_assets)
     paths = site_files(site)
     digests = file_digests(site, paths)

@@ -26,7 +26,7 @@ import re
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Literal
 
@@ -200,11 +200,31 @@ def _parse_log(raw: bytes) -> list[_Commit]:
             author = fields[3] if len(fields) > 3 else ""
             email = fields[4] if len(fields) > 4 else ""
             subject = "\x1f".join(fields[5:])
-            current = _Commit(oid, datetime.fromisoformat(cdate), datetime.fromisoformat(adate), author, email, subject, [])
+            current = _Commit(oid, _commit_date(oid, "committer", cdate), _commit_date(oid, "author", adate), author, email, subject, [])
             commits.append(current)
             continue
         raise GitError(f"unexpected git log output near {tok[:60]!r}")
     return commits
+
+
+#: Dates every output format can carry: gzip and HTTP dates, file mtimes, git itself (1970 to 2106).
+_FIRST_DATE = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_LAST_DATE = datetime(2106, 2, 7, tzinfo=timezone.utc)
+
+
+def _commit_date(oid: str, which: str, raw: str) -> datetime:
+    """A commit's date, or GitError when git cannot print it or it lies outside 1970-2106."""
+    fix = (
+        f"Correct the {which} date of commit {oid[:12]} (e.g. 'git rebase -i' and "
+        f"'git commit --amend --date=...' before publishing; a wrong clock is the usual cause)."
+    )
+    try:
+        when = datetime.fromisoformat(raw)
+    except ValueError as exc:  # git prints the placeholder itself for a date it cannot represent (before 1970)
+        raise GitError(f"commit {oid}: its {which} date is unreadable (git prints {raw[:40]!r}). {fix}") from exc
+    if not _FIRST_DATE <= when < _LAST_DATE:
+        raise GitError(f"commit {oid}: its {which} date {raw} is outside 1970-2106, so it cannot be a real publication date. {fix}")
+    return when
 
 
 def _read_ignore_revs(root: Path, configured: str | None) -> list[str]:

@@ -128,20 +128,28 @@ def site_report(catalogue: Catalogue, history: History, locales: Iterable[str], 
     return out
 
 
-def format_report(statuses: Iterable[TranslationStatus], tz_iso: Callable[[datetime], str] | None = None) -> str:
-    """A human-readable report, one line per translation, for the build log."""
+def format_report(
+    statuses: Iterable[TranslationStatus],
+    tz_iso: Callable[[datetime], str] | None = None,
+    path_of: Callable[[str | None], str] | None = None,
+) -> str:
+    """A human-readable report, one line per translation, for the build log.
+
+    *tz_iso* formats instants, *path_of* shows a docs-relative source path as the user can type it.
+    """
     fmt = tz_iso or (lambda d: d.isoformat())
+    shown = path_of or (lambda p: str(p))
     lines = []
     for st in statuses:
         if st.state == LAGGING:
             assert st.source_date is not None and st.translation_date is not None
             lines.append(
-                f"  - {st.translation_src_path}: {st.newer_count} source version(s) newer than the translation "
-                f"(translation {fmt(st.translation_date)}, source {st.source_src_path} {fmt(st.source_date)}; "
+                f"  - {shown(st.translation_src_path)}: {st.newer_count} source version(s) newer than the translation "
+                f"(translation {fmt(st.translation_date)}, source {shown(st.source_src_path)} {fmt(st.source_date)}; "
                 f"first newer: version {st.first_newer})"
             )
         elif st.state == MISSING:
-            lines.append(f"  - {st.policy_id} [{st.locale}]: missing, readers get {st.source_src_path} instead")
+            lines.append(f"  - {st.policy_id} [{st.locale}]: missing, readers get {shown(st.source_src_path)} instead")
     return "\n".join(lines)
 
 
