@@ -39,6 +39,7 @@ log = logging.getLogger("mkdocs.hooks.archive")
 PH_TITLE = "PKSHELLTITLEPK"
 PH_NUMBER = "PKSHELLNUMBERPK"
 PH_BODY = "PKSHELLBODYPK"
+PH_FEED_TITLE = "PKSHELLFEEDTITLEPK"
 
 
 @dataclass
@@ -64,6 +65,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     _FILES["current"] = files
     _PENDING.clear()
     _BASE.clear()
+    _SHELLS.clear()
     return files
 
 
@@ -81,14 +83,14 @@ def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, n
     dest = page.file.dest_uri
     translations = getattr(page.file, "alternates", {}) or {}
     links = {lang: archive.policy_base(f.url + "index.html") for lang, f in translations.items()}
-    history_shell = _shell(context, config, nav, archive.history_path(dest), dest, links, noindex=False)
-    version_shell = _shell(context, config, nav, _version_shell_path(dest), dest, links, noindex=True)
-    _PENDING.append(_Pending(dest, page.file.src_path, ref.policy_id, fh, title, history_shell, version_shell))
+    _PENDING.append(
+        _Pending(
+            dest, page.file.src_path, ref.policy_id, fh, title,
+            _policy_shell(config, "history", dest, links, title),
+            _policy_shell(config, "version", dest, links, title),
+        )
+    )
     return context
-
-
-def _version_shell_path(dest: str) -> str:
-    return archive.version_path(dest, 0).replace("/0/", f"/{PH_NUMBER}/")
 
 
 def _retired_policies(config: MkDocsConfig, locale: str) -> list[_Pending]:
@@ -108,60 +110,94 @@ def _retired_policies(config: MkDocsConfig, locale: str) -> list[_Pending]:
         dest = f"{prefix}{ref.policy_id}/index.html"
         if any(f.dest_uri == archive.history_path(dest) for f in files):
             continue
-        meta_title = archive.version_entries(fh)[-1].title
-        title = meta_title or ref.policy_id
-        ctx, nav = _BASE["context"], _BASE["nav"]
+        title = archive.version_entries(fh)[-1].title or ref.policy_id
         taken = any(f.dest_uri == dest for f in files)  # e.g. i18n's fallback page took the address
         out.append(
             _Pending(
                 dest, fh.src_path, ref.policy_id, fh, title,
-                _shell(ctx, config, nav, archive.history_path(dest), dest, {}, noindex=False),
-                _shell(ctx, config, nav, _version_shell_path(dest), dest, {}, noindex=True),
-                None if taken else _shell(ctx, config, nav, dest, dest, {}, noindex=False),
+                _policy_shell(config, "history", dest, {}, None),
+                _policy_shell(config, "version", dest, {}, None),
+                None if taken else _policy_shell(config, "retired", dest, {}, None),
             )
         )
     return out
 
 
-def _shell(
-    context: dict[str, Any],
-    config: MkDocsConfig,
-    nav: Any,
-    dest_path: str,
-    policy_dest: str,
-    translations: dict[str, str],
-    *,
-    noindex: bool,
-) -> str:
-    """Material's page around placeholders, for a page at *dest_path*.
+# Shells are rendered once per language build, page kind and folder depth, with
+# placeholder path segments; each policy then only substitutes its own paths.
+_SHELLS: dict[tuple[str, int, bool], str] = {}
+_KIND_PATHS = {"history": "history/index.html", "version": f"versions/{PH_NUMBER}/index.html", "retired": "index.html"}
+
+
+def _segments(depth: int) -> str:
+    return "/".join(f"PKSHELLSEG{i}PK" for i in range(depth))
+
+
+def _policy_shell(config: MkDocsConfig, kind: str, policy_dest: str, translations: dict[str, str], title: str | None) -> str:
+    """The shell of a *kind* page of the policy published at *policy_dest*.
 
     *translations* maps a language to the archive folder of the same policy in
-    that language, so the language switcher leads to its history there.
+    that language, so the language switcher leads to its history there; other
+    languages lead to their home page.  With a *title*, the page head links the
+    policy's own feed as well as the language's.
     """
+    base = archive.policy_base(policy_dest).rstrip("/")
+    depth = base.count("/") + 1 if base else 0
+    key = (kind, depth, title is not None)
+    if key not in _SHELLS:
+        _SHELLS[key] = _render_shell(config, kind, depth, with_policy_feed=title is not None)
+    shell = _SHELLS[key]
+    if title is not None:
+        feed_title = labels_for(common.current_locale(config)).get("feed_policy_title", "{title}").format(title=title)
+        shell = shell.replace(PH_FEED_TITLE, html.escape(feed_title, quote=True))
+    if depth:
+        shell = shell.replace(_segments(depth), base)
+    suffix = "history/" if kind in ("history", "version") else ""
+    for lang, root in _language_roots(config).items():
+        target = translations[lang] + suffix if lang in translations else root
+        shell = shell.replace(f"PKSHELLALT{_safe(lang)}PK/", target)
+    return shell
+
+
+def _safe(lang: str) -> str:
+    return "".join(ch for ch in lang if ch.isalnum())
+
+
+def _language_roots(config: MkDocsConfig) -> dict[str, str]:
+    """Site-relative home of each language ("" for the default, "en/" for English)."""
+    plugin = common.i18n(config)
+    if plugin is None:
+        return {}
+    alternates = getattr(plugin, "extra_alternate", None) or []
+    return {alt["lang"]: alt.get("link", "").lstrip("/") for alt in alternates if "lang" in alt}
+
+
+def _render_shell(config: MkDocsConfig, kind: str, depth: int, *, with_policy_feed: bool) -> str:
+    """Material's page around placeholders, for a *kind* page *depth* folders deep."""
     files = _FILES["current"]
-    src_uri = dest_path[: -len("/index.html")] + ".md"
+    prefix = _segments(depth) + "/" if depth else ""
+    src_uri = (prefix + _KIND_PATHS[kind])[: -len("index.html")].rstrip("/") + ".md"
     fake = Page(PH_TITLE, File.generated(config, src_uri, content=""), config)
     fake.content = f"<h1>{PH_TITLE}</h1>{PH_BODY}"
-    fake.meta = {"search": {"exclude": True}, "policy_archive": True, "policy_noindex": noindex}
+    fake.meta = {"search": {"exclude": True}, "policy_archive": True, "policy_noindex": kind == "version"}
     fake.toc = []  # type: ignore[assignment]
-    base_url = get_relative_url(".", fake.url)
-    ctx = dict(context)
-    ctx.update(get_context(nav, files, config, fake, base_url))
+    ctx = dict(_BASE["context"])
+    ctx.update(get_context(_BASE["nav"], files, config, fake, get_relative_url(".", fake.url)))
     ctx["page"] = fake
+    feeds_in_head = list(ctx.get("policy_feeds") or [])[:1]  # the language's feed (see mkdocs_feeds.py)
+    if with_policy_feed and feeds_in_head and config.site_url:
+        href = config.site_url.rstrip("/") + "/" + (prefix + "feed.xml")
+        feeds_in_head.append({"title": PH_FEED_TITLE, "href": href})
+    ctx["policy_feeds"] = feeds_in_head
     # mkdocs-static-i18n sets the switcher as an attribute (config.extra.alternate), which
     # Jinja reads before the mapping key; read and restore it the same way.
     alternates = getattr(config.extra, "alternate", None)
     saved = [dict(a) for a in alternates] if alternates else None
     try:
         if alternates:
-            suffix = dest_path[len(archive.policy_base(policy_dest)):]
-            suffix = "history/" if "versions/" in suffix else suffix[: -len("index.html")]
             for alt in alternates:
-                other = translations.get(alt.get("lang"))
-                if other is not None:  # the same policy exists in that language: link its archive page
-                    alt["link"] = other + suffix
-        template = common.STATE.env.get_template("main.html")
-        return template.render(ctx)
+                alt["link"] = f"PKSHELLALT{_safe(alt.get('lang', ''))}PK/"
+        return common.STATE.env.get_template("main.html").render(ctx)
     finally:
         if saved is not None:
             config.extra.alternate = saved

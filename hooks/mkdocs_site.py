@@ -30,13 +30,13 @@ def on_startup(command: str, dirty: bool) -> None:
     common.STATE.command = command
 
 
-@event_priority(-150)  # after mkdocs-static-i18n reconfigured the language
+
+@event_priority(200)  # first of all hooks: a new build forgets the previous one
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     common.settings(config)  # fail early on a bad setting
     if common.is_first_language_build(config):
-        common.STATE.published.clear()
-        common.STATE.warned.clear()
-    common.history(config)  # read once; later calls reuse it
+        common.new_build()
+    common.history(config)  # read once; every later call and language reuses it
     return config
 
 

@@ -77,6 +77,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     docs = os.path.abspath(config.docs_dir)
     tree_root = common.history(config).root
     root = os.path.realpath(tree_root) if tree_root is not None else os.path.realpath(docs)
+    real_docs = os.path.realpath(docs)
     problems: list[str] = []
     _STATE["no_yaml_block"] = set()
     submodules: dict[str, str | None] = {}
@@ -84,11 +85,19 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         src = f.abs_src_path
         if not src or not os.path.abspath(src).startswith(docs + os.sep):
             continue  # theme assets and generated files
-        real = os.path.realpath(src)
-        if os.path.commonpath([real, root]) != root:
+        bad_name = schema.check_file_name(f.src_uri)
+        if bad_name is not None:
             problems.append(
-                f"{_shown(src)}: is a symbolic link to a file outside this repository; it would be published "
-                "without history. Copy the file into docs/ and commit it, or delete the link."
+                f"{_shown(src)}: {bad_name}. Rename it (git mv) using letters, digits, spaces, '-', '_' or '.'."
+            )
+            continue
+        real = os.path.realpath(src)
+        if os.path.relpath(real, real_docs) != os.path.relpath(os.path.abspath(src), docs):
+            where = "outside this repository" if os.path.commonpath([real, root]) != root else "elsewhere in the repository"
+            problems.append(
+                f"{_shown(src)}: is (or is inside) a symbolic link to a file {where}; links are not published "
+                "(their text has no history here, and a link could publish any file of this machine). "
+                "Copy the file into docs/ and commit it, or delete the link."
             )
             continue
         sub = _submodule_of(os.path.dirname(os.path.abspath(src)), docs, submodules)
@@ -105,6 +114,12 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
                 raw = fh.read()
         except OSError as exc:
             problems.append(f"{_shown(src)}: cannot be read: {exc.strerror}.")
+            continue
+        if len(raw) > schema.MAX_MARKDOWN_BYTES:
+            problems.append(
+                f"{_shown(src)}: is {len(raw) / 1048576:.1f} MB; Markdown pages may be at most "
+                f"{schema.MAX_MARKDOWN_BYTES // 1048576} MB (larger ones take minutes to build). Split it into several pages."
+            )
             continue
         try:
             fm = schema.check_source(raw, _shown(src))

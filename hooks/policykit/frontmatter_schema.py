@@ -13,6 +13,7 @@ are caught here.  Dates are read as text (no YAML timestamps), so that
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from difflib import get_close_matches
 from typing import Any, Callable, Mapping
@@ -36,6 +37,34 @@ class FrontMatterSchemaError(ValueError):
         super().__init__("\n".join(f"{path}: {p}" for p in problems))
 
 
+# ------------------------------------------------------------- file names
+
+#: Characters refused in file names under docs (see docs-notes/front-matter.md, "File names").
+NAME_CHARS_REFUSED = {
+    "#": "starts a fragment in a URL",
+    "?": "starts a query in a URL",
+    "%": "is read as a percent-escape by web servers",
+    '"': "breaks HTML attributes and shell commands",
+    "'": "breaks HTML attributes and shell commands",
+    "<": "is HTML markup",
+    ">": "is HTML markup",
+    "`": "breaks Markdown and shell commands",
+    "\\": "is a folder separator on Windows",
+}
+#: Markdown sources larger than this are refused: rendering 1 MB takes seconds, 10 MB minutes.
+MAX_MARKDOWN_BYTES = 1024 * 1024
+
+
+def check_file_name(path: str) -> str | None:
+    """Why the docs-relative *path* cannot be published, or None when it can."""
+    for ch in path:
+        if ch in NAME_CHARS_REFUSED:
+            return f"its name contains {ch!r}, which {NAME_CHARS_REFUSED[ch]}"
+        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs"):
+            return f"its name contains the invisible or control character U+{ord(ch):04X}"
+    return None
+
+
 # ------------------------------------------------------------------- loading
 
 
@@ -56,7 +85,7 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
         try:
             if key in seen:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"key '{key}' is written twice (first on line {seen[key] + 1}); keep one", key_node.start_mark
+                    None, None, f"key '{key}' is written twice (first on line {seen[key] + 2}); keep one", key_node.start_mark
                 )
             seen[key] = key_node.start_mark.line
         except TypeError:
@@ -139,8 +168,18 @@ def _describe(value: Any) -> str:
 Check = Callable[[Any], "str | None"]  # None: valid; else what was expected
 
 
-def _text(*, non_empty: bool) -> Check:
+#: Material writes ``title`` and ``description`` into the page without escaping them (``<title>``,
+#: the navigation, ``<meta name="description" content="...">``), so they must not contain markup.
+_MARKUP = ("<", ">", '"')
+
+
+def _text(*, non_empty: bool, plain: bool = False) -> Check:
     def check(value: Any) -> str | None:
+        if plain and isinstance(value, str) and any(ch in value for ch in _MARKUP):
+            bad = " ".join(ch for ch in _MARKUP if ch in value)
+            return f"plain text without {' '.join(_MARKUP)} (found {bad}; use “ ” for quotes)"
+        if value is None and non_empty:
+            return "non-empty text"
         if not isinstance(value, str):
             return "text (put it in quotes if it looks like a number, a date or true/false)"
         if non_empty and not value.strip():
@@ -180,8 +219,8 @@ def _template(value: Any) -> str | None:
 
 #: key -> (check, what it is for).  Keys not listed here are refused.
 SCHEMA: dict[str, tuple[Check, str]] = {
-    "title": (_text(non_empty=True), "the page title (tab, navigation, feeds, archive); default: the first heading"),
-    "description": (_text(non_empty=False), "the summary for search engines and link previews (<meta name=description>)"),
+    "title": (_text(non_empty=True, plain=True), "the page title (tab, navigation, feeds, archive); default: the first heading"),
+    "description": (_text(non_empty=False, plain=True), "the summary for search engines and link previews (<meta name=description>)"),
     "effective": (_effective, "the date this text takes effect, YYYY-MM-DD"),
     "change_note": (_text(non_empty=True), "what changed in this version, for readers (history page, feeds); default: the commit subject"),
     "hide": (_hide, "Material: parts of the page to hide, e.g. [toc]"),

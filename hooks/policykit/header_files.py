@@ -35,6 +35,7 @@ Two renderings of one ``SiteRules``:
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -162,10 +163,17 @@ def _collapse(entries: list[tuple[str, str, tuple[tuple[str, str], ...], bool]])
     )
     chosen: list[HeaderRule] = []
     covered: set[str] = set()
+    # A splat pattern only matches URLs that start with its prefix (case-insensitively), so look
+    # those up by bisection instead of matching every URL against every directory.
+    ordered = sorted(entries, key=lambda e: e[1].lower())
+    keys = [e[1].lower() for e in ordered]
     for d in dirs:
         pattern = _headers_path("/" + d + "/", d) + "*"
         rx = netlify_regex(pattern)
-        matched = [(url, headers, c) for _, url, headers, c in entries if rx.match(url)]
+        prefix = pattern[:-2].lower()  # without "/*": Netlify's "/a/*" also matches "/a"
+        lo = bisect.bisect_left(keys, prefix)
+        hi = bisect.bisect_left(keys, prefix + "\U0010ffff")
+        matched = [(url, headers, c) for _, url, headers, c in ordered[lo:hi] if rx.match(url)]
         if len(matched) < 2 or any(url in covered for url, *_ in matched):
             continue
         if not all(c for *_, c in matched) or len({h for _, h, _ in matched}) != 1 or not matched[0][1]:

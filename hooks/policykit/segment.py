@@ -63,7 +63,7 @@ def _get_tokenizer() -> "_jieba_mod.Tokenizer":
         logging.getLogger("jieba").setLevel(logging.WARNING)
         with _lock:
             if _tokenizer is None:
-                tk = jieba.Tokenizer()
+                tk = jieba.dt  # the shared default tokenizer: Material's search loads the same dictionary
                 tk.initialize()
                 _tokenizer = tk
     return _tokenizer

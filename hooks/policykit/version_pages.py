@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from . import htmldiff
+from . import htmldiff, segment
 from .archive import VersionEntry
 from .markdown_render import MarkdownRenderer, UrlForSource
 from .render_cache import RenderCache
@@ -222,6 +222,7 @@ def prewarm(
     if vr.cache.root is None or workers < 2 or missing < 2 * chunk or "fork" not in multiprocessing.get_all_start_methods():
         return 0
     chunks = _chunks(jobs, chunk)
+    segment.warm_up()  # load the word segmenter once, before forking, not once per worker
     _WORK = (vr, chunks)
     try:
         ctx = multiprocessing.get_context("fork")
