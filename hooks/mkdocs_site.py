@@ -18,12 +18,23 @@ from mkdocs.utils import get_relative_url
 
 import mkdocs_common as common
 from policykit import archive, effective, published, translations
-from policykit.dates import build_time, display_date
+from policykit.dates import reader_time, display_date
 from policykit.feeds import policy_feed_path
 from policykit.labels import labels_for
 from policykit.stamp import make_stamp
 
 POLICY_LIST_MARKER = "<!-- policy-list -->"
+
+
+class _NoDate(str):
+    """A draft's ``update_date``: false for the sitemap template (no <lastmod>), yet a date for
+    MkDocs' ``max(update_date)`` of the sitemap.xml.gz header, which crashed on "" when every page was a draft."""
+
+    def __bool__(self) -> bool:
+        return False
+
+
+NO_DATE = _NoDate("1970-01-01")
 
 
 def on_startup(command: str, dirty: bool) -> None:
@@ -76,7 +87,7 @@ def _upcoming_notice(config: MkDocsConfig, page: Page, locale: str) -> dict[str,
     settings = common.settings(config)
     tz = settings.timezone
     entries = archive.version_entries(common.history(config).get(page.file.src_path))
-    up = effective.upcoming(entries, build_time(), tz)
+    up = effective.upcoming(entries, reader_time(), tz)
     if up is None:
         return None
     labels = labels_for(locale)
@@ -105,7 +116,7 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     if ref is not None:
         page.meta["policy_ref"] = ref
     if stamp.draft:
-        page.update_date = ""  # no <lastmod> for a draft (MkDocs would put the build time there)
+        page.update_date = NO_DATE  # no <lastmod> for a draft (MkDocs would put the build time there)
         if common.STATE.command == "serve":
             pass  # shown as a draft on the page
         else:

@@ -43,6 +43,9 @@ class _LinkHint(logging.Filter):
 _HINT = _LinkHint()
 
 
+EPOCH_ORIGIN = "POLICY_SITE_EPOCH_ORIGIN"
+
+
 @event_priority(100)  # before every other hook reads the clock
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     logging.getLogger("mkdocs.structure.pages").addFilter(_HINT)  # a set: adding twice is harmless
@@ -55,6 +58,7 @@ def _source_date_epoch(config: MkDocsConfig) -> None:
     if current is not None and current != _STATE["epoch_set_by_us"]:
         if not current.strip().lstrip("-").isdigit():
             raise PluginError(f"SOURCE_DATE_EPOCH={current!r} is not a whole number of seconds. Unset it or fix it.")
+        os.environ.pop(EPOCH_ORIGIN, None)
         return  # the caller's choice wins
     head = common.history(config).head_date
     if head is None:  # no commit yet (or fallback dates): nothing reproducible to pin
@@ -64,6 +68,7 @@ def _source_date_epoch(config: MkDocsConfig) -> None:
         return
     value = str(int(head.timestamp()))
     os.environ["SOURCE_DATE_EPOCH"] = value
+    os.environ[EPOCH_ORIGIN] = "head"  # see policykit.dates.reader_time
     _STATE["epoch_set_by_us"] = value
 
 
@@ -81,6 +86,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     problems: list[str] = []
     _STATE["no_yaml_block"] = set()
     submodules: dict[str, str | None] = {}
+    reported: set[str] = set()
     for f in sorted(files, key=lambda f: f.src_uri):
         src = f.abs_src_path
         if not src or not os.path.abspath(src).startswith(docs + os.sep):
@@ -102,8 +108,11 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             continue
         sub = _submodule_of(os.path.dirname(os.path.abspath(src)), docs, submodules)
         if sub is not None:
+            if sub in reported:
+                continue
+            reported.add(sub)
             problems.append(
-                f"{_shown(src)}: is inside the git submodule {_shown(sub)}; its text has no history in this "
+                f"{_shown(sub)}: is a git submodule; its text has no history in this "
                 "repository. Put policies in this repository (git rm the submodule) or exclude it (exclude_docs)."
             )
             continue

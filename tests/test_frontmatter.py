@@ -64,8 +64,8 @@ def test_unknown_key_suggests_the_right_one() -> None:
         ("search: {exclude: 1}", "'exclude' must be true or false"),
         ("search: {hidden: true}", "expected a mapping with 'exclude: true'"),
         ("template: ../../etc/passwd", "expected the name of a theme template"),
-        ("title: '<b>Bold</b>'", "expected plain text without < > \" (found < >; use “ ” for quotes)"),
-        ("description: 'a \"quote\"'", "expected plain text without < > \" (found \"; use “ ” for quotes)"),
+        ("title: '<b>Bold</b>'", "expected plain text without < > \" (use “ ” for quotes), found text '<b>Bold</b>'"),
+        ("description: 'a \"quote\"'", "expected plain text without < > \" (use “ ” for quotes)"),
     ],
 )
 def test_wrong_values(line: str, expected: str) -> None:

@@ -1,6 +1,6 @@
 """The front matter editors may write at the top of a page, and its validation.
 
-Documented in docs-notes/front-matter.md.  Every problem names the file, the
+Documented in README.md, "Front matter".  Every problem names the file, the
 key (and the line where YAML knows it), what was expected and what was
 found, so that an editor can fix it without reading a traceback.
 
@@ -39,7 +39,7 @@ class FrontMatterSchemaError(ValueError):
 
 # ------------------------------------------------------------- file names
 
-#: Characters refused in file names under docs (see docs-notes/front-matter.md, "File names").
+#: Characters refused in file names under docs (see README.md, "Front matter").
 NAME_CHARS_REFUSED = {
     "#": "starts a fragment in a URL",
     "?": "starts a query in a URL",
@@ -176,8 +176,7 @@ _MARKUP = ("<", ">", '"')
 def _text(*, non_empty: bool, plain: bool = False) -> Check:
     def check(value: Any) -> str | None:
         if plain and isinstance(value, str) and any(ch in value for ch in _MARKUP):
-            bad = " ".join(ch for ch in _MARKUP if ch in value)
-            return f"plain text without {' '.join(_MARKUP)} (found {bad}; use “ ” for quotes)"
+            return f"plain text without {' '.join(_MARKUP)} (use “ ” for quotes)"
         if value is None and non_empty:
             return "non-empty text"
         if not isinstance(value, str):
@@ -241,7 +240,7 @@ def validate(fm: FrontMatter | Mapping[str, Any], path: str) -> None:
             tip = f" Did you mean '{hint[0]}'?" if hint else ""
             problems.append(
                 f"{at}unknown front matter key '{key}'.{tip} Allowed keys: {', '.join(SCHEMA)} "
-                "(see docs-notes/front-matter.md)."
+                "(see README.md, section Front matter)."
             )
             continue
         check, _ = SCHEMA[key]

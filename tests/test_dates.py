@@ -1,0 +1,40 @@
+"""Dates for readers: Babel formats, display timezone, HTTP form, and which clock decides "now"."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime, timezone
+
+import pytest
+
+from policykit.dates import build_time, display_date, http_date, iso_instant, reader_time, zone
+
+
+def test_localized_formats_in_display_timezone() -> None:
+    instant = datetime(2019, 5, 31, 17, 30, tzinfo=timezone.utc)
+    assert display_date(instant, "zh-Hant", "Asia/Taipei") == "2019年6月1日"
+    assert display_date(instant, "zh-Hans", "Asia/Taipei") == "2019年6月1日"
+    assert display_date(instant, "en", "Asia/Taipei") == "June 1, 2019"
+    assert display_date(instant, "en", "UTC") == "May 31, 2019"
+    assert display_date(date(2024, 2, 29), "en", "UTC") == "February 29, 2024"
+    assert iso_instant(instant, "Asia/Taipei") == "2019-06-01T01:30:00+08:00"
+    assert http_date(instant) == "Fri, 31 May 2019 17:30:00 GMT"
+
+
+def test_unknown_timezone_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="unknown timezone 'Mars/Olympus'"):
+        zone("Mars/Olympus")
+
+
+def test_build_time_honours_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1559350800")
+    monkeypatch.delenv("POLICY_SITE_EPOCH_ORIGIN", raising=False)
+    assert build_time() == datetime(2019, 6, 1, 1, 0, tzinfo=timezone.utc)
+    assert reader_time() == build_time()  # set by the caller: it decides "now" for readers too
+
+
+def test_reader_time_ignores_the_epoch_the_build_pinned_to_head(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1559350800")
+    monkeypatch.setenv("POLICY_SITE_EPOCH_ORIGIN", "head")
+    assert build_time().year == 2019  # MkDocs' own dates stay reproducible
+    assert abs(reader_time().timestamp() - time.time()) < 5  # effective dates are judged by the clock
