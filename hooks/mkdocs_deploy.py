@@ -10,21 +10,45 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
+from mkdocs.structure.files import Files
 
 import mkdocs_common as common
 from policykit.cache_rules import HeaderRuleError
 from policykit.deploy import finalize_site
-from policykit.fingerprint import FingerprintError
+from policykit.fingerprint import FingerprintError, fingerprinted_name
 from policykit.manifest import ManifestError
 from policykit.mtimes import MtimeError
 
 log = logging.getLogger("mkdocs.hooks.deploy")
 
 OWN_ASSETS = ("assets/policy.css", "assets/policy.js")
+
+
+def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
+    """Templates link the project's own CSS and JS by the fingerprinted name finalize_site gives them.
+
+    Writing the final name at render time spares rewriting every page after
+    the build; finalize_site still rewrites any reference it finds unchanged.
+    """
+    serving = common.STATE.command == "serve"
+
+    def policy_asset(path: str) -> str:
+        if serving:
+            return path  # the live preview serves files as they are
+        for folder in config.theme.dirs:
+            candidate = os.path.join(folder, path)
+            if os.path.isfile(candidate):
+                with open(candidate, "rb") as fh:
+                    return fingerprinted_name(path, fh.read())
+        return path
+
+    env.globals["policy_asset"] = policy_asset
+    return env
 
 
 @event_priority(-200)

@@ -22,7 +22,7 @@ class VersionEntry:
 
     version: Version
     number: int
-    change_note: str  # front matter ``change_note`` at that version, else the commit subject
+    change_note: str  # front matter ``change_note`` new in that version, else the commit subject
     effective: date | None  # front matter ``effective`` at that version
     in_force_from: date | datetime  # the effective date when given, else the version's instant
     in_force_to: date | datetime | None  # when the next version took effect; None for the current one
@@ -62,8 +62,11 @@ def version_entries(fh: FileHistory, *, retired_on: datetime | None = None) -> l
         starts.append(eff if eff is not None else v.date)
     end_of_last = retired_on if retired_on is not None else (fh.retired.date if fh.retired else None)
     entries = []
+    previous_note: Any = None
     for i, (v, meta) in enumerate(zip(fh.versions, metas)):
         note = meta.get("change_note")
+        # A note left in the front matter from an earlier version describes that version, not this one.
+        note, previous_note = (None if note == previous_note else note), note
         entries.append(
             VersionEntry(
                 version=v,

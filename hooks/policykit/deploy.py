@@ -16,7 +16,7 @@ from typing import Iterable, Mapping
 
 from policykit.cache_rules import HEADERS_FILE, MANIFEST_FILE, SiteRules, build_rules, site_files
 from policykit.fingerprint import fingerprint_assets
-from policykit.header_files import netlify_rules, render_netlify, render_nginx
+from policykit.header_files import netlify_rules, render_netlify_rules, render_nginx
 from policykit.manifest import (
     PREVIOUS_MANIFEST_ENV, PurgePlan, build_manifest, file_digests, load_manifest, manifest_json,
     plan_purge, previous_files, write_purge,
@@ -93,7 +93,8 @@ def finalize_site(
     rules = build_rules(site, registry, fingerprinted=renamed.values(), stamps=stamps, paths=paths)
 
     headers_file = site / HEADERS_FILE
-    headers_file.write_text(render_netlify(rules), encoding="utf-8")
+    chosen = netlify_rules(rules)
+    headers_file.write_text(render_netlify_rules(chosen), encoding="utf-8")
     manifest = build_manifest(rules, digests, stamps)
     manifest_file = site / MANIFEST_FILE
     manifest_file.write_text(manifest_json(manifest), encoding="utf-8")
@@ -107,5 +108,5 @@ def finalize_site(
     all_stamps = {**stamps, HEADERS_FILE: meta, MANIFEST_FILE: meta}
     apply_mtimes(site, all_stamps)
     missing = tuple(sorted(p.path for p in registry if p.path not in digests))
-    return FinalizeResult(rules, renamed, headers_file, len(netlify_rules(rules)), manifest_file,
+    return FinalizeResult(rules, renamed, headers_file, len(chosen), manifest_file,
                           nginx_include, purge, purge_files, all_stamps, missing)

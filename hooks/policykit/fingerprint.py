@@ -52,7 +52,7 @@ def _resolve(html_path: str, ref: str, base_path: str) -> str | None:
     return None if target.startswith("..") else target
 
 
-def _rewrite(html_path: str, text: str, renames: dict[str, str], base_path: str) -> str:
+def _rewrite(html_path: str, text: str, renames: dict[str, str], base_path: str, pattern: re.Pattern[str] | None = None) -> str:
     def repl(m: re.Match[str]) -> str:
         ref = m.group(3)
         target = _resolve(html_path, ref, base_path)
@@ -65,7 +65,17 @@ def _rewrite(html_path: str, text: str, renames: dict[str, str], base_path: str)
         new_path = f"{head}/{new_base}" if "/" in path_part else new_base
         return f"{m.group(1)}{m.group(2)}{new_path}{rest}{m.group(2)}"
 
-    return _ATTR_RE.sub(repl, text)
+    return (pattern or _ATTR_RE).sub(repl, text)
+
+
+def _attr_re_for(renames: dict[str, str]) -> re.Pattern[str]:
+    """Like _ATTR_RE, but only for attribute values that mention a renamed file's name.
+
+    Checking every href and src of every page costs milliseconds per page on a
+    large archive; the renamed files' base names narrow it to a handful.
+    """
+    names = "|".join(sorted(re.escape(posixpath.basename(a)) for a in renames))
+    return re.compile(_ATTR_RE.pattern.replace("(.*?)", "([^\"'<>]*?(?:%s)[^\"'<>]*?)" % names, 1), _ATTR_RE.flags)
 
 
 def fingerprint_assets(
@@ -87,11 +97,15 @@ def fingerprint_assets(
         renames[asset] = new
     if not renames:
         return renames
+    names = [posixpath.basename(a).encode("utf-8") for a in renames]
+    narrow = _attr_re_for(renames)
     for html in sorted(root.rglob("*.html")):
         rel = html.relative_to(root).as_posix()
         raw = html.read_bytes()
+        if not any(name in raw for name in names):
+            continue
         text = raw.decode("utf-8", errors="surrogateescape")
-        new_text = _rewrite(rel, text, renames, base_path)
+        new_text = _rewrite(rel, text, renames, base_path, narrow)
         if new_text != text:
             html.write_bytes(new_text.encode("utf-8", errors="surrogateescape"))
     return renames

@@ -1,8 +1,8 @@
 """A content-addressed on-disk cache for rendered fragments.
 
-Entries are JSON files named by the SHA-256 of their key.  Each file carries
-a checksum of its payload, so a torn or corrupt entry is detected, dropped
-and rebuilt.  Writes go to a temporary file in the same folder and are
+Entries are files named by the SHA-256 of their key: a first line with the
+SHA-256 of the rest, then JSON holding the key and the payload.  A torn or
+corrupt entry fails the checksum and is dropped and rebuilt.  Writes go to a temporary file in the same folder and are
 renamed into place, so two builds at once never see half an entry.
 """
 
@@ -27,7 +27,7 @@ class RenderCache:
     def _path(self, key: str) -> Path:
         assert self.root is not None
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
-        return self.root / digest[:2] / f"{digest}.json"
+        return self.root / digest[:2] / f"{digest}.entry"
 
     def has(self, key: str) -> bool:
         """Whether an entry exists (not verified: ``get`` still checks it)."""
@@ -43,13 +43,15 @@ class RenderCache:
         except OSError:
             self.misses += 1
             return None
+        checksum, _, body = raw.partition(b"\n")
         try:
-            entry = json.loads(raw)
-            payload = entry["payload"]
-            body = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
-            if entry.get("key") != key or entry.get("sha256") != hashlib.sha256(body).hexdigest():
+            if hashlib.sha256(body).hexdigest().encode("ascii") != checksum:
                 raise ValueError("checksum mismatch")
-        except (ValueError, KeyError, TypeError):
+            entry = json.loads(body)
+            if entry.get("key") != key:
+                raise ValueError("another key")
+            payload = entry["payload"]
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeError):
             try:
                 path.unlink()
             except OSError:
@@ -63,13 +65,13 @@ class RenderCache:
         if self.root is None:
             return
         path = self._path(key)
-        body = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
-        entry = {"key": key, "sha256": hashlib.sha256(body).hexdigest(), "payload": payload}
+        body = json.dumps({"key": key, "payload": payload}, ensure_ascii=False).encode("utf-8")
+        data = hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".entry")
             with os.fdopen(fd, "wb") as fh:
-                fh.write(json.dumps(entry, ensure_ascii=False).encode("utf-8"))
-            os.replace(tmp, path)
+                fh.write(data)
+            os.replace(tmp, path)  # atomic: readers see the old entry or the new one, never half
         except OSError:
             pass  # a cache that cannot be written only costs time
