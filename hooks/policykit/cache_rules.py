@@ -120,6 +120,8 @@ SECURITY_BASE = (
 )
 _TAG_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 _SCRIPT_RE = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
+_SCRIPT_RE_BYTES = re.compile(rb"<script\b([^>]*)>(.*?)</script\s*>", re.DOTALL)
+_CONTENT_START = b'<article class="md-content__inner'  # Material's page content
 _TYPE_RE = re.compile(r"""\btype\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
 _SRC_RE = re.compile(r"\bsrc\s*=", re.IGNORECASE)
 _JS_TYPES = frozenset({"", "module", "text/javascript", "application/javascript", "text/ecmascript",
@@ -183,6 +185,8 @@ def http_date(instant: datetime) -> str:
 
 def check_name(path: str) -> str:
     """Return ``path`` or raise HeaderRuleError if a character could break a header file or URL."""
+    if path.isprintable():  # fast path: no Cc, Zl, Zp or Cs character can be in a printable string
+        return path
     for ch in path:
         if unicodedata.category(ch) in ("Cc", "Zl", "Zp", "Cs"):
             raise HeaderRuleError(
@@ -236,21 +240,33 @@ def classify(path: str, record: PublishedPage | None = None, fingerprinted: Iter
 
 
 def inline_script_hashes(site_dir: str | os.PathLike[str], paths: Iterable[str]) -> list[str]:
-    """CSP source expressions (``'sha256-...'``) for every executable inline script in the HTML files."""
+    """CSP source expressions (``'sha256-...'``) for the theme's executable inline scripts.
+
+    Only scripts outside the page content are allowed: a ``<script>`` that an
+    editor (or an attacker with commit access) wrote into a policy sits inside
+    Material's ``<article class="md-content__inner ...">`` and stays blocked by
+    the CSP.  Tags are matched in lower case, as the theme writes them; an
+    oddly cased tag is simply not allowed, which is the safe side.
+    """
     root = Path(site_dir)
     found: set[str] = set()
     for rel in paths:
         if not rel.lower().endswith((".html", ".htm")):
             continue
-        text = (root / rel).read_bytes().decode("utf-8", errors="surrogateescape")
-        for attrs, body in _SCRIPT_RE.findall(text):
-            if _SRC_RE.search(attrs):
+        raw = (root / rel).read_bytes()
+        start = raw.find(_CONTENT_START)
+        if start != -1:
+            end = raw.rfind(b"</article>")
+            raw = raw[:start] + (raw[end:] if end > start else b"")
+        for attrs, body in _SCRIPT_RE_BYTES.findall(raw):
+            attrs_text = attrs.decode("utf-8", errors="surrogateescape")
+            if _SRC_RE.search(attrs_text):
                 continue
-            m = _TYPE_RE.search(attrs)
+            m = _TYPE_RE.search(attrs_text)
             script_type = next((g for g in m.groups() if g is not None), "") if m else ""
             if script_type.strip().lower() not in _JS_TYPES:
                 continue  # a data block, e.g. Material's __config JSON
-            digest = hashlib.sha256(body.encode("utf-8", errors="surrogateescape")).digest()
+            digest = hashlib.sha256(body).digest()
             found.add("'sha256-" + base64.b64encode(digest).decode("ascii") + "'")
     return sorted(found)
 

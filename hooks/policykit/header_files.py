@@ -132,9 +132,10 @@ def netlify_rules(
     """The ``_headers`` rules for ``rules``: exact where they fit, safe directory splats otherwise."""
     entries = _entries(rules)
     root = HeaderRule("/*", rules.security)
-    exact = [HeaderRule(url, headers) for _, url, headers, _ in entries]
-    result = [root, *exact]
-    if len(result) > max_rules:
+    result = [root]
+    if len(entries) + 1 <= max_rules:
+        result.extend(HeaderRule(url, headers) for _, url, headers, _ in entries)
+    else:
         result = [root, *_collapse(entries)]
     if len(result) > max_rules:
         entries = _entries(rules, platform_default=True)
@@ -171,11 +172,13 @@ def _collapse(entries: list[tuple[str, str, tuple[tuple[str, str], ...], bool]])
     keys = [e[1].lower() for e in ordered]
     for d in dirs:
         pattern = _headers_path("/" + d + "/", d) + "*"
-        rx = netlify_regex(pattern)
-        prefix = pattern[:-2].lower()  # without "/*": Netlify's "/a/*" also matches "/a"
+        # "/dir/*" compiles to ^/dir/?(.*)/?$ (case-insensitive): exactly the URLs starting with "/dir"
+        # (names with "*" or a ":"-led segment are refused by check_name's callers), so the prefix range
+        # found by bisection is the match set; _verify re-checks the final rules with the real regexes.
+        prefix = pattern[:-2].lower()  # without "/*"
         lo = bisect.bisect_left(keys, prefix)
         hi = bisect.bisect_left(keys, prefix + "\U0010ffff")
-        matched = [(url, headers, c) for _, url, headers, c in ordered[lo:hi] if rx.match(url)]
+        matched = [(url, headers, c) for _, url, headers, c in ordered[lo:hi]]
         if len(matched) < 2 or any(url in covered for url, *_ in matched):
             continue
         if not all(c for *_, c in matched) or len({h for _, h, _ in matched}) != 1 or not matched[0][1]:
