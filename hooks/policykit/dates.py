@@ -34,6 +34,7 @@ def local_date(instant: datetime, tz: str) -> date:
     return instant.astimezone(zone(tz)).date()
 
 
+@lru_cache(maxsize=65536)  # Babel formatting is slow and archives repeat the same dates a lot
 def display_date(instant: datetime | date, locale: str, tz: str, fmt: str = "long") -> str:
     """A localized date: ``2019年6月1日`` (zh-Hant), ``June 1, 2019`` (en)."""
     day = instant if not isinstance(instant, datetime) else local_date(instant, tz)

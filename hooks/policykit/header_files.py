@@ -49,6 +49,9 @@ CLOUDFLARE_MAX_LINE = 2000
 _ENCODE_ASCII = frozenset(' "#<>?`{}%\\') | frozenset(chr(c) for c in range(0x20)) | {"\x7f"}
 
 
+_NEEDS_ENCODING = re.compile("[" + re.escape("".join(sorted(_ENCODE_ASCII))) + "\x7f-\U0010ffff]")
+
+
 @dataclass(frozen=True)
 class HeaderRule:
     """One rule of a ``_headers`` file: a path pattern and its headers."""
@@ -60,6 +63,8 @@ class HeaderRule:
 def encode_url_path(path: str) -> str:
     """Percent-encode a decoded URL path the way a browser sends it (UTF-8, uppercase hex)."""
     check_name(path)
+    if not _NEEDS_ENCODING.search(path):  # the usual case: nothing to encode
+        return path
     out = []
     for ch in path:
         if ch in _ENCODE_ASCII or ord(ch) > 0x7E:
