@@ -16,16 +16,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitfixture import GitRepo, git_env
+from gitfixture import PROJECT, GitRepo, git_env, project_repo
 
-PROJECT = Path(__file__).resolve().parent.parent
 JS_DIR = PROJECT / "tests" / "js"
 AXE_JS = JS_DIR / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = PROJECT / "test-artifacts"
 
-SITE_FILES = ("mkdocs.yml", "docs", "overrides", "hooks")
-_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".cache", "site")
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -105,19 +102,12 @@ def build_history_site(path: Path, site_url: str | None = None) -> HistorySite:
     ``site_url`` replaces mkdocs.yml's (the origin the test serves the site from, as in production
     the site is served from its own site_url: absolute self-links then stay on the test server).
     """
-    repo = GitRepo.init(path)
-    for name in SITE_FILES:
-        src = PROJECT / name
-        if src.is_dir():
-            shutil.copytree(src, repo.path / name, ignore=_IGNORE)
-        else:
-            shutil.copy2(src, repo.path / name)
+    repo = project_repo(path)
     if site_url is not None:
         config = repo.read("mkdocs.yml")
         config, count = re.subn(r"(?m)^site_url:.*$", f"site_url: {site_url}", config)
         assert count == 1, "mkdocs.yml has no top-level site_url"
         repo.write("mkdocs.yml", config)
-    repo.write(".gitignore", "site/\nsite-deploy/\n.cache/\n__pycache__/\n")
     zh_base = repo.read("docs/zh-Hant/privacy.md")
     en_base = repo.read("docs/en/privacy.md")
     hans_base = repo.read("docs/zh-Hans/privacy.md")

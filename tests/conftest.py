@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-from gitfixture import GitRepo
-
-PROJECT = Path(__file__).resolve().parent.parent
-
-#: What a site needs to build: copied by ``site_project``.
-SITE_FILES = ("mkdocs.yml", "docs", "overrides", "hooks")
-_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".cache", "site")
+from gitfixture import PROJECT, SITE_FILES, GitRepo, project_repo  # noqa: F401  (re-exported for tests)
 
 
 @pytest.fixture(autouse=True)
@@ -40,12 +33,4 @@ def site_project(tmp_path: Path) -> GitRepo:
     Nothing is committed yet: commit with fixed dates via ``site_project.commit(...)``.
     The build output and caches are git-ignored.
     """
-    repo = GitRepo.init(tmp_path / "site-project")
-    for name in SITE_FILES:
-        src = PROJECT / name
-        if src.is_dir():
-            shutil.copytree(src, repo.path / name, ignore=_IGNORE)
-        else:
-            shutil.copy2(src, repo.path / name)
-    repo.write(".gitignore", "site/\n.cache/\n__pycache__/\n")
-    return repo
+    return project_repo(tmp_path / "site-project")

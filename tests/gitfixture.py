@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email.utils
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -152,3 +153,23 @@ class GitRepo:
         args.append("--no-ff" if no_ff else "--ff")
         self.run(*args, branch, env=self._date_env(date, author_date, author))
         return self.head()
+
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+#: What a site needs to build: mkdocs.yml and the folders it names.
+SITE_FILES = ("mkdocs.yml", "docs", "overrides", "hooks")
+_IGNORE_COPY = shutil.ignore_patterns("__pycache__", "*.pyc", ".cache", "site")
+
+
+def project_repo(path: str | os.PathLike[str]) -> GitRepo:
+    """A new git repo at *path* holding a copy of this project's site, nothing committed yet."""
+    repo = GitRepo.init(path)
+    for name in SITE_FILES:
+        src = PROJECT / name
+        if src.is_dir():
+            shutil.copytree(src, repo.path / name, ignore=_IGNORE_COPY)
+        else:
+            shutil.copy2(src, repo.path / name)
+    repo.write(".gitignore", "site/\nsite-deploy/\n.cache/\n__pycache__/\n")
+    return repo

@@ -7,29 +7,18 @@ Module-scoped fixtures share one repo and its builds between many assertions:
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from conftest import PROJECT, SITE_FILES
-from gitfixture import GitRepo, git_env
+from gitfixture import GitRepo, git_env, project_repo
 
 SITE_URL = "https://policy.1mix.org/"
-_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".cache", "site")
 
 
 def new_site(base: Path) -> GitRepo:
     """The project's site (mkdocs.yml, docs/, overrides/, hooks/) in a fresh, uncommitted git repo at *base*."""
-    repo = GitRepo.init(base / "site-project")
-    for name in SITE_FILES:
-        src = PROJECT / name
-        if src.is_dir():
-            shutil.copytree(src, repo.path / name, ignore=_IGNORE)
-        else:
-            shutil.copy2(src, repo.path / name)
-    repo.write(".gitignore", "site/\n.cache/\n__pycache__/\n")
-    return repo
+    return project_repo(base / "site-project")
 
 
 def mkdocs_build(project: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -8,7 +8,6 @@ one with the mistakes MkDocs and the hooks report as warnings (strict fails).
 from __future__ import annotations
 
 from dataclasses import fields
-from pathlib import Path
 
 import pytest
 
