@@ -98,16 +98,13 @@ def _retired_policies(config: MkDocsConfig, locale: str) -> list[_Pending]:
     if not _BASE:
         return []
     hist = common.history(config)
-    settings = common.settings(config)
-    plugin = common.i18n(config)
     files = _FILES["current"]
     out = []
     for fh in hist.retired:
         ref = common.policy_of(config, fh.src_path)
         if ref is None or ref.locale != locale or not fh.versions:
             continue
-        prefix = f"{locale}/" if plugin is not None and locale != settings.default_locale else ""
-        dest = f"{prefix}{ref.policy_id}/index.html"
+        dest = common.retired_policy_dest(config, ref)
         if any(f.dest_uri == archive.history_path(dest) for f in files):
             continue
         title = archive.version_entries(fh)[-1].title or ref.policy_id

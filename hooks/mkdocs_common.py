@@ -112,6 +112,13 @@ def policy_of(config: MkDocsConfig, src_path: str) -> PolicyRef | None:
     return policy_ref(src_path, locales(config), s.default_locale, s.policy_exclude)
 
 
+def retired_policy_dest(config: MkDocsConfig, ref: PolicyRef) -> str:
+    """Where a deleted policy was published (its archive hangs under it): ``en/terms/index.html``."""
+    plugin = i18n(config)
+    prefix = f"{ref.locale}/" if plugin is not None and ref.locale != settings(config).default_locale else ""
+    return f"{prefix}{ref.policy_id}/index.html"
+
+
 def warn_once(key: str, message: str, *args: Any) -> None:
     """A warning (fails --strict) logged once per build even though i18n builds each language."""
     if key in STATE.warned:

@@ -18,7 +18,7 @@ from mkdocs.utils import get_relative_url
 
 import mkdocs_common as common
 from policykit import archive, effective, published, translations
-from policykit.dates import reader_time, display_date
+from policykit.dates import display_date, iso_instant, reader_time
 from policykit.feeds import policy_feed_path
 from policykit.labels import labels_for
 from policykit.stamp import make_stamp
@@ -49,6 +49,34 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         common.new_build()
     common.history(config)  # read once; every later call and language reuses it
     return config
+
+
+@event_priority(-150)  # after mkdocs-static-i18n's own clean-up (-100)
+def on_nav(nav: Any, config: MkDocsConfig, files: Files) -> Any:
+    """Drop the language folder from the navigation ("zh Hant" > pages becomes the pages).
+
+    mkdocs-static-i18n removes that section only when its title equals the
+    capitalized locale ("En"); MkDocs titles the folder ``zh-Hant`` as
+    "zh Hant", so mixed-case locales keep a stray section.
+    """
+    plugin = common.i18n(config)
+    if plugin is None:
+        return nav
+
+    def norm(text: str) -> str:
+        return "".join(ch for ch in str(text).lower() if ch.isalnum())
+
+    wanted = {norm(plugin.current_language), norm(getattr(plugin, "default_language", "") or "")}
+    items = []
+    for item in nav.items:
+        if getattr(item, "is_section", False) and norm(item.title) in wanted:
+            for child in item.children:
+                child.parent = None
+                items.append(child)
+        else:
+            items.append(item)
+    nav.items = items
+    return nav
 
 
 def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
@@ -186,7 +214,23 @@ def _policy_list(config: MkDocsConfig, nav: Any, locale: str, labels: dict[str, 
                 "feed_url": policy_feed_path(page.file.dest_uri) if entries and common.has_hook(config, "mkdocs_feeds.py") else None,
             }
         )
-    return common.STATE.env.get_template("partials/policy-list.html").render(policies=rows, labels=labels, config=config, page=page_now, base_url=context_base)
+    retired = []
+    for fh in hist.retired:
+        ref = common.policy_of(config, fh.src_path)
+        if ref is None or ref.locale != locale or fh.retired is None:
+            continue
+        entries = archive.version_entries(fh)
+        retired.append(
+            {
+                "title": entries[-1].title or ref.policy_id,
+                "retired": display_date(fh.retired.date, locale, settings.timezone),
+                "retired_iso": iso_instant(fh.retired.date, settings.timezone),
+                "history_url": archive.url_of(archive.history_path(common.retired_policy_dest(config, ref))),
+            }
+        )
+    return common.STATE.env.get_template("partials/policy-list.html").render(
+        policies=rows, retired=retired, labels=labels, config=config, page=page_now, base_url=context_base
+    )
 
 
 def _register(config: MkDocsConfig, page: Page, stamp, ref, locale: str) -> None:

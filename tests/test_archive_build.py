@@ -91,3 +91,11 @@ def test_a_rebuild_renders_only_new_versions(archive) -> None:
     assert made and made[0] >= 3
     # one new version: its clean text and its diff against version 3
     assert again == [2]
+
+
+def test_navigation_has_no_language_folder_section(archive) -> None:
+    _, site, *_ = archive
+    for page in ("privacy/index.html", "zh-Hans/privacy/index.html", "en/privacy/index.html"):
+        html = html_of(site, page)
+        assert not re.search(r"md-nav__link[^>]*>\s*(zh Hant|zh Hans|En)\s*<", html), page
+        assert "md-nav__link" in html

@@ -314,7 +314,7 @@ def read_history(docs_dir: str | os.PathLike[str], options: HistoryOptions = His
     prefix = tree.docs_prefix
     files: dict[str, FileHistory] = {}
     if head is not None:
-        files = _versions_from_log(tree, options)
+        files = _versions_from_log(tree, options, head)
     for code, repo_path in tree.status():
         src = _src_path(prefix, repo_path)
         if src is None or code == " D" or code == "D ":
@@ -343,23 +343,64 @@ def _src_path(prefix: str, repo_path: str) -> str | None:
     return None
 
 
-def _versions_from_log(tree: WorkTree, options: HistoryOptions) -> dict[str, FileHistory]:
-    raw = tree.log(
-        [
-            "--first-parent",
-            "--diff-merges=first-parent",
-            "--root",  # the root commit's files, whatever log.showRoot says
-            "--reverse",
-            "-M",
-            "--raw",
-            "--no-abbrev",
-            "-z",
-            "--no-show-signature",
-            "--encoding=UTF-8",
-            f"--format={_LOG_FORMAT}",
-            "HEAD",
-        ]
-    )
+_LOG_ARGS = (
+    "--first-parent",
+    "--diff-merges=first-parent",
+    "--root",  # the root commit's files, whatever log.showRoot says
+    "--reverse",
+    "-M",
+    "--raw",
+    "--no-abbrev",
+    "-z",
+    "--no-show-signature",
+    "--encoding=UTF-8",
+    f"--format={_LOG_FORMAT}",
+)
+
+
+def _read_log(tree: WorkTree, head: str, cache_dir: str | None) -> bytes:
+    """The raw first-parent log up to *head*, oldest first.
+
+    With a cache folder, the log of the previous build is kept (keyed by its
+    HEAD) and only the commits since are asked for, when that HEAD is still on
+    the first-parent chain of this one (a new commit, a merge, a pull); after
+    a rewrite (rebase, reset) the whole log is read again.
+    """
+    path = Path(cache_dir) / f"log-v{_CACHE_VERSION}.bin" if cache_dir else None
+    if path is not None and path.exists():
+        try:
+            data = path.read_bytes()
+            old_head, _, old_raw = data.partition(b"\n")
+            old = old_head.decode("ascii")
+            if old == head:
+                return old_raw
+            chain = tree.log(["--first-parent", "--format=%H %P", f"{old}..{head}"]).split(b"\n")
+            chain = [line for line in chain if line.strip()]
+            if chain and chain[-1].split()[1:2] == [old.encode("ascii")]:
+                raw = old_raw + tree.log([*_LOG_ARGS, f"{old}..{head}"])
+                _save_log(path, head, raw)
+                return raw
+        except (OSError, UnicodeError, IndexError, GitError):
+            pass  # unreadable, or the old HEAD is gone: read everything
+    raw = tree.log([*_LOG_ARGS, head])
+    if path is not None:
+        _save_log(path, head, raw)
+    return raw
+
+
+def _save_log(path: Path, head: str, raw: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".log-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(head.encode("ascii") + b"\n" + raw)
+        os.replace(tmp, path)
+    except OSError as exc:  # a read-only checkout still builds
+        log.debug("could not write history cache: %s", exc)
+
+
+def _versions_from_log(tree: WorkTree, options: HistoryOptions, head: str) -> dict[str, FileHistory]:
+    raw = _read_log(tree, head, options.cache_dir)
     commits = _parse_log(raw)
     prefix = tree.docs_prefix
     ignored_prefixes = _read_ignore_revs(tree.root, options.ignore_revs_file)
