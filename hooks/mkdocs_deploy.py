@@ -36,16 +36,20 @@ def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
     the build; finalize_site still rewrites any reference it finds unchanged.
     """
     serving = common.STATE.command == "serve"
+    names: dict[str, str] = {}
 
     def policy_asset(path: str) -> str:
         if serving:
             return path  # the live preview serves files as they are
-        for folder in config.theme.dirs:
-            candidate = os.path.join(folder, path)
-            if os.path.isfile(candidate):
-                with open(candidate, "rb") as fh:
-                    return fingerprinted_name(path, fh.read())
-        return path
+        if path not in names:
+            names[path] = path
+            for folder in config.theme.dirs:
+                candidate = os.path.join(folder, path)
+                if os.path.isfile(candidate):
+                    with open(candidate, "rb") as fh:
+                        names[path] = fingerprinted_name(path, fh.read())
+                    break
+        return names[path]
 
     env.globals["policy_asset"] = policy_asset
     return env
