@@ -21,6 +21,7 @@ from mkdocs.commands.build import get_context
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url, write_file
 
@@ -51,9 +52,13 @@ class _Pending:
     policy_id: str
     fh: FileHistory
     title: str
-    history_shell: str
-    version_shell: str
-    retired_shell: str | None = None  # for a deleted policy: a page at its old address
+    translations: dict[str, str]  # language -> archive folder of the same policy there
+    feed_title: str | None  # the policy's own feed is linked from its pages when set
+    retired_page: bool = False  # a deleted policy: also write a page at its old address
+
+    def shell(self, config: MkDocsConfig, kind: str) -> str:
+        """This policy's shell of a page kind (made when needed: holding one per policy costs memory)."""
+        return _policy_shell(config, kind, self.dest, self.translations, self.feed_title)
 
 
 _PENDING: list[_Pending] = []
@@ -85,9 +90,7 @@ def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, n
     links = {lang: archive.policy_base(f.url + "index.html") for lang, f in translations.items()}
     _PENDING.append(
         _Pending(
-            dest, page.file.src_path, ref.policy_id, fh, title,
-            _policy_shell(config, "history", dest, links, title),
-            _policy_shell(config, "version", dest, links, title),
+            dest, page.file.src_path, ref.policy_id, fh, title, links, title,
         )
     )
     return context
@@ -111,10 +114,7 @@ def _retired_policies(config: MkDocsConfig, locale: str) -> list[_Pending]:
         taken = any(f.dest_uri == dest for f in files)  # e.g. i18n's fallback page took the address
         out.append(
             _Pending(
-                dest, fh.src_path, ref.policy_id, fh, title,
-                _policy_shell(config, "history", dest, {}, None),
-                _policy_shell(config, "version", dest, {}, None),
-                None if taken else _policy_shell(config, "retired", dest, {}, None),
+                dest, fh.src_path, ref.policy_id, fh, title, {}, None, retired_page=not taken,
             )
         )
     return out
@@ -169,6 +169,20 @@ def _language_roots(config: MkDocsConfig) -> dict[str, str]:
     return {alt["lang"]: alt.get("link", "").lstrip("/") for alt in alternates if "lang" in alt}
 
 
+def _archive_nav(nav: Any) -> Any:
+    """The navigation of archive pages: the language's home (policy centre) only.
+
+    A version page is reached from its policy and links its neighbours, its
+    history and the current text in its banner; listing every policy in its
+    sidebar would be two thirds of its bytes on a large archive, thousands
+    of times over, for readers on phones too.
+    """
+    home = getattr(nav, "homepage", None)
+    if home is None:
+        return nav
+    return Navigation([home], [home])
+
+
 def _render_shell(config: MkDocsConfig, kind: str, depth: int, *, with_policy_feed: bool) -> str:
     """Material's page around placeholders, for a *kind* page *depth* folders deep."""
     files = _FILES["current"]
@@ -179,7 +193,8 @@ def _render_shell(config: MkDocsConfig, kind: str, depth: int, *, with_policy_fe
     fake.meta = {"search": {"exclude": True}, "policy_archive": True, "policy_noindex": kind == "version"}
     fake.toc = []  # type: ignore[assignment]
     ctx = dict(_BASE["context"])
-    ctx.update(get_context(_BASE["nav"], files, config, fake, get_relative_url(".", fake.url)))
+    nav = _archive_nav(_BASE["nav"])
+    ctx.update(get_context(nav, files, config, fake, get_relative_url(".", fake.url)))
     ctx["page"] = fake
     feeds_in_head = list(ctx.get("policy_feeds") or [])[:1]  # the language's feed (see mkdocs_feeds.py)
     if with_policy_feed and feeds_in_head and config.site_url:
@@ -248,7 +263,7 @@ def on_post_build(config: MkDocsConfig) -> None:
         jobs.append(job)
         by_job[id(job)] = (pending, entries)
         _write_history(config, pending, entries, labels, locale, settings.timezone)
-        if pending.retired_shell is not None:
+        if pending.retired_page:
             _write_retired(config, pending, labels, locale, settings.timezone)
     env = common.STATE.env
     body_tpl = env.get_template("partials/policy-version-body.html")
@@ -257,9 +272,12 @@ def on_post_build(config: MkDocsConfig) -> None:
     warmed = prewarm(vr, jobs, on_progress=lambda n: progress.tick(n, "rendered"))  # uncached versions, on every core
     progress.reset()
     count = 0
+    shell_of: tuple[int, str] = (-1, "")  # the version shell of the policy being written
     for job, rv in vr.render(jobs):
         pending, entries = by_job[id(job)]
-        _write_version(config, pending, entries, rv, labels, locale, settings.timezone, body_tpl)
+        if shell_of[0] != id(job):
+            shell_of = (id(job), pending.shell(config, "version"))
+        _write_version(config, pending, entries, rv, labels, locale, settings.timezone, body_tpl, shell_of[1])
         count += 1
         progress.tick(count, "written")
     vr.rendered += warmed
@@ -312,7 +330,7 @@ def _fill(shell: str, title: str, body: str, number: int | None = None) -> str:
 
 def _write_retired(config: MkDocsConfig, pending: _Pending, labels: dict[str, str], locale: str, tz: str) -> None:
     retired = pending.fh.retired
-    assert retired is not None and pending.retired_shell is not None
+    assert retired is not None
     body = common.STATE.env.get_template("partials/policy-retired-body.html").render(
         labels=labels,
         retired_text=labels["retired_on"].format(date=display_date(retired.date, locale, tz)),
@@ -320,7 +338,8 @@ def _write_retired(config: MkDocsConfig, pending: _Pending, labels: dict[str, st
         history_href="history/",
         last_href=f"versions/{pending.fh.versions[-1].number}/",
     )
-    write_file(_fill(pending.retired_shell, pending.title, body).encode("utf-8"), os.path.join(config.site_dir, pending.dest))
+    shell = pending.shell(config, "retired")
+    write_file(_fill(shell, pending.title, body).encode("utf-8"), os.path.join(config.site_dir, pending.dest))
     common.STATE.published.add(published.PublishedPage(pending.dest, published.PAGE, locale, pending.policy_id, retired.date))
 
 
@@ -347,13 +366,23 @@ def _write_history(config: MkDocsConfig, pending: _Pending, entries: list[archiv
         retired_text=labels["retired_on"].format(date=display_date(pending.fh.retired.date, locale, tz)) if pending.fh.retired else "",
     )
     path = archive.history_path(dest)
-    write_file(_fill(pending.history_shell, title, body).encode("utf-8"), os.path.join(config.site_dir, path))
+    write_file(_fill(pending.shell(config, "history"), title, body).encode("utf-8"), os.path.join(config.site_dir, path))
     common.STATE.published.add(
         published.PublishedPage(path, published.HISTORY, locale, pending.policy_id, entries[-1].version.date)
     )
 
 
-def _write_version(config: MkDocsConfig, pending: _Pending, entries: list[archive.VersionEntry], rv: RenderedVersion, labels: dict[str, str], locale: str, tz: str, body_tpl: Any) -> None:
+def _write_version(
+    config: MkDocsConfig,
+    pending: _Pending,
+    entries: list[archive.VersionEntry],
+    rv: RenderedVersion,
+    labels: dict[str, str],
+    locale: str,
+    tz: str,
+    body_tpl: Any,
+    shell: str,
+) -> None:
     e = rv.entry
     n = e.number
     last = entries[-1].number
@@ -377,7 +406,7 @@ def _write_version(config: MkDocsConfig, pending: _Pending, entries: list[archiv
         is_current=n == last and pending.fh.retired is None,
     )
     path = archive.version_path(pending.dest, n)
-    write_file(_fill(pending.version_shell, title, body, n).encode("utf-8"), os.path.join(config.site_dir, path))
+    write_file(_fill(shell, title, body, n).encode("utf-8"), os.path.join(config.site_dir, path))
     kind = published.CURRENT_VERSION if n == last else published.VERSION
     common.STATE.published.add(published.PublishedPage(path, kind, locale, pending.policy_id, e.version.date))
     # For the feeds (mkdocs_feeds.py): what this version changed; None for a first version.

@@ -10,6 +10,8 @@ mkdocs_deploy's cache headers.  The documents come from policykit.feeds.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import os
 from dataclasses import dataclass
@@ -77,6 +79,9 @@ def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, n
     return context
 
 
+_TIEBREAK = itertools.count()
+
+
 def on_post_build(config: MkDocsConfig) -> None:
     """Runs after mkdocs_archive's on_post_build (listed before this hook), once per language."""
     locale = common.current_locale(config)
@@ -96,7 +101,7 @@ def on_post_build(config: MkDocsConfig) -> None:
         write_file(data, os.path.join(config.site_dir, feed.path))
         common.STATE.published.add(published.PublishedPage(feed.path, published.FEED, locale, feed.policy_id, feed.updated or empty_date))
 
-    every: list[feeds.FeedEntry] = []
+    newest: list[tuple[Any, int, feeds.FeedEntry]] = []  # a bounded min-heap: memory stays flat on long histories
     for p in _POLICIES:
         path = feeds.policy_feed_path(p.dest)
         feed = feeds.Feed(
@@ -126,7 +131,13 @@ def on_post_build(config: MkDocsConfig) -> None:
                 )
             )
         write(feed)
-        every.extend(feed.entries)
+        for entry in feed.entries:
+            item = ((entry.instant, entry.policy_id, entry.number), next(_TIEBREAK), entry)
+            if len(newest) < feeds.LANGUAGE_FEED_ENTRIES:
+                heapq.heappush(newest, item)
+            elif item[0] > newest[0][0]:
+                heapq.heapreplace(newest, item)
+    every = [entry for *_, entry in sorted(newest, key=lambda i: i[0], reverse=True)]
     site_feed = feeds.Feed(
         path=feeds.language_feed_path(prefix),
         url=_abs(config, feeds.language_feed_path(prefix)),

@@ -21,6 +21,10 @@ from urllib.parse import quote, urlsplit
 from . import archive
 from .dates import iso_instant
 
+#: A language's feed holds the newest entries of all its policies (a policy's own feed holds all of its
+#: versions).  Feed readers poll it often; 40,000 entries would be megabytes per poll.
+LANGUAGE_FEED_ENTRIES = 100
+
 ATOM = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 FEED_NAME = "feed.xml"
