@@ -178,9 +178,7 @@ def _archive_nav(nav: Any) -> Any:
     of times over, for readers on phones too.
     """
     home = getattr(nav, "homepage", None)
-    if home is None:
-        return nav
-    return Navigation([home], [home])
+    return Navigation([home], [home]) if home is not None else Navigation([], [])
 
 
 def _render_shell(config: MkDocsConfig, kind: str, depth: int, *, with_policy_feed: bool) -> str:

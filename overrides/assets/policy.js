@@ -1598,7 +1598,18 @@
   // Exposed for tests and the console: the diff engine alone (no DOM needed for text diffs).
   window.policyDiff = { diffSegments: diffSegments, tokenize: tokenize, diffDocuments: diffDocuments };
 
+  // Material's search dialog has no accessible name (axe-core: aria-dialog-name, serious);
+  // give it the name of its own search field rather than copying Material's template.
+  function nameSearchDialog() {
+    var dialog = document.querySelector('.md-search[role="dialog"]');
+    if (!dialog || dialog.hasAttribute("aria-label")) return;
+    var input = dialog.querySelector(".md-search__input");
+    var name = input && (input.getAttribute("aria-label") || input.getAttribute("placeholder"));
+    dialog.setAttribute("aria-label", name || "Search");
+  }
+
   function init() {
+    nameSearchDialog();
     var form = document.querySelector("form.policy-compare");
     if (form) setupCompare(form);
     if (changeAnchors().length) updateNavs();
