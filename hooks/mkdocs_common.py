@@ -68,14 +68,18 @@ def current_locale(config: MkDocsConfig) -> str:
 
 
 def is_first_language_build(config: MkDocsConfig) -> bool:
+    """True outside mkdocs-static-i18n's inner per-language builds (which run inside the first one)."""
     plugin = i18n(config)
     return plugin is None or not plugin.building
 
 
 def is_last_post_build(config: MkDocsConfig) -> bool:
-    """True in the one on_post_build call that sees every language's output."""
-    plugin = i18n(config)
-    return plugin is None or not plugin.building
+    """True in the one on_post_build call that sees every language's output.
+
+    The other languages are built inside the first language's on_post_build,
+    so that call, once they are done, is again outside the inner builds.
+    """
+    return is_first_language_build(config)
 
 
 def cache_dir(config: MkDocsConfig) -> str:

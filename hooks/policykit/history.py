@@ -543,7 +543,8 @@ def load_history(docs_dir: str | os.PathLike[str], options: HistoryOptions = His
     docs = Path(docs_dir).resolve()
     try:
         tree = gitrepo.open_work_tree(docs)
-        state = (tree.head(), hashlib.sha1(repr(tree.status()).encode() + _mtimes(tree, docs)).hexdigest())
+        status = tree.status()
+        state = (tree.head(), hashlib.sha1(repr(status).encode() + _mtimes(tree, status)).hexdigest())
     except GitError:
         state = (None, None)
     key = (str(docs), options, state, build_date)
@@ -556,10 +557,10 @@ def load_history(docs_dir: str | os.PathLike[str], options: HistoryOptions = His
     return hist
 
 
-def _mtimes(tree: WorkTree, docs: Path) -> bytes:
+def _mtimes(tree: WorkTree, status: list[tuple[str, str]]) -> bytes:
     """Modification times of uncommitted files, so editing a draft again invalidates the memo."""
     parts = []
-    for _, repo_path in tree.status():
+    for _, repo_path in status:
         try:
             parts.append(f"{repo_path}:{(tree.root / repo_path).stat().st_mtime_ns}")
         except OSError:

@@ -38,18 +38,8 @@ _CODE_FINGERPRINT = _code_fingerprint()
 BlobReader = Callable[[list[str]], Iterator[tuple[str, bytes]]]
 
 
-@dataclass(frozen=True)
-class Summary:
-    """How many blocks a version changed, added, removed and moved."""
-
-    changed: int = 0
-    added: int = 0
-    removed: int = 0
-    moved: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.changed + self.added + self.removed + self.moved
+#: How many blocks a version changed, added, removed and moved (the diff's own summary).
+Summary = htmldiff.DiffSummary
 
 
 @dataclass(frozen=True)
@@ -144,8 +134,7 @@ class VersionRenderer:
                 assert prev_clean is not None
                 clean = self._clean(job, blob, stream)
                 result = htmldiff.diff_html(prev_clean, clean, labels=self.diff_labels)
-                s = result.summary
-                summary = Summary(changed=s.changed, added=s.added, removed=s.removed, moved=s.moved)
+                summary = result.summary
                 diff_html = result.html
                 self.cache.put(dkey, {"html": diff_html, "summary": summary.__dict__})
                 self.rendered += 1
