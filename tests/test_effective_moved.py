@@ -265,3 +265,34 @@ def test_a_version_overtaken_before_its_effective_date_is_never_in_force():
     assert in_force_at([v1, v2, v3], datetime(2027, 2, 1, tzinfo=timezone.utc)) is v3
     label = in_force_label(v2, labels_for("en"), "en", TZ, datetime(2026, 12, 2, tzinfo=timezone.utc))
     assert label.static.startswith("Never in force: version 3") and not label.variants and not label.current
+
+
+def test_static_pages_do_not_depend_on_the_build_machines_clock(tmp_path_factory):
+    """The same commit builds the same bytes on any day: "now" for the static text is HEAD's time.
+
+    Version 2 takes effect on 1 July 2020, after HEAD (1 June 2020) and before
+    the real clock.  A plain build (the build pins SOURCE_DATE_EPOCH to HEAD)
+    must equal a build with SOURCE_DATE_EPOCH set to HEAD's time by the
+    caller; before, the plain build judged effective dates by the wall clock.
+    """
+    repo = new_site(tmp_path_factory.mktemp("effective-clock"))
+    repo.commit("version 1", date="2020-01-01T10:00:00+08:00")
+    edit(repo, "docs/zh-Hant/privacy.md", "## 總則", "## 總則與定義")
+    set_front_matter(repo, "docs/zh-Hant/privacy.md", "effective", "2020-07-01")
+    head = datetime.fromisoformat("2020-06-01T10:00:00+08:00")
+    repo.commit("version 2", date=head.isoformat())
+    sites = []
+    for env in ({}, {"SOURCE_DATE_EPOCH": str(int(head.timestamp()))}):
+        result = mkdocs_build(repo.path, env=env)
+        assert result.returncode == 0, result.stdout
+        site = repo.path.parent / f"site-{len(sites)}"
+        shutil.copytree(repo.path / "site", site)
+        sites.append(site)
+    files = sorted(p.relative_to(sites[0]) for p in sites[0].rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(sites[1]) for p in sites[1].rglob("*") if p.is_file())
+    differ = [str(f) for f in files if (sites[0] / f).read_bytes() != (sites[1] / f).read_bytes()]
+    assert differ == []
+    # Both say plainly when version 2 takes effect and leave "in force" to the reader's clock.
+    row = history_row(html_of(sites[0], "privacy/history/index.html"), 2)
+    assert "自2020年7月1日起生效" in visible_text(row) and "現行" not in visible_text(row)
+    assert 'data-policy-since="2020-07-01T00:00:00+08:00">自2020年7月1日起生效（現行版本）</span>' in row
