@@ -296,3 +296,15 @@ def test_static_pages_do_not_depend_on_the_build_machines_clock(tmp_path_factory
     row = history_row(html_of(sites[0], "privacy/history/index.html"), 2)
     assert "自2020年7月1日起生效" in visible_text(row) and "現行" not in visible_text(row)
     assert 'data-policy-since="2020-07-01T00:00:00+08:00">自2020年7月1日起生效（現行版本）</span>' in row
+
+
+def test_history_keeps_the_front_matter_only_commits_of_each_version(project):
+    """The history core (real git): the front-matter-only commit is not a version, but is kept with version 2."""
+    from policykit.history import HistoryOptions, read_history
+
+    fh = read_history(project.path / "docs", HistoryOptions()).get("zh-Hant/privacy.md")
+    assert [v.number for v in fh.versions] == [1, 2]
+    assert fh.versions[0].later_front_matter == ()
+    [rev] = fh.versions[1].later_front_matter
+    assert rev.date == datetime.fromisoformat(D_MOVE) and "effective: 2027-01-15" in rev.front_matter
+    assert "effective: 2026-12-10" in fh.versions[1].front_matter
