@@ -26,8 +26,8 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url, write_file
 
 import mkdocs_common as common
-from policykit import archive, gitrepo, published
-from policykit.dates import display_date, iso_instant
+from policykit import archive, effective, gitrepo, published
+from policykit.dates import build_time, display_date, iso_instant
 from policykit.history import FileHistory
 from policykit.htmldiff import DiffLabels
 from policykit.labels import labels_for
@@ -110,7 +110,7 @@ def _retired_policies(config: MkDocsConfig, locale: str) -> list[_Pending]:
         dest = common.retired_policy_dest(config, ref)
         if any(f.dest_uri == archive.history_path(dest) for f in files):
             continue
-        title = archive.version_entries(fh)[-1].title or ref.policy_id
+        title = archive.version_entries(fh, tz=common.settings(config).timezone)[-1].title or ref.policy_id
         taken = any(f.dest_uri == dest for f in files)  # e.g. i18n's fallback page took the address
         out.append(
             _Pending(
@@ -250,7 +250,7 @@ def on_post_build(config: MkDocsConfig) -> None:
     jobs = []
     by_job: dict[int, tuple[_Pending, list[archive.VersionEntry]]] = {}
     for pending in _PENDING:
-        entries = archive.version_entries(pending.fh)
+        entries = archive.version_entries(pending.fh, tz=settings.timezone)
         dest = pending.dest
         job = PolicyJob(
             src_path=pending.src_path,
@@ -312,11 +312,13 @@ class _Progress:
         )
 
 
-def _range_text(entry: archive.VersionEntry, labels: dict[str, str], locale: str, tz: str) -> str:
-    start = display_date(entry.in_force_from, locale, tz)
-    if entry.in_force_to is None:
-        return labels["in_force_current"].format(start=start)
-    return labels["in_force_range"].format(start=start, end=display_date(entry.in_force_to, locale, tz))
+def _in_force(entry: archive.VersionEntry, labels: dict[str, str], locale: str, tz: str) -> effective.Timed:
+    """The version's in-force label: true on any date (policy.js picks the exact one by the reader's clock)."""
+    return effective.in_force_label(entry, labels, locale, tz, build_time())
+
+
+def _effective_changes(entry: archive.VersionEntry, labels: dict[str, str], locale: str, tz: str) -> list[str]:
+    return [effective.effective_change_text(c, labels, locale, tz) for c in entry.effective_changes]
 
 
 def _fill(shell: str, title: str, body: str, number: int | None = None) -> str:
@@ -349,7 +351,8 @@ def _write_history(config: MkDocsConfig, pending: _Pending, entries: list[archiv
             "href": f"../versions/{e.number}/",
             "date": display_date(e.version.date, locale, tz),
             "iso": iso_instant(e.version.date, tz),
-            "range": _range_text(e, labels, locale, tz),
+            "range": _in_force(e, labels, locale, tz),
+            "effective_changes": _effective_changes(e, labels, locale, tz),
             "label": labels["version_n"].format(number=e.number),
         }
         for e in reversed(entries)
@@ -390,7 +393,8 @@ def _write_version(
         labels=labels,
         title=title,
         number_label=labels["version_n"].format(number=n),
-        range_text=_range_text(e, labels, locale, tz),
+        timed=_in_force(e, labels, locale, tz),
+        effective_changes=_effective_changes(e, labels, locale, tz),
         published=display_date(e.version.date, locale, tz),
         published_iso=iso_instant(e.version.date, tz),
         clean_html=rv.clean_html,
@@ -401,7 +405,6 @@ def _write_version(
         history_href="../../history/",
         prev_href=f"../{n - 1}/" if n > 1 else None,
         next_href=f"../{n + 1}/" if n < last else None,
-        is_current=n == last and pending.fh.retired is None,
     )
     path = archive.version_path(pending.dest, n)
     write_file(_fill(shell, title, body, n).encode("utf-8"), os.path.join(config.site_dir, path))

@@ -26,7 +26,8 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import write_file
 
 import mkdocs_common as common
-from policykit import archive, feeds, published
+from policykit import archive, effective, feeds, published
+from policykit.dates import display_date
 from policykit.labels import labels_for
 
 log = logging.getLogger("mkdocs.hooks.feeds")
@@ -113,7 +114,7 @@ def on_post_build(config: MkDocsConfig) -> None:
             author=author,
             policy_id=p.policy_id,
         )
-        for e in archive.version_entries(hist.get(p.src_path)):
+        for e in archive.version_entries(hist.get(p.src_path), tz=settings.timezone):
             summary = common.STATE.summaries.get((locale, p.src_path, e.number))
             summary_text = None
             if summary is not None:
@@ -128,6 +129,9 @@ def on_post_build(config: MkDocsConfig) -> None:
                     link=_abs(config, archive.url_of(archive.version_path(p.dest, e.number))),
                     change_note=e.change_note,
                     summary_text=summary_text,
+                    effective_text=f"{labels['effective']}: {display_date(e.effective, locale, settings.timezone)}" if e.effective else None,
+                    effective_changes=tuple(effective.effective_change_text(c, labels, locale, settings.timezone) for c in e.effective_changes),
+                    updated=max([e.version.date, *(c.date for c in e.effective_changes)]) if e.effective_changes else None,
                 )
             )
         write(feed)

@@ -18,7 +18,7 @@ from mkdocs.utils import get_relative_url
 
 import mkdocs_common as common
 from policykit import archive, effective, published, translations
-from policykit.dates import display_date, iso_instant, reader_time
+from policykit.dates import build_time, display_date, iso_instant
 from policykit.feeds import policy_feed_path
 from policykit.labels import labels_for
 from policykit.stamp import make_stamp
@@ -111,11 +111,16 @@ def _effective(config: MkDocsConfig, page: Page):
 
 
 def _upcoming_notice(config: MkDocsConfig, page: Page, locale: str) -> dict[str, Any] | None:
-    """A notice when the latest version takes effect after the build's "now", linking the version in force."""
+    """A notice when the latest version takes effect after the build's "now", linking the version in force.
+
+    The build's "now" is SOURCE_DATE_EPOCH (pinned to HEAD's commit time), so
+    the same commit builds the same page; the notice states both dates and
+    policy.js hides it once the reader's clock reaches the effective date.
+    """
     settings = common.settings(config)
     tz = settings.timezone
-    entries = archive.version_entries(common.history(config).get(page.file.src_path))
-    up = effective.upcoming(entries, reader_time(), tz)
+    entries = archive.version_entries(common.history(config).get(page.file.src_path), tz=tz)
+    up = effective.upcoming(entries, build_time(), tz)
     if up is None:
         return None
     labels = labels_for(locale)
@@ -123,6 +128,7 @@ def _upcoming_notice(config: MkDocsConfig, page: Page, locale: str) -> dict[str,
         "kind": "upcoming",
         "starts": display_date(up.starts, locale, tz),
         "starts_iso": up.starts.isoformat(),
+        "until_iso": up.starts_iso,
         "number": up.upcoming.number,
     }
     if up.in_force is not None:
@@ -197,7 +203,8 @@ def _policy_list(config: MkDocsConfig, nav: Any, locale: str, labels: dict[str, 
         if ref is None:
             continue
         fh = hist.get(page.file.src_uri)
-        entries = archive.version_entries(fh) if fh.versions else []
+        entries = archive.version_entries(fh, tz=settings.timezone) if fh.versions else []
+        up = effective.upcoming(entries, build_time(), settings.timezone)
         status = None
         if common.STATE.catalogue is not None and len(common.locales(config)) > 1:
             status = translations.status_of(common.STATE.catalogue, hist, ref.policy_id, locale, settings.source_locale)
@@ -208,6 +215,7 @@ def _policy_list(config: MkDocsConfig, nav: Any, locale: str, labels: dict[str, 
                 "stamp": make_stamp(hist, page.file.src_uri, locale, settings.timezone),
                 "ref": ref,
                 "note": entries[-1].change_note if entries else None,
+                "upcoming": _list_upcoming(up, labels, locale, settings.timezone),
                 "status": status.state if status else None,
                 "status_text": translations.status_text(status, labels, locale, settings.timezone) if status else None,
                 "history_url": archive.url_of(archive.history_path(page.file.dest_uri)) if entries else None,
@@ -219,7 +227,7 @@ def _policy_list(config: MkDocsConfig, nav: Any, locale: str, labels: dict[str, 
         ref = common.policy_of(config, fh.src_path)
         if ref is None or ref.locale != locale or fh.retired is None:
             continue
-        entries = archive.version_entries(fh)
+        entries = archive.version_entries(fh, tz=settings.timezone)
         retired.append(
             {
                 "title": entries[-1].title or ref.policy_id,
@@ -231,6 +239,18 @@ def _policy_list(config: MkDocsConfig, nav: Any, locale: str, labels: dict[str, 
     return common.STATE.env.get_template("partials/policy-list.html").render(
         policies=rows, retired=retired, labels=labels, config=config, page=page_now, base_url=context_base
     )
+
+
+def _list_upcoming(up: effective.Upcoming | None, labels: dict[str, str], locale: str, tz: str) -> dict[str, str] | None:
+    """The policy centre's line for a latest version not yet in force (policy.js hides it from its effective date)."""
+    if up is None:
+        return None
+    when = display_date(up.starts, locale, tz)
+    if up.in_force is None:
+        text = labels["list_upcoming_none"].format(number=up.upcoming.number, date=when)
+    else:
+        text = labels["list_upcoming"].format(number=up.upcoming.number, date=when, in_force=up.in_force.number)
+    return {"text": text, "until_iso": up.starts_iso}
 
 
 def _register(config: MkDocsConfig, page: Page, stamp, ref, locale: str) -> None:

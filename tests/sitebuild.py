@@ -65,4 +65,4 @@ def html_of(site: Path, page: str) -> str:
 
 def notices(html: str, kind: str) -> list[str]:
     """The ``policy-notice--<kind>`` blocks of a page."""
-    return re.findall(rf'<div class="policy-notice policy-notice--{kind}" role="note">.*?</div>', html, re.DOTALL)
+    return re.findall(rf'<div class="policy-notice policy-notice--{kind}" role="note"[^>]*>.*?</div>', html, re.DOTALL)

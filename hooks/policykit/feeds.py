@@ -50,6 +50,9 @@ class FeedEntry:
     link: str  # absolute URL of the version page
     change_note: str
     summary_text: str | None = None  # "2 changed, 1 added …"; None for a first version
+    effective_text: str | None = None  # "Effective: January 15, 2027" (the version's one effective date)
+    effective_changes: tuple[str, ...] = ()  # "Effective date changed on … from … to …"
+    updated: datetime | None = None  # the latest change of the entry (an effective date moved); None: instant
 
 
 @dataclass
@@ -71,7 +74,7 @@ class Feed:
 
     @property
     def updated(self) -> datetime | None:
-        return max((e.instant for e in self.entries), default=None)
+        return max((e.updated or e.instant for e in self.entries), default=None)
 
 
 def absolute_url(site_url: str, path: str) -> str:
@@ -121,6 +124,10 @@ def entry_html(entry: FeedEntry, change_note_label: str) -> str:
     out = f"<p><strong>{html.escape(change_note_label)}:</strong> {html.escape(entry.change_note)}</p>"
     if entry.summary_text:
         out += f"<p>{html.escape(entry.summary_text)}</p>"
+    if entry.effective_text:
+        out += f"<p>{html.escape(entry.effective_text)}</p>"
+    for change in entry.effective_changes:
+        out += f"<p>{html.escape(change)}</p>"
     return out
 
 
@@ -145,7 +152,7 @@ def feed_xml(feed: Feed, *, site_url: str, tz: str, change_note_label: str, upda
         entry = sub(root, "entry")
         sub(entry, "id", entry_id(site_url, e.policy_id, e.content_locale, e.number, e.instant, feed.locale))
         sub(entry, "title", e.title, type="text")
-        sub(entry, "updated", iso_instant(e.instant, tz))
+        sub(entry, "updated", iso_instant(e.updated or e.instant, tz))
         sub(entry, "link", rel="alternate", type="text/html", href=e.link)
         sub(entry, "content", entry_html(e, change_note_label), type="html")
     ET.indent(root)

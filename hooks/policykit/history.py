@@ -25,7 +25,7 @@ import os
 import re
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Literal
@@ -48,6 +48,7 @@ __all__ = [
     "NotARepositoryError",
     "ShallowCloneError",
     "Version",
+    "FrontMatterRevision",
     "Retirement",
     "FileHistory",
     "History",
@@ -55,6 +56,19 @@ __all__ = [
     "read_history",
     "load_history",
 ]
+
+
+@dataclass(frozen=True)
+class FrontMatterRevision:
+    """A commit that changed only the front matter of a version (its text stayed the same).
+
+    (Added for policy-effective dates, section 3 of issue 9: a version's effective
+    date is the latest committed value while its text is unchanged.)
+    """
+
+    commit: str
+    date: datetime  # from the configured date source, like a version's
+    front_matter: str  # the raw YAML front matter after that commit
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,8 @@ class Version:
     path: str  # repo-relative path at that commit
     src_path: str  # docs-relative path at that commit
     front_matter: str = ""  # the raw YAML front matter at that version
+    #: Later commits that changed only the front matter, oldest first, before the next version (issue 9, section 3).
+    later_front_matter: tuple[FrontMatterRevision, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -285,6 +301,15 @@ class _Lineage:
     versions: list[Version] = field(default_factory=list)
     last_blob: str | None = None
     retired: Retirement | None = None
+    last_fm: str | None = None  # the front matter last committed for the newest version
+    revisions: dict[int, list[FrontMatterRevision]] = field(default_factory=dict)  # version index -> later front matter
+
+    def finished(self) -> tuple[Version, ...]:
+        """The versions, each with the front-matter-only commits made after it."""
+        return tuple(
+            replace(v, later_front_matter=tuple(self.revisions[i])) if i in self.revisions else v
+            for i, v in enumerate(self.versions)
+        )
 
 
 def _is_text(path: str) -> bool:
@@ -476,8 +501,14 @@ def _versions_from_log(tree: WorkTree, options: HistoryOptions, head: str) -> di
                 else:
                     changed = _text_changed(cache, ch.new_path, lin.last_blob or ch.old_blob, ch.new_blob)
             lin.last_blob = ch.new_blob
+            fm = cache.entries.get(ch.new_blob, ["", ""])[1]
+            if not (changed and not is_ignored):
+                # Not a version, yet its front matter (e.g. the effective date) may have changed (issue 9, section 3).
+                if lin.versions and _is_text(ch.new_path) and fm != lin.last_fm:
+                    lin.revisions.setdefault(len(lin.versions) - 1, []).append(FrontMatterRevision(c.oid, when, fm))
+                    lin.last_fm = fm
             if changed and not is_ignored:
-                fm = cache.entries.get(ch.new_blob, ["", ""])[1]
+                lin.last_fm = fm
                 lin.versions.append(
                     Version(
                         number=len(lin.versions) + 1,
@@ -499,11 +530,11 @@ def _versions_from_log(tree: WorkTree, options: HistoryOptions, head: str) -> di
             continue
         src = _src_path(prefix, path)
         if src is not None and lin.versions:
-            result[src] = FileHistory(src_path=src, versions=tuple(lin.versions), retired=lin.retired)
+            result[src] = FileHistory(src_path=src, versions=lin.finished(), retired=lin.retired)
     for path, lin in live.items():
         src = _src_path(prefix, path)
         if src is not None:
-            result[src] = FileHistory(src_path=src, versions=tuple(lin.versions))
+            result[src] = FileHistory(src_path=src, versions=lin.finished())
     return result
 
 

@@ -17,6 +17,15 @@
  *    sr-only text, diff-changed/-added/-removed/-moved classes, span.diff-anchor
  *    #change-N) is the same as on the version pages.
  *
+ * 3. Labels that follow the calendar (partials/policy-timed.html, the
+ *    "upcoming" notices and the version banners): elements with
+ *    data-policy-since / data-policy-until (ISO instants: an effective date at
+ *    00:00 in the site's timezone) are shown only while the reader's clock is
+ *    inside [since, until) (with data-policy-class, that class is toggled
+ *    instead); data-policy-nojs elements (the static text, which states both
+ *    dates) are hidden. Checked again at the next boundary while the page stays
+ *    open, so the label changes on the effective day without a rebuild.
+ *
  * Written for a strict Content-Security-Policy: no inline handlers, no eval,
  * no string-to-HTML parsing of page text into this document (nodes are built
  * with DOM APIs or cloned from the same-origin version pages), no request
@@ -1608,7 +1617,42 @@
     dialog.setAttribute("aria-label", name || "Search");
   }
 
+  // ----------------------------------------------------------------------------------
+  // Labels that follow the calendar
+
+  var MAX_TIMEOUT = 2147483647; // setTimeout's limit (about 24.8 days)
+  var clockTimer = null;
+
+  function instantOf(el, name) {
+    var value = el.getAttribute(name);
+    if (value === null) return null;
+    var t = Date.parse(value);
+    return isNaN(t) ? null : t;
+  }
+
+  function applyClock() {
+    var now = Date.now();
+    var next = Infinity;
+    var timed = document.querySelectorAll("[data-policy-since], [data-policy-until]");
+    for (var i = 0; i < timed.length; i++) {
+      var el = timed[i];
+      var since = instantOf(el, "data-policy-since");
+      var until = instantOf(el, "data-policy-until");
+      var on = (since === null || now >= since) && (until === null || now < until);
+      var cls = el.getAttribute("data-policy-class");
+      if (cls) el.classList.toggle(cls, on);
+      else el.hidden = !on;
+      if (since !== null && since > now) next = Math.min(next, since);
+      if (until !== null && until > now) next = Math.min(next, until);
+    }
+    var fallbacks = document.querySelectorAll("[data-policy-nojs]");
+    for (var j = 0; j < fallbacks.length; j++) fallbacks[j].hidden = true;
+    if (clockTimer !== null) clearTimeout(clockTimer);
+    clockTimer = next === Infinity ? null : setTimeout(applyClock, Math.min(next - now + 50, MAX_TIMEOUT));
+  }
+
   function init() {
+    applyClock();
     nameSearchDialog();
     var form = document.querySelector("form.policy-compare");
     if (form) setupCompare(form);
