@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from datetime import datetime, timezone
@@ -10,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from policykit import mtimes
 from policykit.cache_rules import IMMUTABLE, REVALIDATE, STATIC, VERSION_SNAPSHOT
 from policykit.deploy import finalize_site
 from policykit.header_files import encode_url_path
+from policykit.published import PublishedPage, PublishedPages
 from nginx_server import NGINX, NginxServer
-from synthetic_site import CJK_PAGE, ODD_PAGES, OWN_ASSETS, SOURCE_DATE, build_site
+from synthetic_site import CJK_PAGE, ODD_PAGES, OWN_ASSETS, POLICY_INSTANT, SOURCE_DATE, build_site
 
 LM = "Sun, 02 Jun 2024 12:00:00 GMT"  # the build clock (SOURCE_DATE): Last-Modified describes the bytes
 STAMP = "Wed, 01 May 2024 08:30:15 GMT"  # the policies' stamp (POLICY_INSTANT): earlier
@@ -261,3 +264,42 @@ def test_last_modified_describes_bytes_not_the_stamp(two_commits) -> None:
         assert parsedate_to_datetime(new["/privacy/"][1]) >= zh_stamp
         if name == "c2-manifest":
             assert zh == _served_files(sites["c1"])["/privacy/"][1] and new["/privacy/"] == old["/privacy/"]
+
+
+# ------------------------------------------------------------------ the mtime rules themselves
+
+def test_chain_clock_never_goes_back() -> None:
+    # committer dates going backwards (a rebase, a fast-forward of old commits, a wrong clock)
+    assert mtimes.chain_clock([100, 50, 50, 300, 10]) == 301
+    times = [100, 50, 50, 300, 10]
+    clocks = [mtimes.chain_clock(times[:i]) for i in range(1, len(times) + 1)]
+    assert clocks == [100, 101, 102, 300, 301] and all(a < b for a, b in zip(clocks, clocks[1:]))
+    assert mtimes.chain_clock([]) is None
+    # an effective date that arrived after HEAD's commit moves the clock past it, still strictly per commit
+    assert mtimes.build_clock([100, 200], 1000) == 1002 and mtimes.build_clock([100, 200, 50], 1000) == 1003
+    assert mtimes.build_clock([100, 200], 10) == 200
+
+
+def test_mtimes_plan(tmp_path: Path) -> None:
+    reg = PublishedPages()
+    reg.add(PublishedPage("privacy/index.html", "policy", "en", "privacy", POLICY_INSTANT.replace(microsecond=700000)))
+    reg.add(PublishedPage("terms/index.html", "policy", "en", "terms", datetime(2030, 1, 1, tzinfo=timezone.utc)))
+    paths = ["privacy/index.html", "terms/index.html", "index.html", "assets/main.0123abcd.min.css"]
+    clock = int(SOURCE_DATE.timestamp())
+    fixed = ["assets/main.0123abcd.min.css"]
+    future = int(datetime(2030, 1, 1, tzinfo=timezone.utc).timestamp())
+    assert mtimes.plan_mtimes(paths, reg, clock, fixed=fixed) == {
+        "privacy/index.html": clock, "terms/index.html": future, "index.html": clock,
+        "assets/main.0123abcd.min.css": mtimes.FIXED_EPOCH}
+    # unchanged bytes keep the previous stamp (even a later one); changed bytes are stamped after the previous one
+    prev = {"index.html": ("aaa", 500), "privacy/index.html": ("bbb", clock + 50),
+            "assets/main.0123abcd.min.css": ("hhh", 7)}
+    digests = {"index.html": "aaa", "privacy/index.html": "ccc", "assets/main.0123abcd.min.css": "hhh"}
+    planned = mtimes.plan_mtimes(paths, reg, clock, fixed=fixed, digests=digests, previous=prev)
+    assert planned == {"index.html": 500, "privacy/index.html": clock + 51, "terms/index.html": future,
+                       "assets/main.0123abcd.min.css": 7}
+    with pytest.raises(mtimes.MtimeError, match="SOURCE_DATE_EPOCH"):
+        mtimes.source_epoch(None, {"SOURCE_DATE_EPOCH": "soon"})
+    (tmp_path / "index.html").write_text("x")
+    mtimes.apply_mtimes(tmp_path, {"index.html": 500})
+    assert os.stat(tmp_path / "index.html").st_mtime == 500
