@@ -28,7 +28,7 @@ from policykit import archive, gitrepo, ledger
 from policykit.cache_rules import HeaderRuleError
 from policykit.chain import Chain, read_chain
 from policykit.corrections import CorrectionsError, load_corrections
-from policykit.dates import reader_time, zone
+from policykit.dates import build_time, reader_time, zone
 from policykit.deploy import finalize_site
 from policykit.fingerprint import FingerprintError, fingerprinted_name
 from policykit.history import History, Version
@@ -104,7 +104,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     base = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
     try:
         corrections = load_corrections(os.path.join(base, settings.corrections_file))
-        current = ledger.current_records(items, read)
+        current = ledger.current_records(items, read, os.path.join(common.cache_dir(config), "ledger"))
         result = ledger.check_history(recorded, current, corrections, read_old=lambda oids: _read_present(tree, oids))
     except (CorrectionsError, gitrepo.GitError) as exc:
         raise PluginError(str(exc)) from exc
@@ -192,7 +192,7 @@ def on_post_build(config: MkDocsConfig) -> None:
             site,
             common.STATE.published,
             own_assets=own,
-            source_date=hist.head_date or hist.fallback_date,
+            source_date=hist.head_date or hist.fallback_date or build_time(),  # build_time: a repository without commits
             previous=_RUN.get("previous"),
             previous_manifest="",  # already loaded (or none) in on_config
             clock=clock,

@@ -220,3 +220,23 @@ def test_numbering_keeps_a_split_inside_the_published_range_merged() -> None:
     assert notes == ["commit b stays part of version 1 as published; the current rules would make it a version of its own"]
     # a rewrite (a recorded commit gone): today's numbering stands, the ledger judges the texts
     assert keep_published_numbers(fh, [{"number": 1, "commit": "zz", "blob": "A"}], chain, lambda c, b: None) == (fh, [])
+
+
+def test_text_hash_cache_is_verified(tmp_path: Path) -> None:
+    """The blob -> text hash cache speeds builds up and never changes an answer: a damaged file is ignored."""
+    from policykit import ledger
+    fh = FileHistory("en/p.md", (_v(1, "a", "b" * 40),))
+    reads: list[list[str]] = []
+
+    def read(oids):
+        reads.append(oids)
+        return iter([(o, b"# Text\n") for o in oids])
+
+    first = ledger.current_records([("p", "en", fh)], read, str(tmp_path))
+    again = ledger.current_records([("p", "en", fh)], read, str(tmp_path))
+    assert first == again and reads == [["b" * 40], []]
+    cache = next(tmp_path.glob("text-sha256-*.json"))
+    cache.write_text(cache.read_text().replace(first[("p", "en")].versions[0].sha256[:8], "00000000"))
+    damaged = ledger.current_records([("p", "en", fh)], read, str(tmp_path))
+    assert damaged == first and reads[-1] == ["b" * 40]
+    assert first[("p", "en")].versions[0].sha256 == ledger.text_sha256(b"# Text\n")

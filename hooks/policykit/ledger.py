@@ -22,6 +22,10 @@ trips the check.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import re
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -30,6 +34,7 @@ from policykit import sourcetext
 from policykit.archive import version_entries
 from policykit.history import FileHistory
 
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 #: Identifies the normalising rules the hashes were made with (their module's source).
 TEXT_RULES = hashlib.sha256(Path(sourcetext.__file__).read_bytes()).hexdigest()[:16]
 
@@ -100,14 +105,37 @@ def _instant(dt: Any) -> str:
 
 
 def current_records(
-    items: Iterable[tuple[str, str, FileHistory]], read: Callable[[list[str]], Iterable[tuple[str, bytes]]]
+    items: Iterable[tuple[str, str, FileHistory]], read: Callable[[list[str]], Iterable[tuple[str, bytes]]],
+    cache_dir: str | None = None,
 ) -> dict[tuple[str, str], PolicyVersions]:
-    """(policy, locale) -> its versions now; *items*: (policy id, locale, history); *read*: blob reader."""
+    """(policy, locale) -> its versions now; *items*: (policy id, locale, history); *read*: blob reader.
+
+    *cache_dir*: remembers blob -> text hash under the current rules (a blob id names its bytes), so
+    a build reads only new blobs; a damaged cache file is ignored.
+    """
     items = [i for i in items if i[2].versions]
+    cache = Path(cache_dir) / f"text-sha256-{TEXT_RULES}.json" if cache_dir else None
     texts: dict[str, str] = {}
-    wanted = sorted({v.blob for _, _, fh in items for v in fh.versions})
+    if cache is not None:
+        try:
+            loaded = json.loads(cache.read_text(encoding="utf-8"))
+            entries = loaded.get("entries") if isinstance(loaded, dict) else None
+            if isinstance(entries, dict) and loaded.get("check") == _checksum(entries):
+                texts = {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, str) and _HEX64.match(v)}
+        except (OSError, ValueError, TypeError):
+            texts = {}  # damaged: every blob is read again
+    wanted = sorted({v.blob for _, _, fh in items for v in fh.versions} - set(texts))
     for oid, data in read(wanted):
         texts[oid] = text_sha256(data)
+    if cache is not None and wanted:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=cache.parent, prefix=".text-", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh_out:
+                json.dump({"entries": texts, "check": _checksum(texts)}, fh_out, sort_keys=True, separators=(",", ":"))
+            os.replace(tmp, cache)
+        except OSError:
+            pass  # a read-only checkout still builds
     out: dict[tuple[str, str], PolicyVersions] = {}
     for policy, locale, fh in sorted(items, key=lambda i: (i[0], i[1])):
         records = []
@@ -117,6 +145,10 @@ def current_records(
                                          e.effective.isoformat() if e.effective else None))
         out[(policy, locale)] = PolicyVersions(policy, locale, fh.src_path, tuple(records))
     return out
+
+
+def _checksum(entries: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(entries, sort_keys=True, separators=(",", ":")).encode("utf-8")).hexdigest()
 
 
 def manifest_section(policies: Mapping[tuple[str, str], PolicyVersions]) -> dict[str, Any]:
