@@ -240,3 +240,19 @@ def test_text_hash_cache_is_verified(tmp_path: Path) -> None:
     damaged = ledger.current_records([("p", "en", fh)], read, str(tmp_path))
     assert damaged == first and reads[-1] == ["b" * 40]
     assert first[("p", "en")].versions[0].sha256 == ledger.text_sha256(b"# Text\n")
+
+
+def test_check_rules_without_git() -> None:
+    """The comparison itself: same blob under other rules passes; a vanished policy names every hash."""
+    from policykit import ledger
+    cur = {("p", "en"): ledger.PolicyVersions("p", "en", "en/p.md", (
+        ledger.VersionRecord(1, "c1", "b1", "1" * 64, "2020-01-01T00:00:00Z"),))}
+    same_blob = ({("p", "en"): [{"number": 1, "commit": "old", "blob": "b1", "sha256": "9" * 64,
+                                 "published": "2020-01-01T00:00:00Z"}]}, "older-rules")
+    ok = ledger.check_history(same_blob, cur)
+    assert ok.errors == [] and ok.notices == ["p (en) version 1: history was rewritten but the text is the same (commit old -> c1)."]
+    other = ({("p", "en"): [{"number": 1, "commit": "old", "blob": "bX", "sha256": "9" * 64}]}, "older-rules")
+    assert "the published text changed" in ledger.check_history(other, cur).errors[0]  # rules differ, blob gone: refuse
+    gone = ({("q", "en"): [{"number": 1, "commit": "c", "blob": "b", "sha256": "7" * 64}]}, ledger.TEXT_RULES)
+    err = ledger.check_history(gone, cur).errors
+    assert len(err) == 1 and "q (en): all 1 published version(s) disappeared" in err[0] and "7" * 64 in err[0]

@@ -208,7 +208,14 @@ def check_history(
     for key, recs in sorted(recorded.items()):
         policy, locale = key
         pv = current.get(key)
-        now = {r.number: r for r in pv.versions} if pv else {}
+        if pv is None:
+            result.errors.append(
+                f"{policy} ({locale}): all {len(recs)} published version(s) disappeared from history (the file was "
+                f"renamed, excluded or filtered out of history): published text sha256 "
+                f"{', '.join(str(r.get('sha256', '')) for r in recs)}, now none. Restore it; to drop its published "
+                f"URLs deliberately, build once without the previous manifest ({'POLICY_SITE_PREVIOUS_MANIFEST'}= empty).")
+            continue
+        now = {r.number: r for r in pv.versions}
         new_records = dict(now)
         for rec in sorted(recs, key=lambda r: r["number"]):
             n = rec["number"]
@@ -255,8 +262,7 @@ def check_history(
                 result.notices.append(f"{label}: publication date {rec.get('published')} -> {cur.published}.")
             if cur.effective != rec.get("effective"):
                 result.notices.append(f"{label}: effective date {rec.get('effective') or 'none'} -> {cur.effective or 'none'}.")
-        if pv is not None:
-            result.policies[key] = replace(pv, versions=tuple(new_records[r.number] for r in pv.versions))
+        result.policies[key] = replace(pv, versions=tuple(new_records[r.number] for r in pv.versions))
     # Corrections declared for versions that were not rewritten in this build: a standing record.
     for (policy, locale, n), (corr, where) in sorted(corrections.items()):
         if (policy, locale, n) in used:
