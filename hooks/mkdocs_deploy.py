@@ -36,6 +36,12 @@ from policykit.manifest import PREVIOUS_MANIFEST_ENV, ManifestError, load_manife
 from policykit.mtimes import MtimeError, build_clock
 from policykit.numbering import keep_published_numbers
 from policykit.sourcetext import split_front_matter
+from policykit.theme_time import pin_clock
+
+try:
+    import material  # the installed theme, whose own files theme_time dates
+except ImportError:  # pragma: no cover -- the site is built with Material
+    material = None
 
 log = logging.getLogger("mkdocs.hooks.deploy")
 
@@ -86,7 +92,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         chain = read_chain(tree, hist.head) if tree is not None else Chain()
     except (ManifestError, gitrepo.GitError) as exc:
         raise PluginError(str(exc)) from exc
-    _RUN.update(previous=previous, chain=chain)
+    _RUN.update(previous=previous, chain=chain, tree=tree)
     items = []
     recorded = ledger.previous_records(previous)
     for src, fh in sorted(hist.files.items()):
@@ -187,6 +193,11 @@ def on_post_build(config: MkDocsConfig) -> None:
     chain = _RUN.get("chain") or Chain()
     clock = build_clock(chain.times, _arrived_effective(config, hist)) if chain.times else None
     result_ledger = common.STATE.ledger
+    tree = _RUN.get("tree")
+    pinned = pin_clock(tree, chain, os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))) \
+        if tree is not None else None
+    theme = (pinned, [str(d) for d in config.theme.dirs], os.path.dirname(material.__file__)) \
+        if pinned is not None and material is not None else None
     try:
         result = finalize_site(
             site,
@@ -197,6 +208,7 @@ def on_post_build(config: MkDocsConfig) -> None:
             previous_manifest="",  # already loaded (or none) in on_config
             clock=clock,
             policies=ledger.manifest_section(result_ledger.policies) if result_ledger is not None else None,
+            theme=theme,
         )
     except (HeaderRuleError, FingerprintError, ManifestError, MtimeError) as exc:
         raise PluginError(str(exc)) from exc

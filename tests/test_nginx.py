@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from importlib import metadata
 import shutil
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -190,6 +191,7 @@ def two_commits(tmp_path_factory):
     """C1 built; C2 (a later commit dated EARLIER than C1: clocks go backwards) built without and with C1's manifest."""
     base = tmp_path_factory.mktemp("validators")
     repo = new_site(base)
+    repo.write("requirements.txt", f"mkdocs-material=={metadata.version('mkdocs-material')}\n")  # the theme pin
     repo.commit("Publish the policies", date="2019-06-01T10:00:00+08:00")
     sites = {}
 
@@ -243,10 +245,11 @@ def test_changed_bytes_are_never_304(two_commits, name: str) -> None:
     if name == "c2-manifest":  # publish: every unchanged file keeps both validators
         assert len(unchanged) > 40
         assert {u: results[u] for u in unchanged} == {u: (304, 304) for u in unchanged}
-    else:  # no manifest: files named by their content's hash still keep them
+    else:  # no manifest: files named by their content's hash, and the pinned theme's own files, still keep them
         hashed = [u for u in unchanged if re.search(r"\.[0-9a-f]{8,}\.(min\.)?(css|js)(\.map)?$", u)]
-        assert len(hashed) >= 6
-        assert {u: results[u] for u in hashed} == {u: (304, 304) for u in hashed}
+        theme = [u for u in unchanged if u.startswith(("/assets/javascripts/lunr/", "/assets/images/"))]
+        assert len(hashed) >= 6 and len(theme) >= 20
+        assert {u: results[u] for u in hashed + theme} == {u: (304, 304) for u in hashed + theme}
 
 
 def test_last_modified_describes_bytes_not_the_stamp(two_commits) -> None:
@@ -303,3 +306,32 @@ def test_mtimes_plan(tmp_path: Path) -> None:
     (tmp_path / "index.html").write_text("x")
     mtimes.apply_mtimes(tmp_path, {"index.html": 500})
     assert os.stat(tmp_path / "index.html").st_mtime == 500
+
+
+def test_theme_pin_dates_the_theme_files(git_repo) -> None:
+    from policykit.chain import read_chain
+    from policykit.gitrepo import open_work_tree
+    from policykit.theme_time import pin_clock, pinned_version
+
+    assert pinned_version("babel==2\nMkDocs-Material[imaging] == 9.8.2 ; python_version>'3'\n") == "9.8.2"
+    assert pinned_version("mkdocs-material>=9\n") is None
+    installed = metadata.version("mkdocs-material")
+    git_repo.write("docs/a.md", "# A\n")
+    git_repo.write("requirements.txt", f"mkdocs-material=={installed}\n")
+    git_repo.commit("pin", date="2020-01-01T00:00:00+00:00")
+    git_repo.write("docs/a.md", "# A, edited\n")
+    git_repo.commit("edit", date="2019-01-01T00:00:00+00:00")  # dated backwards
+
+    def clock() -> int | None:
+        tree = open_work_tree(git_repo.path / "docs")
+        return pin_clock(tree, read_chain(tree, tree.head()), git_repo.path)
+
+    pinned = int(datetime(2020, 1, 1, tzinfo=timezone.utc).timestamp())
+    assert clock() == pinned  # the later commit did not touch the pin
+    git_repo.write("requirements.txt", f"# upgraded\nmkdocs-material=={installed}\n")
+    assert clock() is None  # modified, not committed: dates nothing
+    git_repo.commit("upgrade", date="2019-06-01T00:00:00+00:00")
+    assert clock() == pinned + 2  # an upgrade commit, even one dated backwards, is later on the chain clock
+    git_repo.write("requirements.txt", "mkdocs-material==0.0.1\n")
+    git_repo.commit("other version", date="2021-01-01T00:00:00+00:00")
+    assert clock() is None  # the installed theme is not the pinned one

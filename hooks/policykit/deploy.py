@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from policykit.cache_rules import IMMUTABLE, HEADERS_FILE, MANIFEST_FILE, SiteRules, build_rules, classify, site_files
 from policykit.fingerprint import fingerprint_assets
@@ -23,6 +23,7 @@ from policykit.manifest import (
 )
 from policykit.mtimes import MtimeError, apply_mtimes, plan_mtimes, source_epoch
 from policykit.published import PublishedPages
+from policykit.theme_time import theme_copies
 
 NGINX_INCLUDE = "nginx-headers.conf"
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -73,6 +74,7 @@ def finalize_site(
     clock: int | None = None,
     policies: Mapping[str, Any] | None = None,
     previous: Mapping[str, Any] | None = None,
+    theme: tuple[int, Sequence[str], str] | None = None,
 ) -> FinalizeResult:
     """Finish a built site for deployment (call once, after everything else wrote its files).
 
@@ -83,6 +85,8 @@ def finalize_site(
     ``clock``: the build clock (``mtimes.build_clock``); None: the source date.
     ``policies``: the published versions to record (``ledger.manifest_records``).
     ``previous``: the previous manifest already loaded (then ``previous_manifest`` is not read).
+    ``theme``: (pin clock, theme dirs, installed theme folder): the theme's own files get the pin's time
+    (``theme_time``).
     """
     env = os.environ if env is None else env
     site = Path(site_dir)
@@ -100,7 +104,11 @@ def finalize_site(
     if clock is None:
         raise MtimeError("no build clock: neither a commit, SOURCE_DATE_EPOCH nor a source date")
     fixed = [p for p in paths if classify(p, registry.get(p), renamed.values()) is IMMUTABLE]
-    stamps = plan_mtimes(paths, registry, clock, fixed=fixed, digests={p: d[0] for p, d in digests.items()},
+    shas = {p: d[0] for p, d in digests.items()}
+    dated = {}
+    if theme is not None:
+        dated = {p: theme[0] for p in theme_copies(paths, shas, theme[1], theme[2])}
+    stamps = plan_mtimes(paths, registry, clock, fixed=fixed, dated=dated, digests=shas,
                          previous=previous_files(previous))
     rules = build_rules(site, registry, fingerprinted=renamed.values(), stamps=stamps, paths=paths)
 

@@ -22,6 +22,9 @@ What each file gets (``plan_mtimes``)
       ``main.<hash>.min.css``, our own ``policy.<hash>.css``): ``FIXED_EPOCH``;
       the bytes at such a path never change, so its validators never do,
       with or without a previous manifest;
+    * a file whose bytes are a function of an input the repository dates
+      (``dated``: the installed theme's own files, dated by the commit that
+      pinned the theme's version, see ``theme_time``): that date;
     * any other file: the build clock, or the registry instant of the page
       when that is later (an author date in the future);
     * with the previous deploy's manifest (path -> sha256 + mtime): a file
@@ -98,13 +101,14 @@ def plan_mtimes(
     clock: int,
     *,
     fixed: Iterable[str] = (),
+    dated: Mapping[str, int] | None = None,
     digests: Mapping[str, str] | None = None,
     previous: Mapping[str, tuple[str, int]] | None = None,
 ) -> dict[str, int]:
     """The mtime (epoch seconds) each path must get (see the module doc).
 
     ``clock``: the build clock; ``fixed``: paths whose name is a hash of their
-    content; ``digests``: sha256 of each file now; ``previous``: path ->
+    content; ``dated``: path -> the time its input last changed; ``digests``: sha256 of each file now; ``previous``: path ->
     (sha256, mtime) from the previous deploy's manifest.
     """
     fixed_set = frozenset(fixed)
@@ -112,6 +116,8 @@ def plan_mtimes(
     for path in paths:
         if path in fixed_set:
             base = FIXED_EPOCH
+        elif dated and path in dated:
+            base = dated[path]
         else:
             base = clock
             record = registry.get(path)
