@@ -15,6 +15,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from mkdocs.commands.build import get_context
@@ -26,7 +27,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url, write_file
 
 import mkdocs_common as common
-from policykit import archive, effective, gitrepo, published
+from policykit import archive, effective, gitrepo, ledger, published
 from policykit.dates import build_time, display_date, iso_instant
 from policykit.history import FileHistory
 from policykit.htmldiff import DiffLabels
@@ -405,6 +406,8 @@ def _write_version(
         history_href="../../history/",
         prev_href=f"../{n - 1}/" if n > 1 else None,
         next_href=f"../{n + 1}/" if n < last else None,
+        corrections=[{"iso": c.date, "date": display_date(date.fromisoformat(c.date), locale, tz), "reason": c.reason}
+                     for c in ledger.corrections_for(common.STATE.ledger, pending.src_path, n)],
     )
     path = archive.version_path(pending.dest, n)
     write_file(_fill(shell, title, body, n).encode("utf-8"), os.path.join(config.site_dir, path))

@@ -35,6 +35,7 @@ class BuildState:
     # Reader experience (feeds, translation status); see mkdocs_feeds.py and mkdocs_translations.py.
     summaries: dict[tuple[str, str, int], Any] = field(default_factory=dict)  # (locale, src_path, version) -> Summary, from mkdocs_archive
     catalogue: Any = None  # policykit.translations.Catalogue of every language, from mkdocs_translations
+    ledger: Any = None  # policykit.ledger.CheckResult of this build (published versions, corrections), from mkdocs_deploy
 
 
 STATE = BuildState()
@@ -107,6 +108,7 @@ def history(config: MkDocsConfig) -> History:
 def new_build() -> None:
     """Forget what belongs to the previous build (called first thing in every top-level build)."""
     STATE.history = None
+    STATE.ledger = None
     STATE.published.clear()
     STATE.warned.clear()
 

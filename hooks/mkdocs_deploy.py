@@ -1,8 +1,13 @@
-"""MkDocs hook: cache headers, nginx include, deploy manifest and purge list, once per site.
+"""MkDocs hook: the published ledger, cache headers, nginx include, deploy manifest and purge list.
+
+At the start of a build (on_config, after history is read): the previous
+deploy's manifest is loaded once; its numbering is kept (policykit.numbering)
+and history is checked against it (policykit.ledger): a rewritten published
+text fails the build before anything is written.
 
 mkdocs-static-i18n builds every language inside the first language's
-on_post_build (priority -100); this hook runs after it (-200), in the one
-call where ``building`` is False, so the files it writes cover every
+on_post_build (priority -100); the deploy step runs after it (-200), in the
+one call where ``building`` is False, so the files it writes cover every
 language.  All the work is policykit.deploy.finalize_site.
 """
 
@@ -10,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import datetime, time as dtime
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -18,15 +24,29 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 
 import mkdocs_common as common
+from policykit import archive, gitrepo, ledger
 from policykit.cache_rules import HeaderRuleError
+from policykit.chain import Chain, read_chain
+from policykit.corrections import CorrectionsError, load_corrections
+from policykit.dates import build_time, zone
 from policykit.deploy import finalize_site
 from policykit.fingerprint import FingerprintError, fingerprinted_name
-from policykit.manifest import ManifestError
-from policykit.mtimes import MtimeError
+from policykit.history import History, Version
+from policykit.manifest import PREVIOUS_MANIFEST_ENV, ManifestError, load_manifest
+from policykit.mtimes import MtimeError, build_clock
+from policykit.numbering import keep_published_numbers
+from policykit.sourcetext import split_front_matter
+from policykit.theme_time import pin_clock
+
+try:
+    import material  # the installed theme, whose own files theme_time dates
+except ImportError:  # pragma: no cover -- the site is built with Material
+    material = None
 
 log = logging.getLogger("mkdocs.hooks.deploy")
 
 OWN_ASSETS = ("assets/policy.css", "assets/policy.js")
+_RUN: dict[str, Any] = {}  # this build's previous manifest and chain
 
 
 def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
@@ -55,23 +75,140 @@ def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
     return env
 
 
+# ----------------------------------------------------------------- the ledger
+
+
+@event_priority(50)  # after mkdocs_site read history (200) and mkdocs_validate pinned the clock (100)
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    if not common.is_first_language_build(config):
+        return config
+    _RUN.clear()
+    settings = common.settings(config)
+    hist = common.history(config)
+    source = settings.previous_manifest or os.environ.get(PREVIOUS_MANIFEST_ENV) or None
+    try:
+        previous = load_manifest(source) if source else None
+        tree = gitrepo.open_work_tree(config.docs_dir) if hist.root is not None else None
+        chain = read_chain(tree, hist.head) if tree is not None else Chain()
+    except (ManifestError, gitrepo.GitError) as exc:
+        raise PluginError(str(exc)) from exc
+    _RUN.update(previous=previous, chain=chain, tree=tree)
+    items = []
+    recorded = ledger.previous_records(previous)
+    for src, fh in sorted(hist.files.items()):
+        ref = common.policy_of(config, src)
+        if ref is None or not fh.versions:
+            continue
+        if recorded is not None and tree is not None and (ref.policy_id, ref.locale) in recorded[0]:
+            fh, notes = keep_published_numbers(fh, recorded[0][(ref.policy_id, ref.locale)], chain,
+                                               lambda c, b: _restore(tree, hist, settings.date_source, c, b))
+            hist.files[src] = fh
+            for note in notes:
+                log.info("Published numbering of %s: %s", src, note)
+        items.append((ref.policy_id, ref.locale, fh))
+    read = (lambda oids: gitrepo.read_blobs(tree, oids)) if tree is not None else (lambda oids: iter(()))
+    base = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
+    try:
+        corrections = load_corrections(os.path.join(base, settings.corrections_file))
+        current = ledger.current_records(items, read, os.path.join(common.cache_dir(config), "ledger"))
+        result = ledger.check_history(recorded, current, corrections, read_old=lambda oids: _read_present(tree, oids))
+    except (CorrectionsError, gitrepo.GitError) as exc:
+        raise PluginError(str(exc)) from exc
+    if previous is not None and recorded is None:
+        log.info("The previous manifest records no published versions (an older format): the rewrite check "
+                 "starts with this deploy.")
+    for notice in result.notices:
+        log.info("Published history: %s", notice)
+    if result.errors:
+        raise PluginError("Published history was rewritten; nothing was built:\n  " + "\n  ".join(result.errors))
+    common.STATE.ledger = result
+    return config
+
+
+def _read_present(tree: gitrepo.WorkTree | None, oids: list[str]):
+    """The blobs of *oids* that are still in the repository (a rewrite may have dropped some)."""
+    if tree is None or not oids:
+        return iter(())
+    present = [o for o in oids if _has_object(tree, o)]
+    return gitrepo.read_blobs(tree, present)
+
+
+def _has_object(tree: gitrepo.WorkTree, oid: str) -> bool:
+    try:
+        return tree.repo.git.cat_file("-t", oid).strip() == "blob"
+    except Exception:  # noqa: BLE001 -- GitPython raises GitCommandError for a missing object
+        return False
+
+
+def _restore(tree: gitrepo.WorkTree, hist: History, date_source: str, commit: str, blob: str) -> Version | None:
+    """The version at *commit* whose file has *blob* (a version the current rules merged), or None."""
+    try:
+        listing = tree.repo.git.ls_tree("-r", "-z", commit, "--", tree.docs_prefix or ".")
+        c = tree.repo.commit(commit)
+    except Exception:  # noqa: BLE001 -- a commit or tree git cannot read: keep today's numbering
+        return None
+    path = next((item.split("\t", 1)[1] for item in listing.split("\0")
+                 if "\t" in item and item.split("\t", 1)[0].split()[2:3] == [blob]), None)
+    if path is None:
+        return None
+    data = next((d for _, d in gitrepo.read_blobs(tree, [blob])), b"")
+    prefix = tree.docs_prefix
+    src = path[len(prefix) + 1:] if prefix and path.startswith(prefix + "/") else path
+    fm, _ = split_front_matter(data)
+    when = c.authored_datetime if date_source == "author" else c.committed_datetime
+    return Version(number=0, commit=commit, date=when, author=c.author.name or "", author_email=c.author.email or "",
+                   subject=c.summary if isinstance(c.summary, str) else c.summary.decode("utf-8", "replace"),
+                   blob=blob, path=path, src_path=src, front_matter=fm.decode("utf-8", "replace"))
+
+
+# ----------------------------------------------------------------- the deploy step
+
+
+def _arrived_effective(config: MkDocsConfig, hist: History) -> int | None:
+    """The latest effective date (00:00 in the site's timezone) that has arrived, as epoch seconds."""
+    tz = zone(common.settings(config).timezone)
+    now = build_time()  # the same "now" as the pages (policykit.effective): SOURCE_DATE_EPOCH, pinned to HEAD
+    latest = None
+    for fh in hist.files.values():
+        if not fh.versions:
+            continue
+        for e in archive.version_entries(fh):
+            if e.effective is None:
+                continue
+            start = datetime.combine(e.effective, dtime(0), tz)
+            if start <= now and (latest is None or start > latest):
+                latest = start
+    return int(latest.timestamp()) if latest is not None else None
+
+
 @event_priority(-200)
 def on_post_build(config: MkDocsConfig) -> None:
     if not common.is_last_post_build(config):
         return
     if common.STATE.command == "serve":
         return  # the live preview serves files as they are; headers are for deployments
-    settings = common.settings(config)
     hist = common.history(config)
     site = config.site_dir
     own = [a for a in OWN_ASSETS if os.path.exists(os.path.join(site, a))]
+    chain = _RUN.get("chain") or Chain()
+    clock = build_clock(chain.times, _arrived_effective(config, hist)) if chain.times else None
+    result_ledger = common.STATE.ledger
+    tree = _RUN.get("tree")
+    pinned = pin_clock(tree, chain, os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))) \
+        if tree is not None else None
+    theme = (pinned, [str(d) for d in config.theme.dirs], os.path.dirname(material.__file__)) \
+        if pinned is not None and material is not None else None
     try:
         result = finalize_site(
             site,
             common.STATE.published,
             own_assets=own,
-            source_date=hist.head_date or hist.fallback_date,
-            previous_manifest=settings.previous_manifest,
+            source_date=hist.head_date or hist.fallback_date or build_time(),  # build_time: a repository without commits
+            previous=_RUN.get("previous"),
+            previous_manifest="",  # already loaded (or none) in on_config
+            clock=clock,
+            policies=ledger.manifest_section(result_ledger.policies) if result_ledger is not None else None,
+            theme=theme,
         )
     except (HeaderRuleError, FingerprintError, ManifestError, MtimeError) as exc:
         raise PluginError(str(exc)) from exc

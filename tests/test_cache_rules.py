@@ -63,8 +63,8 @@ def test_site_rules(tmp_path: Path) -> None:
     result = finalize_site(site, build_site(site), own_assets=OWN_ASSETS, source_date=SOURCE_DATE, env={})
     by_path = result.rules.by_path()
     cur = by_path["en/privacy/index.html"]
-    assert cur.cache is REVALIDATE and cur.last_modified == POLICY_INSTANT
-    assert dict(cur.headers())["Last-Modified"] == "Wed, 01 May 2024 08:30:15 GMT"
+    assert cur.cache is REVALIDATE and cur.last_modified == SOURCE_DATE  # the bytes' date (build clock), not the stamp
+    assert dict(cur.headers())["Last-Modified"] == "Sun, 02 Jun 2024 12:00:00 GMT"
     assert cur.tags == ("policy-privacy", "policy-privacy-en")
     assert by_path["privacy/versions/1/index.html"].cache is VERSION_SNAPSHOT
     assert by_path["privacy/versions/1/index.html"].last_modified is None
@@ -105,28 +105,6 @@ def test_fingerprint_rewrites_relative_and_absolute_references(tmp_path: Path) -
     assert f"main.{CSS_HASH}.min.css" in top  # other references untouched
     with pytest.raises(fingerprint.FingerprintError, match="assets/missing.css"):
         fingerprint.fingerprint_assets(site, ["assets/missing.css"])
-
-
-def test_mtimes_plan(tmp_path: Path) -> None:
-    reg = PublishedPages()
-    reg.add(PublishedPage("privacy/index.html", "policy", "en", "privacy", POLICY_INSTANT.replace(microsecond=700000)))
-    paths = ["privacy/index.html", "index.html"]
-    src = int(SOURCE_DATE.timestamp())
-    assert mtimes.plan_mtimes(paths, reg, SOURCE_DATE, env={}) == {
-        "privacy/index.html": int(POLICY_INSTANT.timestamp()), "index.html": src}
-    assert mtimes.plan_mtimes(paths, reg, SOURCE_DATE, env={"SOURCE_DATE_EPOCH": "1000"})["index.html"] == 1000
-    with pytest.raises(mtimes.MtimeError, match="index.html"):
-        mtimes.plan_mtimes(paths, reg, None, env={})
-    with pytest.raises(mtimes.MtimeError, match="SOURCE_DATE_EPOCH"):
-        mtimes.plan_mtimes(paths, reg, None, env={"SOURCE_DATE_EPOCH": "soon"})
-    # unchanged file keeps the previous stamp; a changed file is never stamped at or before the previous one
-    prev = {"index.html": ("aaa", 500), "privacy/index.html": ("bbb", int(POLICY_INSTANT.timestamp()))}
-    digests = {"index.html": "aaa", "privacy/index.html": "ccc"}
-    planned = mtimes.plan_mtimes(paths, reg, SOURCE_DATE, digests=digests, previous=prev, env={})
-    assert planned == {"index.html": 500, "privacy/index.html": int(POLICY_INSTANT.timestamp()) + 1}
-    (tmp_path / "index.html").write_text("x")
-    mtimes.apply_mtimes(tmp_path, {"index.html": 500})
-    assert os.stat(tmp_path / "index.html").st_mtime == 500
 
 
 @pytest.mark.parametrize("bad", ["evil\nSet-Cookie: x.html", "tab\there.html", "esc\x1b.css", "nul\x7f.js",

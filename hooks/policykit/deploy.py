@@ -12,17 +12,18 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
-from policykit.cache_rules import HEADERS_FILE, MANIFEST_FILE, SiteRules, build_rules, site_files
+from policykit.cache_rules import IMMUTABLE, HEADERS_FILE, MANIFEST_FILE, SiteRules, build_rules, classify, site_files
 from policykit.fingerprint import fingerprint_assets
 from policykit.header_files import netlify_rules, render_netlify_rules, render_nginx
 from policykit.manifest import (
     PREVIOUS_MANIFEST_ENV, PurgePlan, build_manifest, file_digests, load_manifest, manifest_json,
-    plan_purge, previous_files, write_purge,
+    manifest_mtime, plan_purge, previous_files, write_purge,
 )
-from policykit.mtimes import apply_mtimes, plan_mtimes, source_epoch
+from policykit.mtimes import MtimeError, apply_mtimes, plan_mtimes, source_epoch
 from policykit.published import PublishedPages
+from policykit.theme_time import theme_copies
 
 NGINX_INCLUDE = "nginx-headers.conf"
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -70,6 +71,10 @@ def finalize_site(
     deploy_dir: str | os.PathLike[str] | None = None,
     base_url: str | None = None,
     env: Mapping[str, str] | None = None,
+    clock: int | None = None,
+    policies: Mapping[str, Any] | None = None,
+    previous: Mapping[str, Any] | None = None,
+    theme: tuple[int, Sequence[str], str] | None = None,
 ) -> FinalizeResult:
     """Finish a built site for deployment (call once, after everything else wrote its files).
 
@@ -77,6 +82,11 @@ def finalize_site(
     if None, ``$POLICY_SITE_PREVIOUS_MANIFEST`` is used when set.
     ``source_date``: fallback stamp (HEAD commit time) when SOURCE_DATE_EPOCH is unset.
     ``base_url``: makes purge URLs absolute (the site must be served at the host root).
+    ``clock``: the build clock (``mtimes.build_clock``); None: the source date.
+    ``policies``: the published versions to record (``ledger.manifest_records``).
+    ``previous``: the previous manifest already loaded (then ``previous_manifest`` is not read).
+    ``theme``: (pin clock, theme dirs, installed theme folder): the theme's own files get the pin's time
+    (``theme_time``).
     """
     env = os.environ if env is None else env
     site = Path(site_dir)
@@ -86,16 +96,28 @@ def finalize_site(
     renamed = fingerprint_assets(site, own_assets)
     paths = site_files(site)
     digests = file_digests(site, paths)
-    source = previous_manifest if previous_manifest is not None else (env.get(PREVIOUS_MANIFEST_ENV) or None)
-    previous = load_manifest(source) if source else None
-    stamps = plan_mtimes(paths, registry, source_date, digests={p: d[0] for p, d in digests.items()},
-                         previous=previous_files(previous), env=env)
+    if previous is None:
+        source = previous_manifest if previous_manifest is not None else (env.get(PREVIOUS_MANIFEST_ENV) or None)
+        previous = load_manifest(source) if source else None
+    if clock is None:
+        clock = source_epoch(source_date, env)
+    if clock is None:
+        raise MtimeError("no build clock: neither a commit, SOURCE_DATE_EPOCH nor a source date")
+    fixed = [p for p in paths if classify(p, registry.get(p), renamed.values()) is IMMUTABLE]
+    shas = {p: d[0] for p, d in digests.items()}
+    dated = {}
+    if theme is not None:
+        dated = {p: theme[0] for p in theme_copies(paths, shas, theme[1], theme[2])}
+    stamps = plan_mtimes(paths, registry, clock, fixed=fixed, dated=dated, digests=shas,
+                         previous=previous_files(previous))
     rules = build_rules(site, registry, fingerprinted=renamed.values(), stamps=stamps, paths=paths)
 
     headers_file = site / HEADERS_FILE
     chosen = netlify_rules(rules)
     headers_file.write_text(render_netlify_rules(chosen), encoding="utf-8")
-    manifest = build_manifest(rules, digests, stamps)
+    manifest = build_manifest(rules, digests, stamps, policies)
+    meta = manifest_mtime(manifest, previous, max([clock, *stamps.values()]))
+    manifest["mtime"] = meta
     manifest_file = site / MANIFEST_FILE
     manifest_file.write_text(manifest_json(manifest), encoding="utf-8")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -104,7 +126,6 @@ def finalize_site(
     purge = plan_purge(manifest, previous, base_url)
     purge_files = write_purge(purge, out_dir / "purge")
 
-    meta = max(stamps.values(), default=source_epoch(source_date, env) or 0)
     all_stamps = {**stamps, HEADERS_FILE: meta, MANIFEST_FILE: meta}
     apply_mtimes(site, all_stamps)
     missing = tuple(sorted(p.path for p in registry if p.path not in digests))

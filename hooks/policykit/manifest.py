@@ -3,7 +3,10 @@
 ``manifest.json`` is published at the site root (so the next deploy can fetch
 it by URL) and is deterministic: sorted keys, no build time; ``mtime`` is the
 file's deterministic stamp from ``mtimes`` (kept so the next build can keep
-ETags of unchanged files).  It does not list itself or ``_headers``.
+ETags of unchanged files).  It does not list itself or ``_headers``; its own
+mtime is the top-level ``mtime``.  ``policies`` records every published
+version of every policy and language (``ledger``), so the next build can
+refuse a rewrite of published history and keep published numbers.
 
 The purge plan compares it with the previous deploy's manifest.  Its files
 (``urls.txt``, ``tags.txt``, ``summary.json``) are written OUTSIDE the
@@ -26,9 +29,12 @@ from typing import Any, Mapping
 
 from policykit.cache_rules import MATERIAL_HASHED, SiteRules
 from policykit.header_files import encode_url_path
+from policykit.mtimes import to_epoch
 
 MANIFEST_FORMAT = "policykit-manifest"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
+#: Versions this code reads: 1 had no ``policies`` and no own ``mtime``.
+READABLE_VERSIONS = (1, 2)
 PREVIOUS_MANIFEST_ENV = "POLICY_SITE_PREVIOUS_MANIFEST"
 #: Share of changed/removed files from which a full purge is recommended.
 FULL_PURGE_RATIO = 0.5
@@ -65,7 +71,8 @@ def _rfc3339(epoch: int) -> str:
 
 
 def build_manifest(
-    rules: SiteRules, digests: Mapping[str, tuple[str, int]], stamps: Mapping[str, int]
+    rules: SiteRules, digests: Mapping[str, tuple[str, int]], stamps: Mapping[str, int],
+    policies: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The manifest as a JSON-ready dict, keyed by canonical encoded URL."""
     urls: dict[str, Any] = {}
@@ -84,10 +91,19 @@ def build_manifest(
         }
         if fr.record is not None:
             entry.update(kind=fr.record.kind, locale=fr.record.locale, policy=fr.record.policy)
-            if fr.record.last_modified is not None:
-                entry["last_modified"] = _rfc3339(stamps[fr.path])
+            if fr.record.last_modified is not None:  # the policy text's instant (the stamp), not the bytes'
+                entry["last_modified"] = _rfc3339(to_epoch(fr.record.last_modified))
         urls[forms[0]] = entry
-    return {"format": MANIFEST_FORMAT, "version": MANIFEST_VERSION, "urls": urls}
+    return {"format": MANIFEST_FORMAT, "version": MANIFEST_VERSION, "urls": urls, "policies": dict(policies or {})}
+
+
+def manifest_mtime(manifest: Mapping[str, Any], previous: Mapping[str, Any] | None, base: int) -> int:
+    """The mtime of manifest.json itself: the previous one while its content is unchanged, else later."""
+    if previous is None or not isinstance(previous.get("mtime"), int):
+        return base
+    core = {k: v for k, v in manifest.items() if k != "mtime"}
+    prev_core = {k: v for k, v in previous.items() if k != "mtime"}
+    return previous["mtime"] if core == prev_core else max(base, previous["mtime"] + 1)
 
 
 def manifest_json(manifest: Mapping[str, Any]) -> str:
@@ -109,8 +125,8 @@ def load_manifest(source: str | os.PathLike[str], timeout: float = 30.0) -> dict
         raise ManifestError(f"{text_source}: cannot read previous manifest: {exc}") from exc
     if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT or not isinstance(data.get("urls"), dict):
         raise ManifestError(f"{text_source}: not a {MANIFEST_FORMAT} file")
-    if data.get("version") != MANIFEST_VERSION:
-        raise ManifestError(f"{text_source}: manifest version {data.get('version')!r}, expected {MANIFEST_VERSION}")
+    if data.get("version") not in READABLE_VERSIONS:
+        raise ManifestError(f"{text_source}: manifest version {data.get('version')!r}, expected one of {READABLE_VERSIONS}")
     return data
 
 

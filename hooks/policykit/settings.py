@@ -27,6 +27,7 @@ class Settings:
     cache_dir: str = ".cache/policy-site"  # relative to the config file
     policy_exclude: tuple[str, ...] = ("index.md",)  # file names that are not policies
     previous_manifest: str | None = None  # last deploy's manifest.json (path or URL), for the purge list
+    corrections_file: str = "policy-corrections.yml"  # declared legal corrections of published versions (policykit.corrections)
     translation_lag: str = "warn"  # lagging/missing translations: "warn" (fails --strict), "fail" or "ignore"
 
     def history_options(self, cache_dir: str | None) -> HistoryOptions:
@@ -52,7 +53,7 @@ def parse_settings(raw: Mapping[str, Any] | None, *, where: str = "mkdocs.yml") 
             tip = f" Did you mean '{hint[0]}'?" if hint else f" Known settings: {', '.join(sorted(known))}."
             raise SettingsError(f"{where}: unknown setting '{_KEY}.{key}'.{tip}")
         values[key] = value
-    for key in ("source_locale", "default_locale", "timezone", "date_source", "cache_dir"):
+    for key in ("source_locale", "default_locale", "timezone", "date_source", "cache_dir", "corrections_file"):
         if key in values and not isinstance(values[key], str):
             raise SettingsError(f"{where}: '{_KEY}.{key}' must be a string, found {values[key]!r}.")
     for key in ("ignore_revs_file", "previous_manifest"):
