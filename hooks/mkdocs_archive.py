@@ -313,9 +313,9 @@ class _Progress:
         )
 
 
-def _in_force(entry: archive.VersionEntry, labels: dict[str, str], locale: str, tz: str) -> effective.Timed:
+def _in_force(entry: archive.VersionEntry, entries: list[archive.VersionEntry], labels: dict[str, str], locale: str, tz: str) -> effective.Timed:
     """The version's in-force label: true on any date (policy.js picks the exact one by the reader's clock)."""
-    return effective.in_force_label(entry, labels, locale, tz, build_time())
+    return effective.in_force_label(entry, labels, locale, tz, effective.build_now(entries, build_time()))
 
 
 def _effective_changes(entry: archive.VersionEntry, labels: dict[str, str], locale: str, tz: str) -> list[str]:
@@ -352,7 +352,7 @@ def _write_history(config: MkDocsConfig, pending: _Pending, entries: list[archiv
             "href": f"../versions/{e.number}/",
             "date": display_date(e.version.date, locale, tz),
             "iso": iso_instant(e.version.date, tz),
-            "range": _in_force(e, labels, locale, tz),
+            "range": _in_force(e, entries, labels, locale, tz),
             "effective_changes": _effective_changes(e, labels, locale, tz),
             "label": labels["version_n"].format(number=e.number),
         }
@@ -394,7 +394,7 @@ def _write_version(
         labels=labels,
         title=title,
         number_label=labels["version_n"].format(number=n),
-        timed=_in_force(e, labels, locale, tz),
+        timed=_in_force(e, entries, labels, locale, tz),
         effective_changes=_effective_changes(e, labels, locale, tz),
         published=display_date(e.version.date, locale, tz),
         published_iso=iso_instant(e.version.date, tz),

@@ -84,6 +84,16 @@ class Upcoming:
     starts_iso: str = ""  # the instant it takes effect (00:00 in the timezone for a date), for policy.js
 
 
+def build_now(entries: Sequence[VersionEntry], now: datetime) -> datetime:
+    """The build's "now" for *entries*: never before a version that is already published.
+
+    A commit dated before its parent (a rebase, a wrong clock) must not make a
+    published version look as if it had not been published yet.
+    """
+    dates = [e.version.date for e in entries]
+    return max([now, *dates]) if dates else now
+
+
 def in_force_at(entries: Sequence[VersionEntry], now: datetime) -> VersionEntry | None:
     """The version in force at *now*: the newest whose start (effective date, else publication) has arrived."""
     for e in reversed(entries):
@@ -101,6 +111,7 @@ def upcoming(entries: Sequence[VersionEntry], now: datetime, tz: str) -> Upcomin
     if not entries:
         return None
     latest = entries[-1]
+    now = build_now(entries, now)
     if latest.starts_at is None or latest.starts_at <= now:
         return None
     return Upcoming(latest, latest.in_force_from, in_force_at(entries[:-1], now), iso_instant(latest.starts_at, tz))
