@@ -4,6 +4,10 @@ mkdocs-static-i18n builds every language inside the first language's
 on_post_build (priority -100); this hook runs after it (-200), in the one
 call where ``building`` is False, so the files it writes cover every
 language.  All the work is policykit.deploy.finalize_site.
+
+The Content-Security-Policy allows the theme's inline scripts, rendered from
+the theme's script partials in every language build (policykit.theme_scripts),
+never scripts found in the output.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -23,10 +28,12 @@ from policykit.deploy import finalize_site
 from policykit.fingerprint import FingerprintError, fingerprinted_name
 from policykit.manifest import ManifestError
 from policykit.mtimes import MtimeError
+from policykit.theme_scripts import ThemeScripts
 
 log = logging.getLogger("mkdocs.hooks.deploy")
 
 OWN_ASSETS = ("assets/policy.css", "assets/policy.js")
+_THEME_SCRIPTS = ThemeScripts()  # of every language of this build
 
 
 def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
@@ -52,6 +59,10 @@ def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
         return names[path]
 
     env.globals["policy_asset"] = policy_asset
+    if common.is_first_language_build(config):
+        _THEME_SCRIPTS.clear()  # a new build (mkdocs serve rebuilds in the same process)
+    error_base = urlsplit(config.site_url or "/").path  # MkDocs' base_url of 404.html
+    _THEME_SCRIPTS.add_language(env, {"config": config, "page": None, "nav": None}, error_base)
     return env
 
 
@@ -72,6 +83,7 @@ def on_post_build(config: MkDocsConfig) -> None:
             own_assets=own,
             source_date=hist.head_date or hist.fallback_date,
             previous_manifest=settings.previous_manifest,
+            theme_scripts=_THEME_SCRIPTS,
         )
     except (HeaderRuleError, FingerprintError, ManifestError, MtimeError) as exc:
         raise PluginError(str(exc)) from exc
@@ -80,5 +92,12 @@ def on_post_build(config: MkDocsConfig) -> None:
         os.path.relpath(result.headers_file), result.headers_rule_count,
         os.path.relpath(result.manifest_file), os.path.relpath(result.nginx_include),
     )
+    for path, digest in result.unlisted_scripts[:20]:
+        log.warning(
+            "%s: an inline script outside the page content is not one of the theme's scripts (%s), so the "
+            "Content-Security-Policy blocks it. Write scripts into a file under overrides/assets/, or inline "
+            "in a template under overrides/%s.",
+            os.path.join(os.path.relpath(site), path), digest, "partials/javascripts/",
+        )
     if result.purge.message:
         log.info("Purge: %s", result.purge.message)

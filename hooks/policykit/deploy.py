@@ -23,6 +23,7 @@ from policykit.manifest import (
 )
 from policykit.mtimes import apply_mtimes, plan_mtimes, source_epoch
 from policykit.published import PublishedPages
+from policykit.theme_scripts import ThemeScripts, unlisted_scripts
 
 NGINX_INCLUDE = "nginx-headers.conf"
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -58,6 +59,7 @@ class FinalizeResult:
     purge_files: dict[str, Path]
     stamps: dict[str, int]  # path -> mtime set
     registry_missing: tuple[str, ...]  # registry paths with no file in the site
+    unlisted_scripts: tuple[tuple[str, str], ...] = ()  # (path, hash): inline scripts outside the content the CSP blocks
 
 
 def finalize_site(
@@ -70,6 +72,7 @@ def finalize_site(
     deploy_dir: str | os.PathLike[str] | None = None,
     base_url: str | None = None,
     env: Mapping[str, str] | None = None,
+    theme_scripts: ThemeScripts | None = None,
 ) -> FinalizeResult:
     """Finish a built site for deployment (call once, after everything else wrote its files).
 
@@ -77,6 +80,7 @@ def finalize_site(
     if None, ``$POLICY_SITE_PREVIOUS_MANIFEST`` is used when set.
     ``source_date``: fallback stamp (HEAD commit time) when SOURCE_DATE_EPOCH is unset.
     ``base_url``: makes purge URLs absolute (the site must be served at the host root).
+    ``theme_scripts``: the theme's inline scripts, allowed by the CSP (none when not given).
     """
     env = os.environ if env is None else env
     site = Path(site_dir)
@@ -90,7 +94,9 @@ def finalize_site(
     previous = load_manifest(source) if source else None
     stamps = plan_mtimes(paths, registry, source_date, digests={p: d[0] for p, d in digests.items()},
                          previous=previous_files(previous), env=env)
-    rules = build_rules(site, registry, fingerprinted=renamed.values(), stamps=stamps, paths=paths)
+    hashes = theme_scripts.hashes(paths) if theme_scripts is not None else []
+    rules = build_rules(site, registry, fingerprinted=renamed.values(), stamps=stamps, paths=paths, script_hashes=hashes)
+    unlisted = tuple(unlisted_scripts(site, paths, hashes))
 
     headers_file = site / HEADERS_FILE
     chosen = netlify_rules(rules)
@@ -109,4 +115,4 @@ def finalize_site(
     apply_mtimes(site, all_stamps)
     missing = tuple(sorted(p.path for p in registry if p.path not in digests))
     return FinalizeResult(rules, renamed, headers_file, len(chosen), manifest_file,
-                          nginx_include, purge, purge_files, all_stamps, missing)
+                          nginx_include, purge, purge_files, all_stamps, missing, unlisted)
