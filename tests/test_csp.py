@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import material.templates as material_templates
 import pytest
 
 from gitfixture import GitRepo
@@ -107,3 +108,19 @@ def test_base_url_placeholder_is_replaced_for_every_depth() -> None:
     assert base_urls(["index.html", "a/b/index.html", "assets/javascripts/lunr/min/x.js"]) == [".", "..", "../.."]
     got = set(scripts.hashes(["index.html", "a/b/index.html"]))
     assert got == {csp_hash(f'new URL("{b}",location)'.encode()) for b in (".", "..", "../..", "/")}
+
+
+def test_theme_overrides_are_hashed_and_a_stray_inline_script_is_reported(tmp_path: Path) -> None:
+    """An override of a script partial is allowed; an inline script elsewhere in a template warns (fails --strict)."""
+    repo = new_site(tmp_path)
+    own = "window.__own=1"
+    material = Path(material_templates.__file__).parent / "partials" / "javascripts" / "content.html"
+    repo.write("overrides/partials/javascripts/content.html", material.read_text(encoding="utf-8") + f"<script>{own}</script>\n")
+    main = repo.read("overrides/main.html")
+    repo.write("overrides/main.html", main.replace("{% block extrahead %}\n  {{ super() }}",
+                                                   "{% block extrahead %}\n  {{ super() }}<script>window.__stray=1</script>", 1))
+    log = _build(repo, {"notice.md": "# Notice\n\nText.\n"})
+    allowed = _script_src(repo.path / "site")
+    assert csp_hash(own.encode()) in allowed
+    assert csp_hash(b"window.__stray=1") not in allowed
+    assert re.search(r"site/en/notice/index\.html: an inline script outside the page content is not one of the theme's scripts", log), log
