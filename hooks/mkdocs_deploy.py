@@ -95,9 +95,11 @@ def on_post_build(config: MkDocsConfig) -> None:
     for path, digest in result.unlisted_scripts[:20]:
         log.warning(
             "%s: an inline script outside the page content is not one of the theme's scripts (%s), so the "
-            "Content-Security-Policy blocks it. Write scripts into a file under overrides/assets/, or inline "
-            "in a template under overrides/%s.",
-            os.path.join(os.path.relpath(site), path), digest, "partials/javascripts/",
+            "Content-Security-Policy blocks it. Put the script in a file under overrides/assets/, or in a "
+            "template under overrides/partials/javascripts/ (those are hashed).",
+            os.path.join(os.path.relpath(site), path), digest,
         )
+    if len(result.unlisted_scripts) > 20:
+        log.warning("... and %d more inline scripts the Content-Security-Policy blocks", len(result.unlisted_scripts) - 20)
     if result.purge.message:
         log.info("Purge: %s", result.purge.message)
