@@ -34,6 +34,7 @@ from policykit.htmldiff import DiffLabels
 from policykit.labels import labels_for
 from policykit.markdown_render import MarkdownRenderer
 from policykit.render_cache import RenderCache
+from policykit.titles import plain_title
 from policykit.version_pages import PolicyJob, RenderedVersion, VersionRenderer, prewarm
 
 log = logging.getLogger("mkdocs.hooks.archive")
@@ -85,7 +86,7 @@ def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, n
     fh = common.history(config).get(page.file.src_path)
     if not fh.versions:
         return context
-    title = str(page.meta.get("title") or page.title or ref.policy_id)
+    title = plain_title(page.meta.get("title") or page.title or ref.policy_id)
     dest = page.file.dest_uri
     translations = getattr(page.file, "alternates", {}) or {}
     links = {lang: archive.policy_base(f.url + "index.html") for lang, f in translations.items()}

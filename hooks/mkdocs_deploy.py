@@ -9,6 +9,10 @@ mkdocs-static-i18n builds every language inside the first language's
 on_post_build (priority -100); the deploy step runs after it (-200), in the
 one call where ``building`` is False, so the files it writes cover every
 language.  All the work is policykit.deploy.finalize_site.
+
+The Content-Security-Policy allows the theme's inline scripts, rendered from
+the theme's script partials in every language build (policykit.theme_scripts),
+never scripts found in the output.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import logging
 import os
 from datetime import datetime, time as dtime
 from typing import Any
+from urllib.parse import urlsplit
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -42,11 +47,13 @@ try:
     import material  # the installed theme, whose own files theme_time dates
 except ImportError:  # pragma: no cover -- the site is built with Material
     material = None
+from policykit.theme_scripts import ThemeScripts
 
 log = logging.getLogger("mkdocs.hooks.deploy")
 
 OWN_ASSETS = ("assets/policy.css", "assets/policy.js")
 _RUN: dict[str, Any] = {}  # this build's previous manifest and chain
+_THEME_SCRIPTS = ThemeScripts()  # of every language of this build
 
 
 def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
@@ -72,6 +79,10 @@ def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
         return names[path]
 
     env.globals["policy_asset"] = policy_asset
+    if common.is_first_language_build(config):
+        _THEME_SCRIPTS.clear()  # a new build (mkdocs serve rebuilds in the same process)
+    error_base = urlsplit(config.site_url or "/").path  # MkDocs' base_url of 404.html
+    _THEME_SCRIPTS.add_language(env, {"config": config, "page": None, "nav": None}, error_base)
     return env
 
 
@@ -209,6 +220,7 @@ def on_post_build(config: MkDocsConfig) -> None:
             clock=clock,
             policies=ledger.manifest_section(result_ledger.policies) if result_ledger is not None else None,
             theme=theme,
+            theme_scripts=_THEME_SCRIPTS,
         )
     except (HeaderRuleError, FingerprintError, ManifestError, MtimeError) as exc:
         raise PluginError(str(exc)) from exc
@@ -217,5 +229,14 @@ def on_post_build(config: MkDocsConfig) -> None:
         os.path.relpath(result.headers_file), result.headers_rule_count,
         os.path.relpath(result.manifest_file), os.path.relpath(result.nginx_include),
     )
+    for path, digest in result.unlisted_scripts[:20]:
+        log.warning(
+            "%s: an inline script outside the page content is not one of the theme's scripts (%s), so the "
+            "Content-Security-Policy blocks it. Put the script in a file under overrides/assets/, or in a "
+            "template under overrides/partials/javascripts/ (those are hashed).",
+            os.path.join(os.path.relpath(site), path), digest,
+        )
+    if len(result.unlisted_scripts) > 20:
+        log.warning("... and %d more inline scripts the Content-Security-Policy blocks", len(result.unlisted_scripts) - 20)
     if result.purge.message:
         log.info("Purge: %s", result.purge.message)

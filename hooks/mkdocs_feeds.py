@@ -29,6 +29,7 @@ import mkdocs_common as common
 from policykit import archive, effective, feeds, published
 from policykit.dates import display_date
 from policykit.labels import labels_for
+from policykit.titles import plain_title
 
 log = logging.getLogger("mkdocs.hooks.feeds")
 
@@ -73,7 +74,7 @@ def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, n
     links = [{"title": labels["feed_title"].format(site=config.site_name), "href": _abs(config, feeds.language_feed_path(common.locale_prefix(config, locale)))}]
     ref = page.meta.get("policy_ref")
     if ref is not None and common.history(config).get(page.file.src_path).versions:
-        title = str(page.meta.get("title") or page.title or ref.policy_id)
+        title = plain_title(page.meta.get("title") or page.title or ref.policy_id)
         _POLICIES.append(_Policy(page.file.dest_uri, page.file.src_path, ref.policy_id, ref.locale, title))
         links.append({"title": labels["feed_policy_title"].format(title=title), "href": _abs(config, feeds.policy_feed_path(page.file.dest_uri))})
     context["policy_feeds"] = links

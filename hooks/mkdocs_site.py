@@ -21,6 +21,7 @@ from policykit import archive, effective, published, translations
 from policykit.dates import build_time, display_date, iso_instant
 from policykit.feeds import policy_feed_path
 from policykit.labels import labels_for
+from policykit.titles import plain_title
 from policykit.stamp import make_stamp
 
 POLICY_LIST_MARKER = "<!-- policy-list -->"
@@ -211,7 +212,7 @@ def _policy_list(config: MkDocsConfig, nav: Any, locale: str, labels: dict[str, 
         rows.append(
             {
                 "page": page,
-                "title": page.meta.get("title") or page.title or ref.policy_id,
+                "title": plain_title(page.meta.get("title") or page.title or ref.policy_id),
                 "stamp": make_stamp(hist, page.file.src_uri, locale, settings.timezone),
                 "ref": ref,
                 "note": entries[-1].change_note if entries else None,

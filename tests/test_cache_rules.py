@@ -14,6 +14,7 @@ from policykit import cache_rules, fingerprint, mtimes
 from policykit.cache_rules import IMMUTABLE, REVALIDATE, STATIC, VERSION_SNAPSHOT, HeaderRuleError
 from policykit.deploy import finalize_site
 from policykit.published import VERSION, PublishedPage, PublishedPages
+from policykit.theme_scripts import BASE_PLACEHOLDER, ThemeScripts
 from synthetic_site import (
     CSS_HASH, OWN_ASSETS, PALETTE_SCRIPT, POLICY_INSTANT, SCOPE_SCRIPT, SOURCE_DATE, build_site,
 )
@@ -60,7 +61,9 @@ def test_http_date_is_imf_fixdate() -> None:
 
 def test_site_rules(tmp_path: Path) -> None:
     site = tmp_path / "site"
-    result = finalize_site(site, build_site(site), own_assets=OWN_ASSETS, source_date=SOURCE_DATE, env={})
+    theme = ThemeScripts({SCOPE_SCRIPT.format(base=BASE_PLACEHOLDER), PALETTE_SCRIPT})
+    result = finalize_site(site, build_site(site), own_assets=OWN_ASSETS, source_date=SOURCE_DATE, env={},
+                           theme_scripts=theme)
     by_path = result.rules.by_path()
     cur = by_path["en/privacy/index.html"]
     assert cur.cache is REVALIDATE and cur.last_modified == SOURCE_DATE  # the bytes' date (build clock), not the stamp
@@ -80,11 +83,12 @@ def test_site_rules(tmp_path: Path) -> None:
     csp = security["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in csp and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
     assert "http" not in csp and "*" not in csp
-    # one hash per distinct executable inline script (scope script differs by page depth), none for JSON
+    # one hash per theme script and page depth (the scope script differs by depth), none for JSON
     scripts = {SCOPE_SCRIPT.format(base=b) for b in (".", "..", "../..", "../../..", "../../../..")} | {PALETTE_SCRIPT}
     want = {"'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'" for s in scripts}
     got = set(csp.split("script-src 'self' ")[1].split(";")[0].split())
     assert got == want
+    assert result.unlisted_scripts == ()  # every inline script of the pages is the theme's
 
 
 def test_fingerprint_rewrites_relative_and_absolute_references(tmp_path: Path) -> None:

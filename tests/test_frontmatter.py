@@ -63,13 +63,18 @@ def test_unknown_key_suggests_the_right_one() -> None:
         ("search: {exclude: 1}", "'exclude' must be true or false"),
         ("search: {hidden: true}", "expected a mapping with 'exclude: true'"),
         ("template: ../../etc/passwd", "expected the name of a theme template"),
-        ("title: '<b>Bold</b>'", "expected plain text without < > \" (use “ ” for quotes), found text '<b>Bold</b>'"),
+        ("description: '<b>Bold</b>'", "expected plain text without < > \" (use “ ” for quotes), found text '<b>Bold</b>'"),
         ("description: 'a \"quote\"'", "expected plain text without < > \" (use “ ” for quotes)"),
     ],
 )
 def test_wrong_values(line: str, expected: str) -> None:
     [p] = problems(f"---\n{line}\n---\n")
     assert expected in p
+
+
+def test_title_may_contain_markup_characters() -> None:
+    # Every title is escaped exactly once where it is written (hooks/mkdocs_titles.py, tests/test_script_injection.py).
+    assert problems("---\ntitle: 'Terms \"Plus\" <Beta>'\n---\n") == []
 
 
 def test_every_problem_is_listed() -> None:

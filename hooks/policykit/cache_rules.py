@@ -58,8 +58,10 @@ with two Cache-Control values the most restrictive directive wins
 (RFC 9111 section 4.2.1), so a Cache-Control on ``/*`` would make every asset
 uncacheable.  The CSP allows no third-party origin (the site makes no
 third-party request) and allows Material's inline scripts by their sha256
-hashes, computed from the built HTML (``<script type="application/json">``
-data blocks are not executed and need no hash).  Styles keep
+hashes, computed from the theme's own script partials by
+``policykit.theme_scripts`` and never from the built HTML, so nothing written
+into a page can be allowed (``<script type="application/json">`` data blocks
+are not executed and need no hash).  Styles keep
 ``'unsafe-inline'`` (Material writes inline ``style`` attributes, which hashes
 cannot allow without ``'unsafe-hashes'``); style injection cannot run code.
 
@@ -71,7 +73,6 @@ separated), so one tag purge clears all of a policy, or one language of it.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import re
@@ -119,13 +120,6 @@ SECURITY_BASE = (
     ("X-Frame-Options", "DENY"),
 )
 _TAG_RE = re.compile(r"^[A-Za-z0-9._-]+$")
-_SCRIPT_RE = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
-_SCRIPT_RE_BYTES = re.compile(rb"<script\b([^>]*)>(.*?)</script\s*>", re.DOTALL)
-_CONTENT_START = b'<article class="md-content__inner'  # Material's page content
-_TYPE_RE = re.compile(r"""\btype\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
-_SRC_RE = re.compile(r"\bsrc\s*=", re.IGNORECASE)
-_JS_TYPES = frozenset({"", "module", "text/javascript", "application/javascript", "text/ecmascript",
-                       "application/ecmascript", "text/jscript", "text/livescript"})
 
 
 @dataclass(frozen=True)
@@ -239,38 +233,6 @@ def classify(path: str, record: PublishedPage | None = None, fingerprinted: Iter
     return REVALIDATE  # HTML, XML, JSON, sitemaps, feeds and anything unknown
 
 
-def inline_script_hashes(site_dir: str | os.PathLike[str], paths: Iterable[str]) -> list[str]:
-    """CSP source expressions (``'sha256-...'``) for the theme's executable inline scripts.
-
-    Only scripts outside the page content are allowed: a ``<script>`` that an
-    editor (or an attacker with commit access) wrote into a policy sits inside
-    Material's ``<article class="md-content__inner ...">`` and stays blocked by
-    the CSP.  Tags are matched in lower case, as the theme writes them; an
-    oddly cased tag is simply not allowed, which is the safe side.
-    """
-    root = Path(site_dir)
-    found: set[str] = set()
-    for rel in paths:
-        if not rel.lower().endswith((".html", ".htm")):
-            continue
-        raw = (root / rel).read_bytes()
-        start = raw.find(_CONTENT_START)
-        if start != -1:
-            end = raw.rfind(b"</article>")
-            raw = raw[:start] + (raw[end:] if end > start else b"")
-        for attrs, body in _SCRIPT_RE_BYTES.findall(raw):
-            attrs_text = attrs.decode("utf-8", errors="surrogateescape")
-            if _SRC_RE.search(attrs_text):
-                continue
-            m = _TYPE_RE.search(attrs_text)
-            script_type = next((g for g in m.groups() if g is not None), "") if m else ""
-            if script_type.strip().lower() not in _JS_TYPES:
-                continue  # a data block, e.g. Material's __config JSON
-            digest = hashlib.sha256(body).digest()
-            found.add("'sha256-" + base64.b64encode(digest).decode("ascii") + "'")
-    return sorted(found)
-
-
 def content_security_policy(script_hashes: Iterable[str]) -> str:
     """A same-origin-only CSP under which Material pages (search worker included) work."""
     scripts = " ".join(["'self'", *script_hashes])
@@ -301,12 +263,14 @@ def build_rules(
     fingerprinted: Iterable[str] = (),
     stamps: Mapping[str, int] | None = None,
     paths: Iterable[str] | None = None,
+    script_hashes: Iterable[str] = (),
 ) -> SiteRules:
     """Classify every file of ``site_dir``.
 
     ``fingerprinted``: paths of the project's own renamed assets (immutable).
     ``stamps``: effective mtimes from ``mtimes.plan_mtimes``; a current policy's
     Last-Modified is taken from it so both renderings agree with the file's mtime.
+    ``script_hashes``: the CSP hashes of the theme's inline scripts (``policykit.theme_scripts``).
     """
     files = sorted(paths) if paths is not None else site_files(site_dir)
     for rel in files:
@@ -322,12 +286,11 @@ def build_rules(
             if stamps is not None and rel in stamps:
                 last_modified = datetime.fromtimestamp(stamps[rel], timezone.utc)
         rules.append(FileRule(rel, cache, policy_tags(record), last_modified, record))
-    hashes = inline_script_hashes(site_dir, files)
-    return SiteRules(tuple(rules), security_headers(hashes))
+    return SiteRules(tuple(rules), security_headers(sorted(set(script_hashes))))
 
 
 __all__ = [
     "HeaderRuleError", "CacheClass", "REVALIDATE", "VERSION_SNAPSHOT", "IMMUTABLE", "STATIC", "CLASSES",
     "FileRule", "SiteRules", "url_forms", "http_date", "check_name", "site_files", "classify",
-    "inline_script_hashes", "content_security_policy", "security_headers", "build_rules", "policy_tags",
+    "content_security_policy", "security_headers", "build_rules", "policy_tags",
 ]

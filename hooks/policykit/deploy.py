@@ -24,6 +24,7 @@ from policykit.manifest import (
 from policykit.mtimes import MtimeError, apply_mtimes, plan_mtimes, source_epoch
 from policykit.published import PublishedPages
 from policykit.theme_time import theme_copies
+from policykit.theme_scripts import ThemeScripts, unlisted_scripts
 
 NGINX_INCLUDE = "nginx-headers.conf"
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -59,6 +60,7 @@ class FinalizeResult:
     purge_files: dict[str, Path]
     stamps: dict[str, int]  # path -> mtime set
     registry_missing: tuple[str, ...]  # registry paths with no file in the site
+    unlisted_scripts: tuple[tuple[str, str], ...] = ()  # (path, hash): inline scripts outside the content the CSP blocks
 
 
 def finalize_site(
@@ -75,6 +77,7 @@ def finalize_site(
     policies: Mapping[str, Any] | None = None,
     previous: Mapping[str, Any] | None = None,
     theme: tuple[int, Sequence[str], str] | None = None,
+    theme_scripts: ThemeScripts | None = None,
 ) -> FinalizeResult:
     """Finish a built site for deployment (call once, after everything else wrote its files).
 
@@ -87,6 +90,7 @@ def finalize_site(
     ``previous``: the previous manifest already loaded (then ``previous_manifest`` is not read).
     ``theme``: (pin clock, theme dirs, installed theme folder): the theme's own files get the pin's time
     (``theme_time``).
+    ``theme_scripts``: the theme's inline scripts, allowed by the CSP (none when not given).
     """
     env = os.environ if env is None else env
     site = Path(site_dir)
@@ -110,7 +114,9 @@ def finalize_site(
         dated = {p: theme[0] for p in theme_copies(paths, shas, theme[1], theme[2])}
     stamps = plan_mtimes(paths, registry, clock, fixed=fixed, dated=dated, digests=shas,
                          previous=previous_files(previous))
-    rules = build_rules(site, registry, fingerprinted=renamed.values(), stamps=stamps, paths=paths)
+    hashes = theme_scripts.hashes(paths) if theme_scripts is not None else []
+    rules = build_rules(site, registry, fingerprinted=renamed.values(), stamps=stamps, paths=paths, script_hashes=hashes)
+    unlisted = tuple(unlisted_scripts(site, paths, hashes))
 
     headers_file = site / HEADERS_FILE
     chosen = netlify_rules(rules)
@@ -130,4 +136,4 @@ def finalize_site(
     apply_mtimes(site, all_stamps)
     missing = tuple(sorted(p.path for p in registry if p.path not in digests))
     return FinalizeResult(rules, renamed, headers_file, len(chosen), manifest_file,
-                          nginx_include, purge, purge_files, all_stamps, missing)
+                          nginx_include, purge, purge_files, all_stamps, missing, unlisted)

@@ -168,8 +168,9 @@ def _describe(value: Any) -> str:
 Check = Callable[[Any], "str | None"]  # None: valid; else what was expected
 
 
-#: Material writes ``title`` and ``description`` into the page without escaping them (``<title>``,
-#: the navigation, ``<meta name="description" content="...">``), so they must not contain markup.
+#: Material writes ``description`` into the page without escaping it (``<meta name="description"
+#: content="...">``), so it must not contain markup.  ``title`` may: hooks/mkdocs_titles.py escapes
+#: every title exactly once wherever Material writes it.
 _MARKUP = ("<", ">", '"')
 
 
@@ -218,7 +219,7 @@ def _template(value: Any) -> str | None:
 
 #: key -> (check, what it is for).  Keys not listed here are refused.
 SCHEMA: dict[str, tuple[Check, str]] = {
-    "title": (_text(non_empty=True, plain=True), "the page title (tab, navigation, feeds, archive); default: the first heading"),
+    "title": (_text(non_empty=True), "the page title (tab, navigation, feeds, archive); default: the first heading"),
     "description": (_text(non_empty=False, plain=True), "the summary for search engines and link previews (<meta name=description>)"),
     "effective": (_effective, "the date this text takes effect, YYYY-MM-DD"),
     "change_note": (_text(non_empty=True), "what changed in this version, for readers (history page, feeds); default: the commit subject"),
