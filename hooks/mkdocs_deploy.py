@@ -19,6 +19,7 @@ from mkdocs.structure.files import Files
 
 import mkdocs_common as common
 from policykit.cache_rules import HeaderRuleError
+from policykit.dates import build_time
 from policykit.deploy import finalize_site
 from policykit.fingerprint import FingerprintError, fingerprinted_name
 from policykit.manifest import ManifestError
@@ -65,12 +66,15 @@ def on_post_build(config: MkDocsConfig) -> None:
     hist = common.history(config)
     site = config.site_dir
     own = [a for a in OWN_ASSETS if os.path.exists(os.path.join(site, a))]
+    source_date = hist.head_date or hist.fallback_date
+    if source_date is None:  # no commit yet: every page is a draft, there is nothing to be reproducible with
+        source_date = build_time()
     try:
         result = finalize_site(
             site,
             common.STATE.published,
             own_assets=own,
-            source_date=hist.head_date or hist.fallback_date,
+            source_date=source_date,
             previous_manifest=settings.previous_manifest,
         )
     except (HeaderRuleError, FingerprintError, ManifestError, MtimeError) as exc:
