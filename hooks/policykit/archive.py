@@ -45,8 +45,8 @@ def _meta(version: Version) -> dict[str, Any]:
         if (version.commit, version.path) not in _REPORTED:
             _REPORTED.add((version.commit, version.path))
             log.info(
-                "%s, version %d (commit %s): its front matter is ignored (%s); the history shows the commit "
-                "subject as its change note. Past commits cannot be fixed; the current text is checked as usual.",
+                "%s, version %d (commit %s): its front matter is ignored: %s. The history shows the commit "
+                "subject as its change note; past commits cannot be fixed, the current text is checked as usual.",
                 version.path, version.number, version.commit[:12], exc,
             )
         return {}
