@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 
-from policykit import generated
 from sitebuild import edit, mkdocs_build, new_site, set_front_matter
 
 
@@ -201,6 +200,7 @@ def test_every_generated_path_is_in_the_registry() -> None:
     import policykit.archive as archive
     import policykit.cache_rules as cache_rules
     import policykit.feeds as feeds
+    from policykit import generated
 
     registered = {(o.scope, o.pattern) for o in generated.outputs()}
     assert (generated.SITE, cache_rules.HEADERS_FILE) in registered
