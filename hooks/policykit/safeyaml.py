@@ -9,10 +9,11 @@ needs an alias, so every loader here refuses them, and refuses nesting deeper
 than :data:`MAX_DEPTH` (PyYAML composes recursively: 1,000 ``[`` would end in
 ``RecursionError`` instead of an error naming the line).
 
-Every refusal is a :class:`RefusedYAML` (a ``yaml.composer.ComposerError`` and so a ``yaml.YAMLError``) whose
-``problem_mark`` points at the offending line, so callers report it like any
-other YAML mistake.  Every YAML read of a policy (live pages, past versions,
-the ``effective`` check) goes through one of these loaders.
+Every refusal is a :class:`RefusedYAML`, a ``yaml.composer.ComposerError``
+and so a ``yaml.YAMLError``, whose ``problem_mark`` points at the offending
+line: callers report it like any other YAML mistake.  Every YAML read of a
+policy (live pages, past versions, the ``effective`` check) goes through one
+of these loaders.
 """
 
 from __future__ import annotations
