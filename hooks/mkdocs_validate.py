@@ -8,6 +8,10 @@
 * A file under docs that is really outside the repository (a symlink to
   elsewhere) or inside a git submodule is refused: its text has no history
   here, and a symlink could publish any file of the build machine.
+* Two files published at one URL but for case (``Privacy.md`` beside
+  ``privacy.md``), or a file published where the build writes a file of its
+  own (policykit.generated: ``_headers``, feeds, history and version pages),
+  are refused, before MkDocs parses a page or writes a file.
 * MkDocs' own link warnings get a line saying what to do.
 """
 
