@@ -172,6 +172,10 @@ def _collisions(files: Files, config: MkDocsConfig, docs: str) -> list[str]:
             # with fallback_to_default, a policy missing in a language is published there from the original
             for p in (roots if lang and fallback else [prefix]):
                 policy_folders.add(p + archive.policy_base(inner))
+    for fh in common.history(config).retired:  # a deleted policy keeps its history and version pages
+        ref = common.policy_of(config, fh.src_path)
+        if ref is not None and fh.versions:
+            policy_folders.add(archive.policy_base(common.retired_policy_dest(config, ref)))
     problems: list[str] = []
     by_case: dict[str, list[tuple[str, str]]] = {}
     for dest, shown in sorted(entries):

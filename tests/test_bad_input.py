@@ -195,6 +195,20 @@ def test_files_at_generated_paths_are_refused(refused_build, src: str, dest: str
         in result.stdout
 
 
+def test_a_deleted_policys_archive_is_a_generated_path(tmp_path: Path) -> None:
+    repo = new_site(tmp_path)
+    repo.write("docs/en/terms.md", "---\ntitle: Terms\n---\n\n# Terms\n\nText.\n")
+    repo.commit("Terms", date="2021-01-04T10:00:00+08:00")
+    repo.rm("docs/en/terms.md")  # retired: its history and versions stay published under en/terms/
+    repo.write("docs/en/terms/history.md", "# Not the history\n")
+    repo.commit("Retire the terms", date="2021-02-04T10:00:00+08:00")
+    result = mkdocs_build(repo.path, "--strict")
+    assert result.returncode == 1
+    assert "docs/en/terms/history.md: would be published at en/terms/history/index.html, where the build " \
+        "writes the policy's history page." in result.stdout
+    assert_clean_refusal(repo.path, result.stdout)
+
+
 def test_every_generated_path_is_in_the_registry() -> None:
     """The generators take their paths from policykit.generated, so the check cannot miss one of them."""
     import policykit.archive as archive
