@@ -201,6 +201,9 @@ def on_post_build(config: MkDocsConfig) -> None:
     hist = common.history(config)
     site = config.site_dir
     own = [a for a in OWN_ASSETS if os.path.exists(os.path.join(site, a))]
+    source_date = hist.head_date or hist.fallback_date
+    if source_date is None:  # no commit yet: every page is a draft, there is nothing to be reproducible with
+        source_date = build_time()
     chain = _RUN.get("chain") or Chain()
     clock = build_clock(chain.times, _arrived_effective(config, hist)) if chain.times else None
     result_ledger = common.STATE.ledger
@@ -214,7 +217,7 @@ def on_post_build(config: MkDocsConfig) -> None:
             site,
             common.STATE.published,
             own_assets=own,
-            source_date=hist.head_date or hist.fallback_date or build_time(),  # build_time: a repository without commits
+            source_date=source_date,
             previous=_RUN.get("previous"),
             previous_manifest="",  # already loaded (or none) in on_config
             clock=clock,

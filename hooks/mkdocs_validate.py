@@ -8,6 +8,10 @@
 * A file under docs that is really outside the repository (a symlink to
   elsewhere) or inside a git submodule is refused: its text has no history
   here, and a symlink could publish any file of the build machine.
+* Two files published at one URL but for case (``Privacy.md`` beside
+  ``privacy.md``), or a file published where the build writes a file of its
+  own (policykit.generated: ``_headers``, feeds, history and version pages),
+  are refused, before MkDocs parses a page or writes a file.
 * MkDocs' own link warnings get a line saying what to do.
 """
 
@@ -24,6 +28,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 import mkdocs_common as common
+from policykit import archive, generated
 from policykit import frontmatter_schema as schema
 
 _TEXT = (".md", ".markdown")
@@ -137,12 +142,61 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             continue
         if not fm.present:
             _STATE["no_yaml_block"].add(f.src_uri)
+    problems.extend(_collisions(files, config, docs))
     if problems:
         raise PluginError(
             f"{len(problems)} problem(s) in the pages; nothing was built. Fix them and build again:\n  "
             + "\n  ".join(problems)
         )
     return files
+
+
+def _collisions(files: Files, config: MkDocsConfig, docs: str) -> list[str]:
+    """Docs files published at the same path but for case, or at a path the build generates itself."""
+    plugin = common.i18n(config)
+    locales = common.locales(config) if plugin is not None else []
+    fallback = bool(getattr(getattr(plugin, "config", None), "fallback_to_default", True))
+    roots = [common.locale_prefix(config, lang) for lang in locales] or [""]
+    entries: list[tuple[str, str]] = []  # (site path, file as shown)
+    policy_folders: set[str] = set()
+    for f in files:
+        src = f.abs_src_path
+        if not src or not os.path.abspath(src).startswith(docs + os.sep):
+            continue
+        lang, _, inner = f.dest_uri.partition("/")
+        if not (inner and lang in locales):
+            lang, inner = "", f.dest_uri
+        prefix = common.locale_prefix(config, lang) if lang else ""
+        entries.append((prefix + inner, _shown(src)))
+        if common.policy_of(config, f.src_uri) is not None:
+            # with fallback_to_default, a policy missing in a language is published there from the original
+            for p in (roots if lang and fallback else [prefix]):
+                policy_folders.add(p + archive.policy_base(inner))
+    for fh in common.history(config).retired:  # a deleted policy keeps its history and version pages
+        ref = common.policy_of(config, fh.src_path)
+        if ref is not None and fh.versions:
+            policy_folders.add(archive.policy_base(common.retired_policy_dest(config, ref)))
+    problems: list[str] = []
+    by_case: dict[str, list[tuple[str, str]]] = {}
+    for dest, shown in sorted(entries):
+        by_case.setdefault(dest.casefold(), []).append((dest, shown))
+    for group in by_case.values():
+        if len(group) < 2:
+            continue
+        names = " and ".join(shown for _, shown in group)
+        if len({dest for dest, _ in group}) == 1:
+            problems.append(f"{names}: both would be published at {group[0][0]}. Keep one (git mv or git rm).")
+        else:
+            problems.append(
+                f"{names}: names differ only in case (one URL on case-insensitive servers and CDNs). "
+                "Rename one (git mv)."
+            )
+    published = dict(entries)
+    for src, dest, what in generated.collisions(published, language_roots=roots, policy_folders=policy_folders):
+        problems.append(
+            f"{src}: would be published at {dest}, where the build writes {what}. Rename or move it (git mv)."
+        )
+    return problems
 
 
 def _submodule_of(folder: str, docs: str, memo: dict[str, str | None]) -> str | None:

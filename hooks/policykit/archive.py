@@ -7,14 +7,19 @@ URLs are stable as history grows: version N of a policy published at
 
 from __future__ import annotations
 
+import logging
 import posixpath
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
 from .dates import zone
+from . import generated
 from .history import FileHistory, Version
 from .sourcetext import FrontMatterError, parse_front_matter
+
+log = logging.getLogger("mkdocs.policykit.archive")
+_REPORTED: set[tuple[str, str]] = set()  # (commit, path) whose unreadable front matter was logged
 
 
 @dataclass(frozen=True)
@@ -60,14 +65,21 @@ class VersionEntry:
 
 
 def _meta(version: Version) -> dict[str, Any]:
-    return _meta_of(version.front_matter)
+    return _meta_of(version.front_matter, version)
 
 
-def _meta_of(front_matter: str) -> dict[str, Any]:
+def _meta_of(front_matter: str, version: Version | None = None) -> dict[str, Any]:
     try:
         return parse_front_matter(front_matter.encode("utf-8"))
-    except FrontMatterError:
-        return {}  # an old version's broken front matter must not break today's build
+    except FrontMatterError as exc:  # an old version's broken front matter must not break today's build
+        if version is not None and (version.commit, version.path) not in _REPORTED:
+            _REPORTED.add((version.commit, version.path))
+            log.info(
+                "%s, version %d (commit %s): its front matter is ignored: %s. The history shows the commit "
+                "subject as its change note; past commits cannot be fixed, the current text is checked as usual.",
+                version.path, version.number, version.commit[:12], exc,
+            )
+        return {}
 
 
 def _as_date(value: Any) -> date | None:
@@ -160,14 +172,18 @@ def policy_base(dest_path: str) -> str:
     return stem + "/"
 
 
+HISTORY_FILE = generated.register(generated.POLICY, "history/index.html", "the policy's history page")
+VERSION_FILE = generated.register(generated.POLICY, "versions/{number}/index.html", "a version page of the policy")
+
+
 def history_path(dest_path: str) -> str:
     """Output file of the history page of the policy published at *dest_path*."""
-    return policy_base(dest_path) + "history/index.html"
+    return policy_base(dest_path) + HISTORY_FILE
 
 
 def version_path(dest_path: str, number: int) -> str:
     """Output file of version *number* of the policy published at *dest_path*."""
-    return policy_base(dest_path) + f"versions/{number}/index.html"
+    return policy_base(dest_path) + VERSION_FILE.format(number=number)
 
 
 def url_of(path: str) -> str:

@@ -83,6 +83,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from policykit import generated
 from policykit.published import CURRENT_VERSION, POLICY, VERSION, PublishedPage, PublishedPages
 
 
@@ -111,8 +112,8 @@ STATIC_EXTENSIONS = frozenset(
     ".css .js .mjs .map .woff .woff2 .ttf .otf .eot .svg .png .jpg .jpeg .gif .webp .avif .ico".split()
 )
 #: Files written by the deploy step itself; they are not site pages.
-HEADERS_FILE = "_headers"
-MANIFEST_FILE = "manifest.json"
+HEADERS_FILE = generated.register(generated.SITE, "_headers", "the cache headers file")
+MANIFEST_FILE = generated.register(generated.SITE, "manifest.json", "the deploy manifest")
 
 SECURITY_BASE = (
     ("X-Content-Type-Options", "nosniff"),

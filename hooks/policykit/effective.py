@@ -20,8 +20,9 @@ from typing import Any, Mapping, Sequence
 
 import yaml
 
+from . import safeyaml
 from .archive import EffectiveChange, VersionEntry
-from .dates import display_date, iso_instant
+from .dates import display_date, iso_instant, local_date
 from .sourcetext import split_front_matter
 
 KEY = "effective"
@@ -66,7 +67,7 @@ def effective_of_source(data: bytes, meta: Mapping[str, Any] | None = None) -> d
     raw: Any = None
     if fm.strip():
         try:
-            raw = yaml.load(fm.decode("utf-8", "replace"), Loader=yaml.BaseLoader)
+            raw = yaml.load(fm.decode("utf-8", "replace"), Loader=safeyaml.BaseLoader)
         except yaml.YAMLError:
             raw = None
     if isinstance(raw, dict):

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from typing import Iterable
 from urllib.parse import quote, urlsplit
 
-from . import archive
+from . import archive, generated
 from .dates import iso_instant
 
 #: A language's feed holds the newest entries of all its policies (a policy's own feed holds all of its
@@ -27,7 +27,8 @@ LANGUAGE_FEED_ENTRIES = 100
 
 ATOM = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-FEED_NAME = "feed.xml"
+FEED_NAME = generated.register(generated.LANGUAGE, "feed.xml", "the language's feed")
+generated.register(generated.POLICY, FEED_NAME, "the policy's feed")
 MEDIA_TYPE = "application/atom+xml"
 
 # Characters XML 1.0 cannot hold at all (commit subjects may carry them).

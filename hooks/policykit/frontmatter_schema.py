@@ -20,7 +20,8 @@ from typing import Any, Callable, Mapping
 
 import yaml
 
-from .sourcetext import split_front_matter
+from . import safeyaml
+from .sourcetext import split_front_matter, unclosed_front_matter
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -50,6 +51,7 @@ NAME_CHARS_REFUSED = {
     ">": "is HTML markup",
     "`": "breaks Markdown and shell commands",
     "\\": "is a folder separator on Windows",
+    "*": "is a wildcard in _headers (Netlify, Cloudflare Pages) that browsers do not encode",
 }
 #: Markdown sources larger than this are refused: rendering 1 MB takes seconds, 10 MB minutes.
 MAX_MARKDOWN_BYTES = 1024 * 1024
@@ -57,6 +59,8 @@ MAX_MARKDOWN_BYTES = 1024 * 1024
 
 def check_file_name(path: str) -> str | None:
     """Why the docs-relative *path* cannot be published, or None when it can."""
+    if any(segment.startswith(":") for segment in path.split("/")):
+        return "a part of its path starts with ':', which _headers (Netlify, Cloudflare Pages) reads as a placeholder"
     for ch in path:
         if ch in NAME_CHARS_REFUSED:
             return f"its name contains {ch!r}, which {NAME_CHARS_REFUSED[ch]}"
@@ -68,8 +72,8 @@ def check_file_name(path: str) -> str | None:
 # ------------------------------------------------------------------- loading
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader without timestamps (dates stay text) that refuses duplicate keys."""
+class _Loader(safeyaml.SafeLoader):
+    """SafeLoader without timestamps (dates stay text) that refuses duplicate keys, aliases and deep nesting."""
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -114,6 +118,19 @@ def load_front_matter(raw: bytes, path: str) -> FrontMatter:
         raise FrontMatterSchemaError(
             path, [f"line {line}: the file is not valid UTF-8 text (byte {exc.start}). Save it as UTF-8 in your editor."]
         ) from exc
+    if b"\0" in raw:
+        at = raw.index(b"\0")
+        line = raw.count(b"\n", 0, at) + 1
+        raise FrontMatterSchemaError(
+            path, [f"line {line}: the file contains a NUL byte (byte {at}); Markdown is text. "
+                   "Remove it (it often means the file is not a text file, or an editor damaged it)."]
+        )
+    if unclosed_front_matter(raw):
+        raise FrontMatterSchemaError(
+            path, ["line 1: the file starts with '---' (front matter) but no line '---' or '...' ends it, so the "
+                   "front matter would be published as policy text. Add a line '---' after the last 'key: value' "
+                   "line (followed by a line break); if the '---' is meant as a horizontal rule, put a heading first."]
+        )
     fm, _ = split_front_matter(raw)
     if not fm and not raw.lstrip(_BOM).startswith(b"---"):
         return FrontMatter({}, {}, False)
@@ -128,6 +145,8 @@ def load_front_matter(raw: bytes, path: str) -> FrontMatter:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"line {mark.line + offset}: " if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
+        if isinstance(exc, safeyaml.RefusedYAML):
+            raise FrontMatterSchemaError(path, [f"{where}front matter: {problem}."]) from exc
         raise FrontMatterSchemaError(
             path,
             [f"{where}the front matter (between the '---' lines) is not valid YAML: {problem}. "

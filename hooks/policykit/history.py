@@ -333,6 +333,7 @@ def read_history(docs_dir: str | os.PathLike[str], options: HistoryOptions = His
         if not options.fallback_to_build_date:
             raise
         when = build_date or build_time()
+        log.info("fallback_to_build_date: every page is stamped with the build date %s, because: %s", when.isoformat(), exc)
         return History(docs_dir=docs, head=None, fallback_date=when, fallback_reason=str(exc))
 
     head = tree.head()

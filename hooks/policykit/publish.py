@@ -18,21 +18,30 @@ Layout (TARGET is what the web server serves)::
    ``ln -sfn TARGET.releases/<old>/site TARGET.new && mv -T TARGET.new TARGET``).
 
 A failed build, an exception, Ctrl-C or SIGKILL at any point before step 3
-leaves TARGET exactly as it was.  Plain Python: MkDocs runs as a subprocess.
+leaves TARGET exactly as it was.  Plain Python: MkDocs runs as a subprocess,
+in its own process group, and never outlives the publish: SIGTERM, SIGINT or
+SIGHUP stop its whole group and remove ``.building-<id>`` before the publish
+exits (status 128 + the signal); on Linux, a publish killed with SIGKILL takes
+the build with it (``PR_SET_PDEATHSIG``), and the next publish removes the
+folder.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import fcntl
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Iterator, Sequence
 
 from .manifest import PREVIOUS_MANIFEST_ENV
 
@@ -40,8 +49,25 @@ BUILDING = ".building-"
 KEEP = 2  # releases kept: the current one and the previous one
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+_STOP_GRACE = 10.0  # seconds the build gets to end after SIGTERM before SIGKILL
+_PR_SET_PDEATHSIG = 1
+
+
 class PublishError(RuntimeError):
     """The site was not published; the message says why and that TARGET is unchanged."""
+
+    def __init__(self, message: str, *, signum: int | None = None) -> None:
+        super().__init__(message)
+        self.signum = signum  # the signal that stopped the publish, if one did
+
+
+class _Stopped(BaseException):
+    """Raised by the signal handler while the build runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 @dataclass(frozen=True)
@@ -90,6 +116,72 @@ def _swap_link(link: Path, points_to: str) -> None:
     os.replace(tmp, link)
 
 
+def _die_with_parent() -> Callable[[], None] | None:
+    """A preexec_fn making the child get SIGKILL when this process dies, even by SIGKILL (Linux only)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return preexec
+
+
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """End the build's whole process group: SIGTERM, then SIGKILL after a grace period; reap it."""
+    for sig, wait in ((signal.SIGTERM, _STOP_GRACE), (signal.SIGKILL, None)):
+        try:
+            os.killpg(proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """While the build runs, SIGTERM/SIGINT/SIGHUP raise _Stopped (in the main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    fired: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        if not fired:  # once: a second Ctrl-C must not interrupt the stopping of the build
+            fired.append(signum)
+            raise _Stopped(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _run_build(cmd: list[str], project: Path, env: dict[str, str]) -> int:
+    """Run the build in its own process group; never leave it running behind us."""
+    proc: subprocess.Popen[bytes] | None = None
+    with _stop_on_signals():
+        try:
+            proc = subprocess.Popen(cmd, cwd=project, env=env, start_new_session=True, preexec_fn=_die_with_parent())
+            return proc.wait()
+        finally:
+            if proc is not None and proc.returncode is None:
+                _stop_group(proc)
+
+
 def publish(
     target: str | os.PathLike[str],
     *,
@@ -127,7 +219,14 @@ def publish(
             env.setdefault(PREVIOUS_MANIFEST_ENV, str(previous / "site" / "manifest.json"))
         cmd = [python, "-m", "mkdocs", "build", "--strict", "-f", config_file, "-d", str(building / "site"), *extra_args]
         try:
-            code = subprocess.call(cmd, cwd=project, env=env)
+            try:
+                code = _run_build(cmd, project, env)
+            except _Stopped as stop:
+                name = signal.Signals(stop.signum).name
+                raise PublishError(
+                    f"stopped by {name}: the build was ended and its folder removed. "
+                    f"Nothing was published: {target} is unchanged.", signum=stop.signum,
+                ) from None
             if code != 0:
                 raise PublishError(
                     f"the build failed (exit code {code}; its messages are above). "
@@ -167,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         done = publish(args.target, project=args.project, config_file=args.config_file, keep=max(1, args.keep))
     except PublishError as exc:
         print(f"publish: {exc}", file=sys.stderr)
-        return 1
+        return 128 + exc.signum if exc.signum else 1
     print(f"publish: {done.target} -> {done.release / 'site'}", file=sys.stderr)
     return 0
 

@@ -15,9 +15,12 @@ from typing import Any
 
 import yaml
 
+from . import safeyaml
+
 # The same front-matter rule as MkDocs (mkdocs.utils.meta): a YAML block
 # between '---' lines at the very start of the file.
 _FRONT_MATTER = re.compile(rb"\A-{3}[ \t]*\r?\n(.*?\r?\n)?(?:\.{3}|-{3})[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+_OPENING = re.compile(rb"\A-{3}[ \t]*(?:\r?\n|\Z)")
 _BLANK_RUNS = re.compile(rb"\n{3,}")
 _BOM = b"\xef\xbb\xbf"
 
@@ -36,12 +39,26 @@ def split_front_matter(data: bytes) -> tuple[bytes, bytes]:
     return (m.group(1) or b""), data[m.end():]
 
 
+def unclosed_front_matter(data: bytes) -> bool:
+    """The first line is ``---`` but no ``---``/``...`` line followed by a line break closes the block.
+
+    MkDocs then reads no front matter at all and renders the YAML as text
+    (its rule also needs the line break after the closing line).
+    """
+    if data.startswith(_BOM):
+        data = data[len(_BOM):]
+    if not _OPENING.match(data):
+        return False
+    m = _FRONT_MATTER.match(data)
+    return m is None or not data[: m.end()].endswith(b"\n")
+
+
 def parse_front_matter(yaml_bytes: bytes) -> dict[str, Any]:
     """Parse front matter YAML into a dict; raise FrontMatterError with the YAML line."""
     if not yaml_bytes.strip():
         return {}
     try:
-        meta = yaml.safe_load(yaml_bytes.decode("utf-8"))
+        meta = safeyaml.safe_load(yaml_bytes.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise FrontMatterError(f"front matter is not valid UTF-8 (byte {exc.start})") from exc
     except yaml.YAMLError as exc:

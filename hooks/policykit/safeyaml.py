@@ -1,0 +1,74 @@
+"""YAML loaders for untrusted front matter: no aliases, bounded nesting.
+
+A YAML alias (``*name``) repeats the node its anchor (``&name``) names, so
+about 1 KB of ``&a [*b, *b, ...]`` nested nine deep stands for billions of
+values ("billion laughs").  PyYAML shares the repeated objects, but anything
+that walks them (a check, ``repr``, a feed writer) expands them and runs out
+of time or memory.  Front matter is a handful of ``key: value`` lines: it never
+needs an alias, so every loader here refuses them, and refuses nesting deeper
+than :data:`MAX_DEPTH` (PyYAML composes recursively: 1,000 ``[`` would end in
+``RecursionError`` instead of an error naming the line).
+
+Every refusal is a :class:`RefusedYAML`, a ``yaml.composer.ComposerError``
+and so a ``yaml.YAMLError``, whose ``problem_mark`` points at the offending
+line: callers report it like any other YAML mistake.  Every YAML read of a
+policy (live pages, past versions, the ``effective`` check) goes through one
+of these loaders.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.composer import ComposerError
+from yaml.events import AliasEvent, CollectionStartEvent
+
+#: Deepest nesting of lists and mappings accepted (front matter needs two or three).
+MAX_DEPTH = 20
+
+ALIAS_PROBLEM = (
+    "YAML aliases ('*name') are not allowed in front matter (they can expand to billions of values); "
+    "write the value out in full"
+)
+
+
+class RefusedYAML(ComposerError):
+    """Valid YAML that front matter may not use: an alias, or nesting deeper than MAX_DEPTH."""
+
+
+class _NoAliasComposer:
+    """Mixin for a PyYAML loader: refuse alias events and deep nesting while composing."""
+
+    _policy_depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        event = self.peek_event()  # type: ignore[attr-defined]
+        if isinstance(event, AliasEvent):
+            raise RefusedYAML(None, None, f"{ALIAS_PROBLEM} (found '*{event.anchor}')", event.start_mark)
+        nested = isinstance(event, CollectionStartEvent)
+        if nested:
+            if self._policy_depth >= MAX_DEPTH:
+                raise RefusedYAML(
+                    None, None, f"lists and mappings are nested more than {MAX_DEPTH} deep; front matter needs "
+                    "plain 'key: value' lines", event.start_mark,
+                )
+            self._policy_depth += 1
+        try:
+            return super().compose_node(parent, index)  # type: ignore[misc]
+        finally:
+            if nested:
+                self._policy_depth -= 1
+
+
+class SafeLoader(_NoAliasComposer, yaml.SafeLoader):  # type: ignore[misc]
+    """``yaml.SafeLoader`` without aliases and deep nesting."""
+
+
+class BaseLoader(_NoAliasComposer, yaml.BaseLoader):  # type: ignore[misc]
+    """``yaml.BaseLoader`` (every scalar a string) without aliases and deep nesting."""
+
+
+def safe_load(text: str) -> Any:
+    """``yaml.safe_load`` for untrusted text: aliases and deep nesting raise ``yaml.YAMLError``."""
+    return yaml.load(text, Loader=SafeLoader)  # noqa: S506 -- a SafeLoader subclass
