@@ -65,6 +65,8 @@ def parse_front_matter(yaml_bytes: bytes) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""
         raise FrontMatterError(f"front matter is not valid YAML{where}: {getattr(exc, 'problem', exc)}") from exc
+    except ValueError as exc:  # a value YAML parses but cannot construct, such as the date 2024-02-30
+        raise FrontMatterError(f"front matter has a value that is not valid: {exc}") from exc
     if meta is None:
         return {}
     if not isinstance(meta, dict):
