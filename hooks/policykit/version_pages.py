@@ -2,35 +2,42 @@
 
 Versions stream oldest to newest and only the previous version's HTML is
 kept, so memory stays flat however long the history is.  Each rendered
-fragment is cached by blob ids and the renderer's fingerprint, so a rebuild
-only renders versions it has not seen.
+clean text is cached by its blob, the renderer's fingerprint (extension
+settings, package versions) and the code's; the entry also records every link
+target the text resolved and what it found, and is used only while each still
+resolves the same way (a page added or removed later re-renders the versions
+linking to it).  A diff is cached by the digests of the two clean texts.
+Markdown renders run under a guard that bounds their time (render_pool).
 """
 
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from . import htmldiff, segment
 from .archive import VersionEntry
 from .markdown_render import MarkdownRenderer, UrlForSource
 from .render_cache import RenderCache
+from .render_inputs import code_fingerprint
+from .render_pool import marked, run_tasks, unbounded
 
 #: Bump when the output of this module changes shape.
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"
+
+#: Runs one Markdown render under a bound: ``guard(label, fn)`` returns ``fn()`` (see render_pool).
+Guard = Callable[[str, Callable[[], Any]], Any]
 
 
 def _code_fingerprint() -> str:
-    """A digest of the diff code itself, so editing it invalidates cached diffs."""
+    """A digest of the rendering and diff code itself, so editing it invalidates cached fragments."""
     here = Path(__file__).parent
-    h = hashlib.sha256()
-    for name in ("htmldiff.py", "blocks.py", "segment.py", "textdiff.py", "markdown_render.py", "version_pages.py"):
-        p = here / name
-        if p.exists():
-            h.update(p.read_bytes())
-    return h.hexdigest()[:16]
+    names = ("htmldiff.py", "blocks.py", "segment.py", "textdiff.py", "markdown_render.py", "sourcetext.py",
+             "render_inputs.py", "version_pages.py")
+    return code_fingerprint(here / name for name in names)
 
 
 _CODE_FINGERPRINT = _code_fingerprint()
@@ -78,16 +85,31 @@ class VersionRenderer:
         self.cache = cache
         self.read_blobs = read_blobs
         self.rendered = 0  # fragments rendered (not from cache) in this run
+        self.guard: Guard = unbounded  # how each Markdown render is bounded (set by prewarm / the hook)
+        # A setting with no stable form: a key no other build can make, so no stored fragment is ever
+        # reused (prewarm's forked workers share this object, so they share the key within the build).
+        self._fingerprint = renderer.fingerprint or f"uncacheable-{uuid.uuid4().hex}"
 
     def _clean_key(self, job: PolicyJob, blob: str) -> str:
-        return f"clean|{RENDER_VERSION}|{self.renderer.fingerprint}|{job.src_path}|{job.page_url}|{blob}"
+        return f"clean|{RENDER_VERSION}|{_CODE_FINGERPRINT}|{self._fingerprint}|{job.src_path}|{job.page_url}|{blob}"
 
-    def _diff_key(self, job: PolicyJob, old: str, new: str) -> str:
-        return f"diff|{RENDER_VERSION}|{_CODE_FINGERPRINT}|{self.renderer.fingerprint}|{self.locale}|{self.diff_labels!r}|{job.src_path}|{job.page_url}|{old}|{new}"
+    def _diff_key(self, old_html: str, new_html: str) -> str:
+        old, new = (hashlib.sha256(h.encode("utf-8")).hexdigest() for h in (old_html, new_html))
+        return f"diff|{RENDER_VERSION}|{_CODE_FINGERPRINT}|{self.locale}|{self.diff_labels!r}|{old}|{new}"
+
+    def _cached_clean(self, job: PolicyJob, blob: str) -> str | None:
+        """The stored clean HTML, if there is one and every link in it still resolves as it did."""
+        cached = self.cache.get(self._clean_key(job, blob))
+        if not (isinstance(cached, dict) and isinstance(cached.get("html"), str) and isinstance(cached.get("links"), list)):
+            return None
+        for item in cached["links"]:
+            if not (isinstance(item, list) and len(item) == 2 and job.url_for_src(item[0]) == item[1]):
+                return None  # a page it links to was added, removed or moved since
+        return cached["html"]
 
     def _plan(self, job: PolicyJob) -> list[str]:
         """Blobs this job must read, in the order render() will ask for them."""
-        return [e.version.blob for e in job.entries if not self.cache.has(self._clean_key(job, e.version.blob))]
+        return [e.version.blob for e in job.entries if self._cached_clean(job, e.version.blob) is None]
 
     def render(self, jobs: Iterable[PolicyJob]) -> Iterator[tuple[PolicyJob, RenderedVersion]]:
         """Yield every version of every job, oldest first within a job."""
@@ -99,10 +121,11 @@ class VersionRenderer:
         for job in jobs:
             yield from ((job, rv) for rv in self._render_job(job, stream))
 
-    def _clean(self, job: PolicyJob, blob: str, stream: _Peekable) -> str:
+    def _clean(self, job: PolicyJob, entry: VersionEntry, stream: _Peekable) -> str:
+        blob = entry.version.blob
         key = self._clean_key(job, blob)
-        cached = self.cache.get(key)
-        if isinstance(cached, str):
+        cached = self._cached_clean(job, blob)
+        if cached is not None:
             if stream.peek_oid() == blob:
                 stream.next()  # planned before the entry appeared; drop the unneeded read
             return cached
@@ -110,8 +133,12 @@ class VersionRenderer:
             _, data = stream.next()
         else:  # the entry vanished or was corrupt after planning: read it on its own
             _, data = next(iter(self.read_blobs([blob])))
-        html = self.renderer.render(data, src_path=job.src_path, page_url=job.page_url, url_for_src=job.url_for_src)
-        self.cache.put(key, html)
+        label = f"{entry.version.path}, version {entry.number} (commit {entry.version.commit[:12]})"
+        html, links = self.guard(
+            label,
+            lambda: self.renderer.render_with_links(data, src_path=job.src_path, page_url=job.page_url, url_for_src=job.url_for_src),
+        )
+        self.cache.put(key, {"html": html, "links": sorted([k, v] for k, v in links.items())})
         self.rendered += 1
         return html
 
@@ -121,18 +148,17 @@ class VersionRenderer:
         for entry in job.entries:
             blob = entry.version.blob
             if prev_blob is None:
-                clean = self._clean(job, blob, stream)
+                clean = self._clean(job, entry, stream)
                 yield RenderedVersion(entry, clean, None, None)
                 prev_blob, prev_clean = blob, clean
                 continue
-            dkey = self._diff_key(job, prev_blob, blob)
+            assert prev_clean is not None
+            clean = self._clean(job, entry, stream)
+            dkey = self._diff_key(prev_clean, clean)
             cached = self.cache.get(dkey)
             if isinstance(cached, dict) and {"html", "summary"} <= cached.keys():
                 diff_html, summary = cached["html"], Summary(**cached["summary"])
-                clean = self._clean(job, blob, stream)
             else:
-                assert prev_clean is not None
-                clean = self._clean(job, blob, stream)
                 result = htmldiff.diff_html(prev_clean, clean, labels=self.diff_labels)
                 summary = result.summary
                 diff_html = result.html
@@ -164,9 +190,6 @@ class _Peekable:
 
 # ----------------------------------------------------------------- parallel
 
-_WORK: tuple[VersionRenderer, list[PolicyJob]] | None = None
-
-
 def _chunks(jobs: list[PolicyJob], size: int) -> list[PolicyJob]:
     """Split long histories so both cores get work; each chunk repeats the version before it."""
     out = []
@@ -178,50 +201,47 @@ def _chunks(jobs: list[PolicyJob], size: int) -> list[PolicyJob]:
     return out
 
 
-def _warm(index: int) -> tuple[int, int]:
-    assert _WORK is not None
-    vr, chunks = _WORK
-    vr.rendered = 0
-    for _ in vr.render([chunks[index]]):
-        pass
-    return vr.rendered, len(chunks[index].entries)
-
-
 def prewarm(
     vr: VersionRenderer,
     jobs: Iterable[PolicyJob],
     *,
+    timeout: float,
     workers: int | None = None,
     chunk: int = 100,
     on_progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Render every uncached version into the cache using all cores; returns fragments rendered.
+    """Render every version without a valid cache entry into the cache, on all cores; returns fragments rendered.
 
     The build then streams the versions from the cache in order.  Worker
     processes are forked, so they share the renderer and its settings; they
-    only write cache entries, which are atomic.
+    only write cache entries, which are atomic.  Each Markdown render gets
+    *timeout* seconds, then its worker is killed and RenderTimeout raised
+    naming the file and version.  Workers live for the whole pass, one per
+    core at most, each rendering chunks of up to *chunk* versions.
     """
-    import multiprocessing
     import os
 
-    global _WORK
+    from . import render_pool
+
     jobs = list(jobs)
-    missing = sum(1 for job in jobs for e in job.entries if not vr.cache.has(vr._clean_key(job, e.version.blob)))
-    workers = workers or os.cpu_count() or 1
-    if vr.cache.root is None or workers < 2 or missing < 2 * chunk or "fork" not in multiprocessing.get_all_start_methods():
+    if vr.cache.root is None or not render_pool.available():
         return 0
-    chunks = _chunks(jobs, chunk)
+    chunks = [c for c in _chunks(jobs, chunk) if vr._plan(c)]
+    if not chunks:
+        return 0
     segment.warm_up()  # load the word segmenter once, before forking, not once per worker
-    _WORK = (vr, chunks)
-    try:
-        ctx = multiprocessing.get_context("fork")
-        rendered = seen = 0
-        with ctx.Pool(workers) as pool:
-            for made, size in pool.imap_unordered(_warm, range(len(chunks))):
-                rendered += made
-                seen += size
-                if on_progress is not None:
-                    on_progress(seen)
-        return rendered
-    finally:
-        _WORK = None
+
+    def work(index: int, mark: render_pool.Mark) -> tuple[int, int]:
+        vr.rendered = 0  # this is the worker's own copy of vr
+        vr.guard = marked(mark)
+        for _ in vr.render([chunks[index]]):
+            pass
+        return vr.rendered, len(chunks[index].entries)
+
+    rendered = seen = 0
+    for _, (made, size) in run_tasks(len(chunks), work, workers=workers or os.cpu_count() or 1, timeout=timeout):
+        rendered += made
+        seen += size
+        if on_progress is not None:
+            on_progress(seen)
+    return rendered
