@@ -3,16 +3,17 @@
 Versions stream oldest to newest and only the previous version's HTML is
 kept, so memory stays flat however long the history is.  Each rendered
 clean text is cached by its blob, the renderer's fingerprint (extension
-settings, package versions) and the code's; the entry also records every link
-target the text resolved and what it found, and is used only while each still
-resolves the same way (a page added or removed later re-renders the versions
-linking to it).  A diff is cached by the digests of the two clean texts.
+settings, package versions), the code's, and what each link in it resolves to
+today: a small entry lists the link targets the text asks for (they depend
+only on the text), and the HTML's key holds a digest of their current answers,
+so a page added or removed later re-renders exactly the versions linking to it.  A diff is cached by the digests of the two clean texts.
 Markdown renders run under a guard that bounds their time (render_pool).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,19 +98,35 @@ class VersionRenderer:
         old, new = (hashlib.sha256(h.encode("utf-8")).hexdigest() for h in (old_html, new_html))
         return f"diff|{RENDER_VERSION}|{_CODE_FINGERPRINT}|{self.locale}|{self.diff_labels!r}|{old}|{new}"
 
-    def _cached_clean(self, job: PolicyJob, blob: str) -> str | None:
-        """The stored clean HTML, if there is one and every link in it still resolves as it did."""
-        cached = self.cache.get(self._clean_key(job, blob))
-        if not (isinstance(cached, dict) and isinstance(cached.get("html"), str) and isinstance(cached.get("links"), list)):
+    @staticmethod
+    def _resolved_key(clean_key: str, job: PolicyJob, targets: list[str]) -> str:
+        """The clean HTML's key: its inputs and what each link target resolves to now."""
+        answers = [[t, job.url_for_src(t)] for t in targets]
+        digest = hashlib.sha256(json.dumps(answers, ensure_ascii=False).encode("utf-8")).hexdigest()
+        return f"{clean_key}|links:{digest}"
+
+    def _html_key(self, job: PolicyJob, blob: str) -> str | None:
+        """Key of the clean HTML as things stand, or None when this text was never rendered."""
+        key = self._clean_key(job, blob)
+        targets = self.cache.get(f"targets|{key}")  # the link targets this text asks for (not their answers)
+        if not (isinstance(targets, list) and all(isinstance(t, str) for t in targets)):
             return None
-        for item in cached["links"]:
-            if not (isinstance(item, list) and len(item) == 2 and job.url_for_src(item[0]) == item[1]):
-                return None  # a page it links to was added, removed or moved since
-        return cached["html"]
+        return self._resolved_key(key, job, targets)
+
+    def _cached_clean(self, job: PolicyJob, blob: str) -> str | None:
+        """The stored clean HTML, if there is one for the links as they resolve today."""
+        key = self._html_key(job, blob)
+        cached = self.cache.get(key) if key is not None else None
+        return cached if isinstance(cached, str) else None
 
     def _plan(self, job: PolicyJob) -> list[str]:
         """Blobs this job must read, in the order render() will ask for them."""
-        return [e.version.blob for e in job.entries if self._cached_clean(job, e.version.blob) is None]
+        out = []
+        for e in job.entries:
+            key = self._html_key(job, e.version.blob)
+            if key is None or not self.cache.has(key):
+                out.append(e.version.blob)
+        return out
 
     def render(self, jobs: Iterable[PolicyJob]) -> Iterator[tuple[PolicyJob, RenderedVersion]]:
         """Yield every version of every job, oldest first within a job."""
@@ -123,7 +140,6 @@ class VersionRenderer:
 
     def _clean(self, job: PolicyJob, entry: VersionEntry, stream: _Peekable) -> str:
         blob = entry.version.blob
-        key = self._clean_key(job, blob)
         cached = self._cached_clean(job, blob)
         if cached is not None:
             if stream.peek_oid() == blob:
@@ -138,7 +154,10 @@ class VersionRenderer:
             label,
             lambda: self.renderer.render_with_links(data, src_path=job.src_path, page_url=job.page_url, url_for_src=job.url_for_src),
         )
-        self.cache.put(key, {"html": html, "links": sorted([k, v] for k, v in links.items())})
+        key = self._clean_key(job, blob)
+        targets = sorted(links)
+        self.cache.put(self._resolved_key(key, job, targets), html)
+        self.cache.put(f"targets|{key}", targets)  # last: its presence promises the HTML above
         self.rendered += 1
         return html
 
