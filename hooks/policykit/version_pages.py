@@ -43,6 +43,11 @@ def _code_fingerprint() -> str:
 
 _CODE_FINGERPRINT = _code_fingerprint()
 
+
+def code_fingerprint_of_renderer() -> str:
+    """The digest of this project's rendering code (for other caches of render results)."""
+    return _CODE_FINGERPRINT
+
 BlobReader = Callable[[list[str]], Iterator[tuple[str, bytes]]]
 
 
