@@ -190,3 +190,31 @@ def test_a_value_without_a_stable_form_is_never_cached(tmp_path: Path) -> None:
         vr = VersionRenderer(stable, RenderCache(tmp_path, "ns"), lambda oids: iter([(o, blob) for o in oids]))
         list(vr.render([job]))
         assert vr.rendered == expected
+
+
+_FINGERPRINT_SCRIPT = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from pymdownx import slugs
+from policykit.markdown_render import MarkdownRenderer
+exts = ["toc", "tables", "attr_list", "pymdownx.superfences", "pymdownx.tasklist"]
+conf = {"toc": {"permalink": True, "slugify": slugs.slugify(case="lower"), "toc_depth": "2-3"},
+        "pymdownx.superfences": {"custom_fences": [{"name": "mermaid", "class": "mermaid",
+                                                     "format": slugs.slugify}]},
+        "pymdownx.tasklist": {"custom_checkbox": True, "clickable_checkbox": False}}
+from policykit.render_inputs import stable_repr
+print(MarkdownRenderer(exts, conf).fingerprint, stable_repr({"names": {"b", "a", "c", "d", "e"}}))
+"""
+
+
+def test_the_fingerprint_is_the_same_in_every_process() -> None:
+    import subprocess
+    import sys
+
+    hooks = str(Path(__file__).resolve().parent.parent / "hooks")
+    seen = set()
+    for seed in ("1", "2", "3"):
+        out = subprocess.run([sys.executable, "-c", _FINGERPRINT_SCRIPT, hooks], capture_output=True, text=True,
+                             env={**__import__("os").environ, "PYTHONHASHSEED": seed}, check=True)
+        seen.add(out.stdout.strip())
+    assert len(seen) == 1 and "None" not in seen
