@@ -293,6 +293,8 @@ def on_post_build(config: MkDocsConfig) -> None:
             progress.tick(count, "written")
     except render_pool.RenderTimeout as exc:
         raise PluginError(render_pool.timeout_message(exc, past_version=True)) from None
+    except render_pool.WorkerDied as exc:
+        raise PluginError(str(exc)) from None
     finally:
         if scratch is not None:
             scratch.cleanup()

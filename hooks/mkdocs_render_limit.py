@@ -76,5 +76,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
                 cache.put(keys[todo[index]], seconds)
     except render_pool.RenderTimeout as exc:
         raise PluginError(render_pool.timeout_message(exc, past_version=False)) from None
+    except render_pool.WorkerDied as exc:
+        raise PluginError(str(exc)) from None
     log.debug("Rendered %d of %d pages within the %g s limit in %.2f s", len(todo), len(pages), timeout, time.perf_counter() - started)
     return files

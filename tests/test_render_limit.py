@@ -136,3 +136,16 @@ def test_errors_results_and_early_stop() -> None:
     assert render_pool.call_with_timeout("x", lambda: "ok", 5) == "ok"
     with pytest.raises(render_pool.RenderTimeout, match="slow one"):
         render_pool.call_with_timeout("slow one", lambda: re.match(r"(a+)+$", "a" * 64 + "b"), 0.5)
+
+
+def _suicide(index: int, mark: render_pool.Mark) -> int:
+    if index == 1:
+        mark("the dying page")
+        os.kill(os.getpid(), 9)
+    return index
+
+
+def test_a_worker_killed_from_outside_is_reported_with_its_page() -> None:
+    with pytest.raises(render_pool.WorkerDied, match="the dying page"):
+        list(render_pool.run_tasks(3, _suicide, workers=1, timeout=30))
+    assert not __import__("multiprocessing").active_children()

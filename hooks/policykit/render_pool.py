@@ -147,7 +147,10 @@ def run_tasks(count: int, work: Work, *, workers: int, timeout: float) -> Iterat
                 try:
                     msg = w.conn.recv()
                 except (EOFError, OSError):
-                    raise WorkerDied(f"a render worker (pid {w.proc.pid}) ended without an answer") from None
+                    raise WorkerDied(
+                        f"{w.label or 'a page'}: the render worker (pid {w.proc.pid}) ended without an answer "
+                        "(killed from outside, or out of memory). Build again; if it recurs, simplify that page."
+                    ) from None
                 if msg[0] == "mark":
                     w.label = msg[1]
                     w.deadline = time.monotonic() + timeout if msg[1] is not None else None
