@@ -99,9 +99,9 @@ class VersionRenderer:
     def _clean_key(self, job: PolicyJob, blob: str) -> str:
         return f"clean|{RENDER_VERSION}|{_CODE_FINGERPRINT}|{self._fingerprint}|{job.src_path}|{job.page_url}|{blob}"
 
-    def _diff_key(self, old_html: str, new_html: str) -> str:
-        old, new = (hashlib.sha256(h.encode("utf-8")).hexdigest() for h in (old_html, new_html))
-        return f"diff|{RENDER_VERSION}|{_CODE_FINGERPRINT}|{self.locale}|{self.diff_labels!r}|{old}|{new}"
+    def _diff_key(self, old_digest: str, new_digest: str) -> str:
+        """A diff's key: the digests of the two clean HTMLs (all its input), the code, the labels."""
+        return f"diff|{RENDER_VERSION}|{_CODE_FINGERPRINT}|{self.locale}|{self.diff_labels!r}|{old_digest}|{new_digest}"
 
     @staticmethod
     def _resolved_key(clean_key: str, job: PolicyJob, targets: list[str]) -> str:
@@ -169,6 +169,7 @@ class VersionRenderer:
     def _render_job(self, job: PolicyJob, stream: _Peekable) -> Iterator[RenderedVersion]:
         prev_blob: str | None = None
         prev_clean: str | None = None
+        prev_digest: str | None = None
         for entry in job.entries:
             blob = entry.version.blob
             if prev_blob is None:
@@ -178,7 +179,8 @@ class VersionRenderer:
                 continue
             assert prev_clean is not None
             clean = self._clean(job, entry, stream)
-            dkey = self._diff_key(prev_clean, clean)
+            digest = _digest(clean)
+            dkey = self._diff_key(prev_digest if prev_digest is not None else _digest(prev_clean), digest)
             cached = self.cache.get(dkey)
             if isinstance(cached, dict) and {"html", "summary"} <= cached.keys():
                 diff_html, summary = cached["html"], Summary(**cached["summary"])
@@ -189,7 +191,11 @@ class VersionRenderer:
                 self.cache.put(dkey, {"html": diff_html, "summary": summary.__dict__})
                 self.rendered += 1
             yield RenderedVersion(entry, clean, diff_html, summary)
-            prev_blob, prev_clean = blob, clean
+            prev_blob, prev_clean, prev_digest = blob, clean, digest
+
+
+def _digest(html: str) -> str:
+    return hashlib.sha256(html.encode("utf-8")).hexdigest()
 
 
 class _Peekable:
