@@ -86,6 +86,11 @@ def test_a_slow_past_version_stops_the_build_naming_file_and_version(tmp_path: P
     assert seconds < 60
     assert f"docs/en/privacy.md, version 2 (commit {bad[:12]}): Python-Markdown took more than 3 s" in out, out
     assert "past version" in out and "ignore-revs" in out
+    # What the message offers works: with that commit ignored, it is not a version and the build passes.
+    repo.write(".git-blame-ignore-revs", bad + "\n")
+    repo.commit("Ignore the pathological commit", date="2020-04-01T10:00:00+08:00")
+    again = mkdocs_build(repo.path, "--strict")
+    assert again.returncode == 0, again.stdout[-2000:]
 
 
 def test_render_timeout_setting_is_validated() -> None:
