@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -20,6 +21,7 @@ from typing import Any
 
 from mkdocs.commands.build import get_context
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
@@ -33,6 +35,7 @@ from policykit.history import FileHistory
 from policykit.htmldiff import DiffLabels
 from policykit.labels import labels_for
 from policykit.markdown_render import MarkdownRenderer
+from policykit import render_pool
 from policykit.render_cache import RenderCache
 from policykit.titles import plain_title
 from policykit.version_pages import PolicyJob, RenderedVersion, VersionRenderer, prewarm
@@ -225,7 +228,13 @@ def on_post_build(config: MkDocsConfig) -> None:
     labels = labels_for(locale)
     hist = common.history(config)
     renderer = MarkdownRenderer(config.markdown_extensions, config.mdx_configs)
-    cache = RenderCache(os.path.join(common.cache_dir(config), "render"), f"versions-{locale}")
+    scratch = None
+    if renderer.fingerprint is None:  # cannot be keyed: render everything, share it only within this build
+        if "uncacheable" not in common.STATE.warned:  # once per build, not per language
+            common.STATE.warned.add("uncacheable")
+            log.info("Render cache not used (every version is rendered again): %s.", renderer.why_uncacheable)
+        scratch = tempfile.TemporaryDirectory(prefix="policy-render-")
+    cache = RenderCache(scratch.name if scratch else os.path.join(common.cache_dir(config), "render"), f"versions-{locale}")
     tree = gitrepo.open_work_tree(config.docs_dir) if hist.root is not None else None
     files = _FILES["current"]
 
@@ -269,17 +278,28 @@ def on_post_build(config: MkDocsConfig) -> None:
     body_tpl = env.get_template("partials/policy-version-body.html")
     total = sum(len(job.entries) for job in jobs)
     progress = _Progress(locale, total)
-    warmed = prewarm(vr, jobs, on_progress=lambda n: progress.tick(n, "rendered"))  # uncached versions, on every core
-    progress.reset()
+    timeout = settings.render_timeout
     count = 0
-    shell_of: tuple[int, str] = (-1, "")  # the version shell of the policy being written
-    for job, rv in vr.render(jobs):
-        pending, entries = by_job[id(job)]
-        if shell_of[0] != id(job):
-            shell_of = (id(job), pending.shell(config, "version"))
-        _write_version(config, pending, entries, rv, labels, locale, settings.timezone, body_tpl, shell_of[1])
-        count += 1
-        progress.tick(count, "written")
+    try:
+        # Uncached versions, on every core, each Markdown render killed after `timeout` seconds.
+        warmed = prewarm(vr, jobs, timeout=timeout, on_progress=lambda n: progress.tick(n, "rendered"))
+        progress.reset()
+        vr.guard = lambda label, fn: render_pool.call_with_timeout(label, fn, timeout)  # a miss left: bounded too
+        shell_of: tuple[int, str] = (-1, "")  # the version shell of the policy being written
+        for job, rv in vr.render(jobs):
+            pending, entries = by_job[id(job)]
+            if shell_of[0] != id(job):
+                shell_of = (id(job), pending.shell(config, "version"))
+            _write_version(config, pending, entries, rv, labels, locale, settings.timezone, body_tpl, shell_of[1])
+            count += 1
+            progress.tick(count, "written")
+    except render_pool.RenderTimeout as exc:
+        raise PluginError(render_pool.timeout_message(exc, past_version=True)) from None
+    except render_pool.WorkerDied as exc:
+        raise PluginError(str(exc)) from None
+    finally:
+        if scratch is not None:
+            scratch.cleanup()
     vr.rendered += warmed
     _PENDING.clear()
     seconds = time.perf_counter() - started

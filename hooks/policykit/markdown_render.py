@@ -8,7 +8,6 @@ HTML will sit on, because version pages live deeper than the policy.
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
 from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import urlsplit, urlunsplit
@@ -16,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 import markdown
 from markdown.treeprocessors import Treeprocessor
 
+from .render_inputs import Unstable, installed_versions, renderer_fingerprint
 from .sourcetext import split_front_matter
 
 UrlForSource = Callable[[str], "str | None"]
@@ -27,6 +27,7 @@ class _LinkRewriter(Treeprocessor):
         self.src_path = ""
         self.page_url = ""
         self.url_for_src: UrlForSource = lambda _src: None
+        self.lookups: dict[str, str | None] = {}  # every link target asked for -> what it resolved to
 
     def run(self, root: Any) -> None:
         for el in root.iter():
@@ -41,6 +42,7 @@ class _LinkRewriter(Treeprocessor):
             return value
         target_src = posixpath.normpath(posixpath.join(posixpath.dirname(self.src_path), parts.path))
         target_url = self.url_for_src(target_src)
+        self.lookups[target_src] = target_url
         if target_url is None:
             return value
         rel = posixpath.relpath(target_url or ".", self.page_url or ".")
@@ -56,18 +58,33 @@ class MarkdownRenderer:
         self._md = markdown.Markdown(extensions=list(extensions), extension_configs=dict(extension_configs or {}))
         self._links = _LinkRewriter(self._md)
         self._md.treeprocessors.register(self._links, "policykit_links", 0)
-        names = sorted(e if isinstance(e, str) else type(e).__name__ for e in extensions)
-        self.fingerprint = hashlib.sha256(
-            repr((names, sorted((extension_configs or {}).keys()), markdown.__version__)).encode()
-        ).hexdigest()[:16]
+        #: Digest of the extensions, their settings' values and the package versions; None when a
+        #: setting has no stable form (then nothing this renderer makes may be cached, see why_uncacheable).
+        self.fingerprint: str | None = None
+        self.why_uncacheable: str | None = None
+        try:
+            self.fingerprint = renderer_fingerprint(extensions, extension_configs, installed_versions(extensions))
+        except Unstable as exc:
+            self.why_uncacheable = str(exc)
 
     def render(self, source: bytes | str, *, src_path: str = "", page_url: str = "", url_for_src: UrlForSource | None = None) -> str:
         """HTML of *source* (front matter dropped) for a page at *page_url* (site-relative)."""
+        return self.render_with_links(source, src_path=src_path, page_url=page_url, url_for_src=url_for_src)[0]
+
+    def render_with_links(
+        self, source: bytes | str, *, src_path: str = "", page_url: str = "", url_for_src: UrlForSource | None = None
+    ) -> tuple[str, dict[str, str | None]]:
+        """The HTML, and every link target (docs-relative source path) it resolved with what it found.
+
+        The second part is what the HTML depends on besides the text: the same
+        lookups giving the same answers later means the same HTML.
+        """
         data = source if isinstance(source, bytes) else source.encode("utf-8")
         _, body = split_front_matter(data)
         text = body.decode("utf-8", "replace")
         self._links.src_path = src_path
         self._links.page_url = page_url
         self._links.url_for_src = url_for_src or (lambda _src: None)
+        self._links.lookups = {}
         self._md.reset()
-        return self._md.convert(text)
+        return self._md.convert(text), dict(self._links.lookups)

@@ -29,6 +29,7 @@ class Settings:
     previous_manifest: str | None = None  # last deploy's manifest.json (path or URL), for the purge list
     corrections_file: str = "policy-corrections.yml"  # declared legal corrections of published versions (policykit.corrections)
     translation_lag: str = "warn"  # lagging/missing translations: "warn" (fails --strict), "fail" or "ignore"
+    render_timeout: float = 20.0  # seconds Python-Markdown may take per page (live or past version)
 
     def history_options(self, cache_dir: str | None) -> HistoryOptions:
         return HistoryOptions(
@@ -65,6 +66,9 @@ def parse_settings(raw: Mapping[str, Any] | None, *, where: str = "mkdocs.yml") 
         raise SettingsError(f"{where}: '{_KEY}.translation_lag' must be 'warn', 'fail' or 'ignore', found {values['translation_lag']!r}.")
     if "fallback_to_build_date" in values and not isinstance(values["fallback_to_build_date"], bool):
         raise SettingsError(f"{where}: '{_KEY}.fallback_to_build_date' must be true or false.")
+    rt = values.get("render_timeout", 20.0)
+    if isinstance(rt, bool) or not isinstance(rt, (int, float)) or not 0 < rt <= 3600:
+        raise SettingsError(f"{where}: '{_KEY}.render_timeout' must be a number of seconds above 0 (at most 3600), found {rt!r}.")
     if "policy_exclude" in values:
         pe = values["policy_exclude"]
         if not (isinstance(pe, list) and all(isinstance(x, str) for x in pe)):

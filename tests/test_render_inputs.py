@@ -1,0 +1,220 @@
+"""The render cache key covers every input of a version page's HTML (issue 9, section 1).
+
+Real builds of a temp repo, one after another with the cache kept: each
+changes one input (an extension setting's value, a page a past version links
+to, the rendering code, an installed package's version) and the version pages
+must follow it, exactly as a build without the cache would.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sitebuild import edit, html_of, mkdocs_build, new_site, set_setting
+
+from policykit import render_inputs
+from policykit.markdown_render import MarkdownRenderer
+from policykit.render_cache import RenderCache
+from policykit.version_pages import PolicyJob, VersionRenderer
+from policykit.archive import VersionEntry
+from policykit.history import Version
+
+EN = "docs/en/privacy.md"
+V1 = "en/privacy/versions/1/index.html"
+V2 = "en/privacy/versions/2/index.html"
+RENDERED = re.compile(r"Wrote \d+ version pages for 'en' .*?\((\d+) rendered")
+
+#: Appended to the temp project's own markdown_render.py: the rendering code changes its output.
+CODE_CHANGE = '''
+
+_pk_convert = markdown.Markdown.convert
+
+
+def _pk_marked(self, source):
+    return _pk_convert(self, source) + '<p class="pk-code-v2">code v2</p>'
+
+
+markdown.Markdown.convert = _pk_marked
+'''
+
+
+def _clean_view(html: str) -> str:
+    m = re.search(r'<section class="policy-view policy-view--clean" id="clean"[^>]*>(.*?)</section>', html, re.DOTALL)
+    assert m, "no clean view"
+    return m.group(1)
+
+
+def _build(repo, *args: str, env: dict[str, str] | None = None) -> str:
+    result = mkdocs_build(repo.path, "-v", *args, env=env)
+    assert result.returncode == 0, result.stdout[-3000:]
+    return result.stdout
+
+
+def _rendered(log: str) -> int:
+    found = RENDERED.findall(log)
+    assert found, log[-2000:]
+    return int(found[0])
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory):
+    """One repo built seven times with its cache kept; the version pages of each step."""
+    base = tmp_path_factory.mktemp("render-inputs")
+    repo = new_site(base)
+    site = repo.path / "site"
+    set_setting(repo, "policy_exclude", '["index.md", "faq.md"]')  # the FAQ is a plain page, not a policy
+    edit(repo, EN, "## General Provisions\n", "## General Provisions\n\nQuestions? See the [FAQ](faq.md#top).\n")
+    repo.commit("Publish", date="2020-01-01T10:00:00+08:00")
+    edit(repo, EN, "1MiX.org is the publisher", "1MiX.org, a company, is the publisher")
+    repo.commit("Name the company", date="2020-02-01T10:00:00+08:00")
+    out: dict[str, object] = {}
+
+    _build(repo)  # permalink: true, as in the project's mkdocs.yml
+    out["permalink_true"] = html_of(site, V1)
+
+    edit(repo, "mkdocs.yml", "permalink: true", "permalink: false")
+    _build(repo)
+    out["permalink_false"] = html_of(site, V1)
+
+    repo.write("docs/en/faq.md", "# FAQ\n\nAnswers.\n")
+    repo.commit("Add the FAQ", date="2020-03-01T10:00:00+08:00")
+    _build(repo)
+    out["faq_added"] = html_of(site, V1)
+
+    repo.rm("docs/en/faq.md")
+    repo.commit("Remove the FAQ", date="2020-04-01T10:00:00+08:00")
+    _build(repo)
+    out["faq_removed"] = (html_of(site, V1), html_of(site, V2))
+    shutil.rmtree(repo.path / ".cache/policy-site/render")
+    _build(repo)
+    out["faq_removed_no_cache"] = (html_of(site, V1), html_of(site, V2))
+
+    target = repo.path / "hooks/policykit/markdown_render.py"
+    target.write_text(target.read_text(encoding="utf-8") + CODE_CHANGE, encoding="utf-8")
+    _build(repo)
+    out["code_changed"] = html_of(site, V1)
+
+    fake = base / "fake-dists"
+    dist = fake / "pymdown_extensions-99.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: pymdown-extensions\nVersion: 99.0\n", encoding="utf-8")
+    out["same_versions"] = _rendered(_build(repo))
+    env = {"PYTHONPATH": str(fake)}
+    out["new_pymdownx"] = _rendered(_build(repo, env=env))
+    out["new_pymdownx_again"] = _rendered(_build(repo, env=env))
+    return out
+
+
+def test_toc_permalink_value_is_in_the_key(builds) -> None:
+    assert 'class="headerlink"' in _clean_view(builds["permalink_true"])
+    # toc: {permalink: false} has the same names and keys as {permalink: true}: the old key served the links.
+    assert 'class="headerlink"' not in _clean_view(builds["permalink_false"])
+
+
+def test_a_page_added_later_resolves_in_a_past_version(builds) -> None:
+    before = _clean_view(builds["permalink_false"])
+    assert 'href="faq.md#top"' in before  # no such page yet: left as written
+    after = _clean_view(builds["faq_added"])
+    assert 'href="../../../faq/#top"' in after
+    assert "faq.md" not in after
+
+
+def test_a_page_removed_later_leaves_no_stale_link(builds) -> None:
+    cached, fresh = builds["faq_removed"], builds["faq_removed_no_cache"]
+    assert 'href="faq.md#top"' in _clean_view(cached[0])
+    assert cached == fresh  # the same bytes as a build without the render cache
+
+
+def test_code_change_reaches_the_clean_view(builds) -> None:
+    assert "pk-code-v2" not in builds["faq_removed"][0]
+    assert "pk-code-v2" in _clean_view(builds["code_changed"])
+
+
+def test_installed_package_version_is_in_the_key(builds) -> None:
+    assert builds["same_versions"] == 0  # nothing changed: all from cache
+    assert builds["new_pymdownx"] >= 2  # pymdown-extensions "upgraded": every en version rendered again
+    assert builds["new_pymdownx_again"] == 0  # and cached under the new version
+
+
+# ------------------------------------------------------------- the key function itself
+
+
+def test_installed_versions_name_the_renderers_and_the_theme() -> None:
+    from importlib.metadata import version
+
+    found = render_inputs.installed_versions(["toc", "pymdownx.superfences", "material.extensions.emoji"])
+    for dist in ("markdown", "pymdown-extensions", "mkdocs-material", "mkdocs"):
+        assert found[dist] == version(dist)
+
+
+def test_setting_values_change_the_fingerprint() -> None:
+    from pymdownx import slugs
+
+    def fp(conf: dict) -> str | None:
+        return MarkdownRenderer(["toc"], {"toc": conf}).fingerprint
+
+    assert fp({"permalink": True}) != fp({"permalink": False})
+    assert fp({"permalink": True}) == fp({"permalink": True})
+    lower, fold = slugs.slugify(case="lower"), slugs.slugify(case="fold")
+    assert fp({"slugify": lower}) is not None
+    assert fp({"slugify": lower}) == fp({"slugify": slugs.slugify(case="lower")})  # a new object, the same key
+    assert fp({"slugify": lower}) != fp({"slugify": fold})
+
+
+class _Opaque:
+    pass
+
+
+def test_a_value_without_a_stable_form_is_never_cached(tmp_path: Path) -> None:
+    for bad in (lambda text, sep: text, _Opaque()):
+        r = MarkdownRenderer(["toc"], {"toc": {"slugify": bad}})
+        assert r.fingerprint is None and "toc" in (r.why_uncacheable or "")
+    # Two builds with such a setting share a cache folder: the second renders everything again.
+    blob = b"# Title\n\nText.\n"
+    version = Version(1, "c" * 40, None, "", "", "", "b" * 40, "docs/p.md", "p.md")  # type: ignore[arg-type]
+    entry = VersionEntry(version, 1, "", None, None, None, None)  # type: ignore[arg-type]
+    job = PolicyJob("p.md", [entry], "p/versions/1/", lambda _src: None)
+    counts = []
+    for _ in range(2):
+        renderer = MarkdownRenderer(["toc"], {"toc": {"slugify": lambda text, sep: text}})
+        vr = VersionRenderer(renderer, RenderCache(tmp_path, "ns"), lambda oids: iter([(o, blob) for o in oids]))
+        assert [rv.clean_html for _, rv in vr.render([job])] == ['<h1 id="Title">Title</h1>\n<p>Text.</p>']
+        counts.append(vr.rendered)
+    assert counts == [1, 1]
+    stable = MarkdownRenderer(["toc"], {"toc": {"permalink": True}})
+    for expected in (1, 0):
+        vr = VersionRenderer(stable, RenderCache(tmp_path, "ns"), lambda oids: iter([(o, blob) for o in oids]))
+        list(vr.render([job]))
+        assert vr.rendered == expected
+
+
+_FINGERPRINT_SCRIPT = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from pymdownx import slugs
+from policykit.markdown_render import MarkdownRenderer
+exts = ["toc", "tables", "attr_list", "pymdownx.superfences", "pymdownx.tasklist"]
+conf = {"toc": {"permalink": True, "slugify": slugs.slugify(case="lower"), "toc_depth": "2-3"},
+        "pymdownx.superfences": {"custom_fences": [{"name": "mermaid", "class": "mermaid",
+                                                     "format": slugs.slugify}]},
+        "pymdownx.tasklist": {"custom_checkbox": True, "clickable_checkbox": False}}
+from policykit.render_inputs import stable_repr
+print(MarkdownRenderer(exts, conf).fingerprint, stable_repr({"names": {"b", "a", "c", "d", "e"}}))
+"""
+
+
+def test_the_fingerprint_is_the_same_in_every_process() -> None:
+    import subprocess
+    import sys
+
+    hooks = str(Path(__file__).resolve().parent.parent / "hooks")
+    seen = set()
+    for seed in ("1", "2", "3"):
+        out = subprocess.run([sys.executable, "-c", _FINGERPRINT_SCRIPT, hooks], capture_output=True, text=True,
+                             env={**__import__("os").environ, "PYTHONHASHSEED": seed}, check=True)
+        seen.add(out.stdout.strip())
+    assert len(seen) == 1 and "None" not in seen
