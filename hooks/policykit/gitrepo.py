@@ -165,8 +165,20 @@ def read_blobs(tree: WorkTree, oids: list[str]) -> Iterator[tuple[str, bytes]]:
         except (OSError, ValueError):  # cat-file was stopped (broken pipe) or the pipe was closed under us
             pass
 
-    def failure(what: str) -> GitError:
+    def stop() -> None:
+        """Kill cat-file if still running, close its pipes, reap it, then join the writer: in that order."""
+        if proc.poll() is None:
+            proc.kill()
+        for pipe in (out, stdin):
+            try:
+                pipe.close()
+            except OSError:
+                pass
         proc.wait()
+        writer.join()
+
+    def failure(what: str) -> GitError:
+        stop()
         errors.seek(0)
         stderr = errors.read()
         if stderr.strip():
@@ -190,13 +202,5 @@ def read_blobs(tree: WorkTree, oids: list[str]) -> Iterator[tuple[str, bytes]]:
                 raise failure(f"object {oid} was cut short")
             yield oid, data
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        for pipe in (out, stdin):
-            try:
-                pipe.close()
-            except OSError:
-                pass
-        proc.wait()
-        writer.join()
+        stop()
         errors.close()
