@@ -23,9 +23,11 @@ they see always does.  The rule, line by line (see ``normalized_body``):
   change how emoji and some scripts are drawn;
 * at the start of a paragraph (the first line of the body, or the line after
   a blank line or a heading), leading Unicode spaces and zero-width
-  characters are dropped: Python-Markdown strips them, so the Chinese
-  indentation ``\u3000\u3000`` there is invisible on the page.  Leading
-  ASCII spaces and tabs are kept (they make lists and code blocks);
+  characters are dropped when a letter (or any non-ASCII character) follows
+  them: Python-Markdown strips them, so the Chinese indentation
+  ``\u3000\u3000`` there is invisible on the page.  Leading ASCII spaces
+  and tabs are kept (they make lists and code blocks), and so is a Unicode
+  space before Markdown syntax (``\u3000# x`` shows "# x", not a heading);
 * NBSP, U+3000 and every other character inside a line are kept, and so are
   leading spaces of the other lines;
 * inside a fenced code block (``` or ~~~) every line is kept, blank or not,
@@ -43,7 +45,6 @@ import yaml
 # The same front-matter rule as MkDocs (mkdocs.utils.meta): a YAML block
 # between '---' lines at the very start of the file.
 _FRONT_MATTER = re.compile(rb"\A-{3}[ \t]*\r?\n(.*?\r?\n)?(?:\.{3}|-{3})[ \t]*(?:\r?\n|\Z)", re.DOTALL)
-_BLANK_RUNS = re.compile(rb"\n{3,}")
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -80,90 +81,122 @@ def parse_front_matter(yaml_bytes: bytes) -> dict[str, Any]:
     return meta
 
 
-#: Every character str.isspace() accepts, and the zero-width characters: what a reader cannot see at a line end.
-_SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+#: What a reader cannot see at a line end: the Unicode spaces (str.isspace(), less the C0/C1 controls, which
+#: count as text) and the zero-width characters.
+_SPACES = " \t\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 _INVISIBLE = _SPACES + _ZERO_WIDTH
+#: The same, less the ASCII spaces and tabs, which indent lists and code blocks.
+_UNICODE_INVISIBLE = frozenset(_INVISIBLE) - {" ", "\t"}
 #: Dropped wherever they are: no glyph and no effect on the glyphs around them.
 _DROPPED = ("\u200b", "\u2060", "\ufeff")
-_DROPPED_UTF8 = tuple(c.encode("utf-8") for c in _DROPPED)
-#: A non-ASCII (or control) space or zero-width character at a line end: the slow path is needed.
-_INVISIBLE_TAIL = re.compile(
-    rb"(?:\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8d\xa8\xa9\xaf]|\xe2\x81[\x9f\xa0]|\xe3\x80\x80"
-    rb"|\xef\xbb\xbf|[\x0b\x0c\x1c-\x1f])[ \t]*(?:\n|\Z)"
-)
-#: The same characters at the start of a paragraph, where Python-Markdown strips them.
-_INVISIBLE_LEAD = re.compile(
-    rb"(?:\A|\n\n)(?:\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8d\xa8\xa9\xaf]|\xe2\x81[\x9f\xa0]|\xe3\x80\x80"
-    rb"|\xef\xbb\xbf)"
-)
+_BLANK_RUNS = re.compile(r"\n{3,}")
 _FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
+#: A line that starts with a Unicode space or zero-width character (maybe a paragraph's first line, or invisible).
+_UNICODE_LEAD = re.compile("\\n[ \\t]*[" + "".join(sorted(set(_INVISIBLE) - {" ", "\t"})) + "]")
 _HARD_BREAK = "  "
 _TAB = 4  # Python-Markdown's tab_length, as MkDocs uses it
 
 
 def normalized_body(data: bytes) -> bytes:
-    """The body as readers see it: the rule in this module's docstring, as bytes."""
+    """The body as readers see it: the rule in this module's docstring, as UTF-8 bytes."""
     _, body = split_front_matter(data)
-    body = body.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    text = body.decode("utf-8", "surrogateescape")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    ascii_only = text.isascii()
+    # (one-byte searches first: they are nearly free, and these characters are rare in policies)
     if (
-        b"  \n" in body or b"\t\n" in body  # maybe a hard break
-        or b"```" in body or b"~~~" in body  # maybe a fenced code block
-        or _INVISIBLE_TAIL.search(body) is not None  # a Unicode or control space at a line end
-        or (not body.isascii() and (any(z in body for z in _DROPPED_UTF8) or _INVISIBLE_LEAD.search(body) is not None))
+        (b"`" in body and "```" in text) or (b"~" in body and "~~~" in text)  # fenced code: blank lines there show
+        or (b"\t" in body and ("\t\n" in text or "\t \n" in text))  # a tab's width decides whether it is a hard break
+        or b"\0" in body  # (the fast path's hard-break marker)
+        or (not ascii_only and (
+            any(char in text for char in _DROPPED)
+            or _UNICODE_LEAD.search(text) is not None or text[:1] in _UNICODE_INVISIBLE
+        ))
     ):
-        return _normalized_lines(body)
-    # The fast path (most files): nothing but single trailing spaces and blank-line runs to normalise.
-    if b" \n" in body:  # per-line rstrip is ten times faster than a regex here
-        body = b"\n".join([line.rstrip(b" \t") for line in body.split(b"\n")])
-    if b"\n\n\n" in body:
-        body = _BLANK_RUNS.sub(b"\n\n", body)
-    return body.rstrip(b" \t\n").lstrip(b"\n")
+        return _normalized_lines(text)
+    # The fast path: trailing spaces, hard breaks made of two spaces, and blank-line runs.
+    if "  \n" in text:
+        text = _mark_hard_breaks(text)
+    if not ascii_only or " \n" in text:  # per-line rstrip is ten times faster than a regex here
+        text = "\n".join([line.rstrip(_INVISIBLE) for line in text.split("\n")])
+    if "\0" in text:
+        text = text.replace("\0", _HARD_BREAK)
+    if "\n\n\n" in text:
+        text = _BLANK_RUNS.sub("\n\n", text)
+    return text.rstrip(_INVISIBLE + "\n").lstrip("\n").encode("utf-8", "surrogateescape")
+
+
+def _mark_hard_breaks(text: str) -> str:
+    """The fast path's hard breaks: a line of text ending in two spaces, before another line of text, ends in NUL."""
+    parts = text.split("  \n")
+    out = [parts[0]]
+    for nxt in parts[1:]:
+        line = out[-1].rpartition("\n")[2].rstrip(_INVISIBLE)
+        if line and not line.lstrip(" ").startswith("#") and nxt.partition("\n")[0].strip(" \t"):
+            out[-1] = out[-1].rstrip(_INVISIBLE)
+            out.append("\0\n")
+        else:
+            out.append("\n")  # a blank line, a heading, or no text after it: no hard break
+        out.append(nxt)
+    return "".join(out)
 
 
 def _ends_in_hard_break(line: str) -> bool:
-    """Whether Python-Markdown ends *line* with a hard break (two spaces before the newline, tabs expanded)."""
-    if not line.endswith((" ", "\t")):
-        return False
-    if line.endswith("  "):
-        return True
-    text = line.rstrip(" \t")
-    tail = line[len(text):]
-    if "\t" not in tail:
-        return False
-    return line.expandtabs(_TAB).endswith("  ")
+    """Whether Python-Markdown ends *line* with a hard break: two spaces before the newline, tabs expanded."""
+    tail = len(line) - len(line.rstrip(" \t"))
+    if tail >= 2:
+        return True  # a tab is at least one space
+    return tail == 1 and line[-1] == "\t" and line.expandtabs(_TAB).endswith("  ")
 
 
-def _normalized_lines(body: bytes) -> bytes:
-    """The slow path of ``normalized_body``: one pass over the lines, fence-aware."""
+def _normalized_lines(text: str) -> bytes:
+    """``normalized_body`` line by line: any text, fenced code blocks included."""
+    fences = "```" in text or "~~~" in text
+    zero_width = any(char in text for char in _DROPPED)
     out: list[str] = []
+    append = out.append
     fence = ""  # the marker of the open fenced code block, "" outside one
-    for line in body.decode("utf-8", "surrogateescape").split("\n"):
-        if fence:
-            stripped = line.strip(_INVISIBLE)
-            if stripped.startswith(fence) and not stripped.strip(fence[0]):
-                fence = ""
-            out.append(_drop_invisible(line.rstrip(_INVISIBLE)))
-            continue
-        opening = _FENCE.match(line)
-        if opening:
-            fence = opening.group(1)
-        text = line.rstrip(_INVISIBLE)
-        if not text:
+    starts_block = True  # the next line of text starts a paragraph (body start, after a blank line or a heading)
+    blank = True  # the last line kept is blank (or there is none)
+    for line in text.split("\n"):
+        if fences:
+            if fence:
+                stripped = line.strip(_INVISIBLE)
+                if stripped.startswith(fence) and not stripped.strip(fence[0]):
+                    fence = ""
+                append(_drop_invisible(line.rstrip(_INVISIBLE)) if zero_width else line.rstrip(_INVISIBLE))
+                blank = starts_block = False
+                continue
+            opening = _FENCE.match(line)
+            if opening:
+                fence = opening.group(1)
+                append(_drop_invisible(line.rstrip(_INVISIBLE)) if zero_width else line.rstrip(_INVISIBLE))
+                blank = starts_block = False
+                continue
+        kept = line.rstrip(_INVISIBLE)
+        if not kept:
             if line.strip(" \t"):
                 continue  # only invisible characters: Markdown keeps it inside the paragraph, readers see nothing
-            if out and out[-1].endswith(_HARD_BREAK):
-                out[-1] = out[-1][: -len(_HARD_BREAK)]  # no hard break before a blank line
-            if out and out[-1] == "":
-                continue  # a run of blank lines counts as one
-            out.append("")
+            if not blank:
+                if out[-1].endswith(_HARD_BREAK):
+                    out[-1] = out[-1][: -len(_HARD_BREAK)]  # no hard break before a blank line
+                append("")
+                blank = starts_block = True
             continue
-        if text[0] in _INVISIBLE and text[0] not in " \t" and (not out or out[-1] == "" or out[-1].lstrip(" ").startswith("#")):
-            text = text.lstrip(_INVISIBLE)  # a paragraph's first line: Python-Markdown does not show its leading spaces
-        text = _drop_invisible(text)
-        if not opening and _ends_in_hard_break(line) and not text.lstrip(" ").startswith("#"):
-            text += _HARD_BREAK
-        out.append(text)
+        if starts_block and kept[0] in _UNICODE_INVISIBLE:
+            rest = kept.lstrip(_INVISIBLE)
+            if rest[0].isalpha() or not rest[0].isascii():  # not "#", "-", "1.", "```"...: stripped, it stays a paragraph
+                kept = rest  # a paragraph's first line: Python-Markdown does not show its leading spaces
+        if zero_width:
+            kept = _drop_invisible(kept)
+        heading = kept[0] == "#" or (kept[0] == " " and kept.lstrip(" ")[:1] == "#")
+        if kept is not line and not heading and _ends_in_hard_break(line):
+            kept += _HARD_BREAK
+        append(kept)
+        blank = False
+        starts_block = heading
     if out and out[-1].endswith(_HARD_BREAK):
         out[-1] = out[-1][: -len(_HARD_BREAK)]  # nor at the end
     return "\n".join(out).strip("\n").encode("utf-8", "surrogateescape")
