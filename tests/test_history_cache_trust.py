@@ -294,3 +294,31 @@ def test_a_read_only_checkout_still_builds(repo: GitRepo, tmp_path: Path, immuta
     immutable(base)
     assert answer(read(repo, base / "cache")) == answer(read(repo, None))
     assert list(base.iterdir()) == []
+
+
+# ------------------------------------------------------------------ a real build
+
+
+def test_a_strict_build_with_a_cut_log_cache_shows_version_6_not_5(tmp_path: Path) -> None:
+    """The case seen: the cached log lost its last commit cleanly, and --strict passed showing v5 at 12:00."""
+    from sitebuild import mkdocs_build, new_site
+
+    site = new_site(tmp_path)
+    site.commit("site", date=DAY.format("08"))
+    pages = [f"docs/{lang}/privacy.md" for lang in ("zh-Hant", "zh-Hans", "en")]
+    for n, hour in zip(range(2, 7), ("09", "10", "11", "12", "13")):
+        for page in pages:
+            site.write(page, site.read(page) + f"\nRule {n}.\n")
+        site.commit(f"v{n}", date=DAY.format(hour))
+    first = mkdocs_build(site.path, "--strict")
+    assert first.returncode == 0, first.stdout[-3000:]
+    log_file = site.path / ".cache" / "policy-site" / "history" / "log.bin"
+    data = log_file.read_bytes()
+    log_file.write_bytes(data[: data.rindex(b"\x1e")])
+    second = mkdocs_build(site.path, "--strict")
+    assert second.returncode == 0, second.stdout[-3000:]
+    assert "Traceback" not in second.stdout
+    assert len([line for line in second.stdout.splitlines() if "history cache" in line and "damaged" in line]) == 1
+    page = (site.path / "site" / "en" / "privacy" / "index.html").read_text(encoding="utf-8")
+    assert '<time class="policy-stamp__date" datetime="2024-03-01T13:00:00+08:00">' in page
+    assert '<span class="policy-stamp__version">Version 6</span>' in page
