@@ -277,9 +277,10 @@ class _BlobCache:
         if found is None:
             return
         try:
-            data = json.loads(found[1].decode("utf-8"))
-            if not isinstance(data, dict):
-                raise ValueError("not a mapping")
+            header, payload = found
+            data = json.loads(payload.decode("utf-8"))
+            if not isinstance(data, dict) or header.get("entries") != len(data):
+                raise ValueError("not the mapping its header announces")
             for oid, value in data.items():
                 if not (_HEX.match(oid) and isinstance(value, list) and len(value) == 2
                         and isinstance(value[0], str) and _CONTENT_KEY.match(value[0]) and isinstance(value[1], str)):

@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import stat
+import subprocess
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -57,8 +58,6 @@ def code_digest() -> str:
 
 @lru_cache(maxsize=1)
 def _git_version() -> bytes:
-    import subprocess
-
     try:
         return subprocess.run(["git", "--version"], capture_output=True, check=False).stdout.strip()
     except OSError:
