@@ -19,6 +19,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -32,17 +33,20 @@ LOGGER = "mkdocs.policykit.history"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     base = tmp_path_factory.mktemp("cache-property")
     repo = GitRepo.init(base / "repo")
-    os.environ["GIT_CONFIG_GLOBAL"] = os.devnull  # module scope: the autouse isolation fixture is per test
+    env = pytest.MonkeyPatch()  # module scope: the autouse isolation fixture is per test
+    env.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    env.setenv("GIT_CONFIG_NOSYSTEM", "1")
     six_versions(repo)
     repo.run("reset", "-q", "--hard", "HEAD~4")
     read_history(repo.path / "docs", HistoryOptions(cache_dir=str(base / "older")))
     repo.run("reset", "-q", "--hard", "ORIG_HEAD")
     read_history(repo.path / "docs", HistoryOptions(cache_dir=str(base / "current")))
     expected = answer(read_history(repo.path / "docs", HistoryOptions()))
-    return {"base": base, "repo": repo, "expected": expected}
+    yield {"base": base, "repo": repo, "expected": expected}
+    env.undo()
 
 
 WRONG = st.sampled_from([None, 0, 1.5, "x", "0" * 40, [], {}, ["a"], [1, 2], True])

@@ -8,7 +8,6 @@ and on real git histories (a commit readers cannot see is no version).
 
 from __future__ import annotations
 
-import html
 import re
 import shutil
 import subprocess
