@@ -1,9 +1,11 @@
-"""Talking to git: find the work tree, stream the log, read blobs in one batch.
+"""Talking to git: find the work tree, run git, read blobs in one batch.
 
-GitPython finds the repository and answers the small questions (HEAD, shallow,
-status).  The two bulk reads, the log and the blob contents, are plain pipes
-to one ``git log`` and one ``git cat-file --batch`` process, because they must
-stream and pipeline rather than ask one object at a time.
+GitPython only finds the repository (it reads files; it runs no git).  Every
+git command runs through ``WorkTree.run``, which raises one error type,
+``GitError``, carrying git's own message (and the fix for a repository owned
+by another user, "dubious ownership").  The blob contents are streamed through
+one ``git cat-file --batch`` process that is always stopped, whichever way the
+reading ends.
 """
 
 from __future__ import annotations
