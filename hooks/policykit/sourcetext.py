@@ -15,15 +15,24 @@ they see always does.  The rule, line by line (see ``normalized_body``):
 * trailing whitespace (every Unicode space and zero-width character) is
   stripped, except a Markdown hard break: a line that Python-Markdown ends
   with two or more spaces (tabs expanded to 4 columns; an NBSP does not
-  count), followed by another line of text, keeps exactly one hard-break
-  marker (two spaces).  Headings and the last line before a blank line have
-  no hard break;
+  count), followed by another line of the same paragraph, keeps exactly one
+  hard-break marker (two spaces).  Headings (``#`` in the first column), the
+  last line before a blank line, a heading or a blockquote, and the last line
+  of the body have no hard break.  Elsewhere (a table row, a line before a
+  fenced block...) the marker is kept even where Markdown shows no break:
+  the rule may count such an edit as a version, never the reverse.  A line
+  that ends in ``#`` followed by whitespace keeps one space there (in a
+  heading, also one inside a blockquote or list):
+  Python-Markdown then shows the closing hashes (``# Title #  `` shows
+  "Title #", ``# Title #`` shows "Title");
 * U+200B (zero-width space), U+2060 (word joiner) and U+FEFF are dropped
-  everywhere; ZWNJ/ZWJ (U+200C/U+200D) are kept inside text, because they
+  everywhere except before the first visible character of a line and next
+  to ASCII punctuation, where they may stop Markdown syntax (``\u200b# x``
+  shows "# x", ``#\u200b#`` is not ``##``); ZWNJ/ZWJ (U+200C/U+200D) are kept inside text, because they
   change how emoji and some scripts are drawn;
 * at the start of a paragraph (the first line of the body, or the line after
-  a blank line or a heading), leading Unicode spaces and zero-width
-  characters are dropped when a letter (or any non-ASCII character) follows
+  a blank line or a heading), leading Unicode spaces (not zero-width
+  characters) are dropped when a letter (or any non-ASCII character) follows
   them: Python-Markdown strips them, so the Chinese indentation
   ``\u3000\u3000`` there is invisible on the page.  Leading ASCII spaces
   and tabs are kept (they make lists and code blocks), and so is a Unicode
@@ -88,6 +97,7 @@ _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 _INVISIBLE = _SPACES + _ZERO_WIDTH
 #: The same, less the ASCII spaces and tabs, which indent lists and code blocks.
 _UNICODE_INVISIBLE = frozenset(_INVISIBLE) - {" ", "\t"}
+_UNICODE_SPACES = frozenset(_SPACES) - {" ", "\t"}
 #: Dropped wherever they are: no glyph and no effect on the glyphs around them.
 _DROPPED = ("\u200b", "\u2060", "\ufeff")
 _BLANK_RUNS = re.compile(r"\n{3,}")
@@ -95,6 +105,10 @@ _FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
 #: A line that starts with a Unicode space or zero-width character (maybe a paragraph's first line, or invisible).
 _UNICODE_LEAD = re.compile("\\n[ \\t]*[" + "".join(sorted(set(_INVISIBLE) - {" ", "\t"})) + "]")
 _HARD_BREAK = "  "
+#: A line that Python-Markdown does not join to the paragraph before it: an ATX heading or a blockquote.
+_ENDS_PARAGRAPH = re.compile(r"#| {0,3}>")
+#: A "#" with spaces after it at a line end: in a heading, Python-Markdown then shows the closing hashes.
+_CLOSED_HEADING_TAIL = re.compile("#[" + re.escape(_INVISIBLE) + "]+(?:\n|\\Z)")
 _TAB = 4  # Python-Markdown's tab_length, as MkDocs uses it
 
 
@@ -110,6 +124,7 @@ def normalized_body(data: bytes) -> bytes:
         (b"`" in body and "```" in text) or (b"~" in body and "~~~" in text)  # fenced code: blank lines there show
         or (b"\t" in body and ("\t\n" in text or "\t \n" in text))  # a tab's width decides whether it is a hard break
         or b"\0" in body  # (the fast path's hard-break marker)
+        or (b"#" in body and _CLOSED_HEADING_TAIL.search(text) is not None)  # "# Title #  " shows "Title #"
         or (not ascii_only and (
             any(char in text for char in _DROPPED)
             or _UNICODE_LEAD.search(text) is not None or text[:1] in _UNICODE_INVISIBLE
@@ -119,7 +134,7 @@ def normalized_body(data: bytes) -> bytes:
     # The fast path: trailing spaces, hard breaks made of two spaces, and blank-line runs.
     if "  \n" in text:
         text = _mark_hard_breaks(text)
-    if not ascii_only or " \n" in text:  # per-line rstrip is ten times faster than a regex here
+    if not ascii_only or " \n" in text or "\t\n" in text:  # per-line rstrip: ten times faster than a regex
         text = "\n".join([line.rstrip(_INVISIBLE) for line in text.split("\n")])
     if "\0" in text:
         text = text.replace("\0", _HARD_BREAK)
@@ -134,11 +149,12 @@ def _mark_hard_breaks(text: str) -> str:
     out = [parts[0]]
     for nxt in parts[1:]:
         line = out[-1].rpartition("\n")[2].rstrip(_INVISIBLE)
-        if line and not line.lstrip(" ").startswith("#") and nxt.partition("\n")[0].strip(" \t"):
+        following = nxt.partition("\n")[0]
+        if line and line[0] != "#" and following.strip(" \t") and not _ENDS_PARAGRAPH.match(following):
             out[-1] = out[-1].rstrip(_INVISIBLE)
             out.append("\0\n")
         else:
-            out.append("\n")  # a blank line, a heading, or no text after it: no hard break
+            out.append("\n")  # a blank line, a heading, or no paragraph text after it: no hard break
         out.append(nxt)
     return "".join(out)
 
@@ -185,15 +201,22 @@ def _normalized_lines(text: str) -> bytes:
                 append("")
                 blank = starts_block = True
             continue
-        if starts_block and kept[0] in _UNICODE_INVISIBLE:
-            rest = kept.lstrip(_INVISIBLE)
+        tail = len(kept) != len(line)  # the line ended in whitespace
+        if starts_block and kept[0] in _UNICODE_SPACES:
+            rest = kept.lstrip(_SPACES)  # what Python-Markdown strips (str.strip): spaces, not zero-width characters
             if rest[0].isalpha() or not rest[0].isascii():  # not "#", "-", "1.", "```"...: stripped, it stays a paragraph
                 kept = rest  # a paragraph's first line: Python-Markdown does not show its leading spaces
-        if zero_width:
-            kept = _drop_invisible(kept)
-        heading = kept[0] == "#" or (kept[0] == " " and kept.lstrip(" ")[:1] == "#")
-        if kept is not line and not heading and _ends_in_hard_break(line):
-            kept += _HARD_BREAK
+        if zero_width:  # (not at the line's start: "\u200b#" shows "#", "#" would be a heading)
+            lead = len(kept) - len(kept.lstrip(_INVISIBLE))
+            kept = kept[:lead] + _drop_invisible(kept[lead:])
+        heading = kept[0] == "#"  # an ATX heading starts in the first column
+        if out and out[-1].endswith(_HARD_BREAK) and _ENDS_PARAGRAPH.match(kept):
+            out[-1] = out[-1][: -len(_HARD_BREAK)]  # no hard break before a heading or a blockquote
+        if tail:
+            if not heading and _ends_in_hard_break(line):
+                kept += _HARD_BREAK
+            elif kept[-1] == "#":
+                kept += " "  # anything after a heading's closing hashes makes Python-Markdown show them
         append(kept)
         blank = False
         starts_block = heading
@@ -202,11 +225,12 @@ def _normalized_lines(text: str) -> bytes:
     return "\n".join(out).strip("\n").encode("utf-8", "surrogateescape")
 
 
+#: The dropped characters, except next to ASCII punctuation, where they may stop Markdown syntax ("#\u200b#").
+_DROPPABLE = re.compile("(?<![!-/:-@\\[-`{-~])[" + "".join(_DROPPED) + "]+(?![!-/:-@\\[-`{-~])")
+
+
 def _drop_invisible(text: str) -> str:
-    for char in _DROPPED:
-        if char in text:
-            text = text.replace(char, "")
-    return text
+    return _DROPPABLE.sub("", text) if any(char in text for char in _DROPPED) else text
 
 
 def content_key(data: bytes) -> str:
