@@ -20,16 +20,15 @@ they see always does.  The rule, line by line (see ``normalized_body``):
   last line before a blank line, a heading or a blockquote, and the last line
   of the body have no hard break.  Elsewhere (a table row, a line before a
   fenced block...) the marker is kept even where Markdown shows no break:
-  the rule may count such an edit as a version, never the reverse.  A line
-  that ends in ``#`` followed by whitespace keeps one space there (in a
-  heading, also one inside a blockquote or list):
-  Python-Markdown then shows the closing hashes (``# Title #  `` shows
-  "Title #", ``# Title #`` shows "Title");
+  the rule may count such an edit as a version, never the reverse;
+* a line that ends in ``#`` followed by whitespace keeps one space after the
+  ``#``: in a heading, Python-Markdown then shows the closing hashes
+  (``# Title #  `` shows "Title #", ``# Title #`` shows "Title");
 * U+200B (zero-width space), U+2060 (word joiner) and U+FEFF are dropped
   everywhere except before the first visible character of a line and next
   to ASCII punctuation, where they may stop Markdown syntax (``\u200b# x``
-  shows "# x", ``#\u200b#`` is not ``##``); ZWNJ/ZWJ (U+200C/U+200D) are kept inside text, because they
-  change how emoji and some scripts are drawn;
+  shows "# x"; ``#\u200b#`` is not ``##``).  ZWNJ/ZWJ (U+200C/U+200D) are
+  kept inside text: they change how emoji and some scripts are drawn;
 * at the start of a paragraph (the first line of the body, or the line after
   a blank line or a heading), leading Unicode spaces (not zero-width
   characters) are dropped when a letter (or any non-ASCII character) follows
@@ -41,6 +40,10 @@ they see always does.  The rule, line by line (see ``normalized_body``):
   leading spaces of the other lines;
 * inside a fenced code block (``` or ~~~) every line is kept, blank or not,
   with its trailing whitespace stripped: blank lines there are visible.
+
+Not recognised: indented (four-space) code blocks are treated as text, so a
+change of blank-line runs inside one is not a version; C0/C1 control
+characters count as text.
 """
 
 from __future__ import annotations
