@@ -245,7 +245,7 @@ def on_post_build(config: MkDocsConfig) -> None:
     def read(oids: list[str]):
         if tree is None:
             return iter(())
-        return gitrepo.read_blobs(tree, oids)
+        return common.git_plugin_errors(gitrepo.read_blobs(tree, oids))
 
     diff_labels = DiffLabels(
         inserted=labels["diff_inserted"],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator, TypeVar
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -103,6 +103,17 @@ def history(config: MkDocsConfig) -> History:
     except GitError as exc:
         raise PluginError(str(exc)) from exc
     return STATE.history
+
+
+T = TypeVar("T")
+
+
+def git_plugin_errors(items: Iterator[T]) -> Iterator[T]:
+    """*items* (a stream read from git), with a GitError turned into a PluginError (git's message, no traceback)."""
+    try:
+        yield from items
+    except GitError as exc:
+        raise PluginError(str(exc)) from exc
 
 
 def new_build() -> None:

@@ -1,15 +1,18 @@
-"""Talking to git: find the work tree, stream the log, read blobs in one batch.
+"""Talking to git: find the work tree, run git, read blobs in one batch.
 
-GitPython finds the repository and answers the small questions (HEAD, shallow,
-status).  The two bulk reads, the log and the blob contents, are plain pipes
-to one ``git log`` and one ``git cat-file --batch`` process, because they must
-stream and pipeline rather than ask one object at a time.
+GitPython only finds the repository (it reads files; it runs no git).  Every
+git command runs through ``WorkTree.run``, which raises one error type,
+``GitError``, carrying git's own message (and the fix for a repository owned
+by another user, "dubious ownership").  The blob contents are streamed through
+one ``git cat-file --batch`` process that is always stopped, whichever way the
+reading ends.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,22 +62,41 @@ class WorkTree:
         env.update(_GIT_ENV)
         return env
 
+    def command(self, args: Iterable[str]) -> list[str]:
+        """The argv of ``git <args>`` run in this work tree."""
+        return ["git", "-C", str(self.root), "-c", "core.quotePath=false", *args]
+
+    def run(self, args: Iterable[str], *, ok: tuple[int, ...] = (0,)) -> bytes:
+        """Run ``git <args>`` and return its stdout; any other exit code is a GitError with git's stderr."""
+        return self._run(list(args), ok).stdout
+
+    def _run(self, args: list[str], ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[bytes]:
+        try:
+            proc = subprocess.run(self.command(args), capture_output=True, env=self.env(), stdin=subprocess.DEVNULL)
+        except OSError as exc:  # git itself is missing or cannot start
+            raise GitError(f"could not run git in {self.root}: {exc}. Install git and make sure it is on PATH.") from exc
+        if proc.returncode not in ok:
+            raise git_error(self.root, args, proc.returncode, proc.stderr)
+        return proc
+
     def head(self) -> str | None:
         """HEAD's commit id, or None in a repository without commits."""
-        try:
-            return self.repo.git.rev_parse("--verify", "-q", "HEAD^{commit}").strip() or None
-        except git.GitCommandError:
+        # --verify -q: exit code 1 and no message when HEAD has no commit yet; anything else is a failure.
+        proc = self._run(["rev-parse", "--verify", "-q", "HEAD^{commit}"], ok=(0, 1))
+        if proc.returncode == 1:
+            if proc.stderr.strip():
+                raise git_error(self.root, ["rev-parse", "HEAD"], proc.returncode, proc.stderr)
             return None
+        return proc.stdout.decode("ascii").strip() or None
 
     def is_shallow(self) -> bool:
-        return self.repo.git.rev_parse("--is-shallow-repository").strip() == "true"
+        return self.run(["rev-parse", "--is-shallow-repository"]).strip() == b"true"
 
     def status(self) -> list[tuple[str, str]]:
         """Uncommitted changes under docs: (two-letter porcelain code, repo-relative path)."""
-        out = self.repo.git.status(
-            "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", self.docs_prefix or ".",
-            strip_newline_in_stdout=False,
-        )
+        out = self.run(
+            ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", self.docs_prefix or "."]
+        ).decode("utf-8", "surrogateescape")
         entries: list[tuple[str, str]] = []
         for item in out.split("\0"):
             if len(item) > 3:
@@ -83,11 +105,20 @@ class WorkTree:
 
     def log(self, args: Iterable[str]) -> bytes:
         """Run one ``git log`` with *args* and return its raw output."""
-        cmd = ["git", "-C", str(self.root), "-c", "core.quotePath=false", "log", "--no-color", *args]
-        proc = subprocess.run(cmd, capture_output=True, env=self.env())
-        if proc.returncode != 0:
-            raise GitError(f"git log failed in {self.root}: {proc.stderr.decode(errors='replace').strip()}")
-        return proc.stdout
+        return self.run(["log", "--no-color", *args])
+
+
+def git_error(root: Path, args: list[str], code: int, stderr: bytes) -> GitError:
+    """One GitError for a failed git command: git's own message, and the fix when it is a known one."""
+    message = stderr.decode("utf-8", "replace").strip() or f"exit code {code}"
+    what = " ".join(args[:1])
+    text = f"git {what} failed in {root}: {message}"
+    if "dubious ownership" in message or "safe.directory" in message:
+        text += (
+            f"\nThe repository belongs to another user than the one running the build, so git refuses to read it. "
+            f"Build as the repository's owner, or mark it as trusted: git config --global --add safe.directory {root}"
+        )
+    return GitError(text)
 
 
 def open_work_tree(docs_dir: str | os.PathLike[str]) -> WorkTree:
@@ -112,37 +143,66 @@ def read_blobs(tree: WorkTree, oids: list[str]) -> Iterator[tuple[str, bytes]]:
 
     Requests are written from a thread while answers are read, so the pipe
     never stalls.  A large delta-base cache keeps packed histories fast.
+    However the iteration ends (all read, a missing object, the consumer
+    stopping early or raising), ``cat-file`` is killed if still running and its
+    pipes are closed before the writer thread is joined, so nothing can block.
     """
     if not oids:
         return
-    cmd = ["git", "-C", str(tree.root), "-c", "core.deltaBaseCacheLimit=1g", "cat-file", "--batch"]
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=tree.env())
-    assert proc.stdin is not None and proc.stdout is not None
+    cmd = tree.command(["-c", "core.deltaBaseCacheLimit=1g", "cat-file", "--batch"])
+    errors = tempfile.TemporaryFile()  # a file, not a pipe: git's stderr can never fill up and block it
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, env=tree.env())
+    except OSError as exc:
+        errors.close()
+        raise GitError(f"could not run git in {tree.root}: {exc}. Install git and make sure it is on PATH.") from exc
+    stdin, out = proc.stdin, proc.stdout
+    assert stdin is not None and out is not None
 
     def feed() -> None:
         try:
             for oid in oids:
-                proc.stdin.write(oid.encode("ascii") + b"\n")
-            proc.stdin.close()
-        except BrokenPipeError:
+                stdin.write(oid.encode("ascii") + b"\n")
+            stdin.close()
+        except (OSError, ValueError):  # cat-file was stopped (broken pipe) or the pipe was closed under us
             pass
+
+    def stop() -> None:
+        """Kill cat-file if still running, close its pipes, reap it, then join the writer: in that order."""
+        if proc.poll() is None:
+            proc.kill()
+        for pipe in (out, stdin):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+        proc.wait()
+        writer.join()
+
+    def failure(what: str) -> GitError:
+        stop()
+        errors.seek(0)
+        stderr = errors.read()
+        if stderr.strip():
+            return git_error(tree.root, ["cat-file"], proc.returncode, stderr)
+        return GitError(f"git cat-file in {tree.root}: {what}")
 
     writer = threading.Thread(target=feed, daemon=True)
     writer.start()
-    out = proc.stdout
     try:
         for oid in oids:
             header = out.readline()
+            if not header:
+                raise failure(f"stopped before object {oid}")
             parts = header.split()
             if len(parts) != 3:
-                raise GitError(f"git cat-file: object {oid} is missing ({header.decode(errors='replace').strip()})")
+                raise failure(f"object {oid} is missing ({header.decode(errors='replace').strip()})")
             size = int(parts[2])
             data = out.read(size)
             out.read(1)  # the newline after each object
+            if len(data) != size:
+                raise failure(f"object {oid} was cut short")
             yield oid, data
     finally:
-        writer.join()
-        out.close()
-        proc.wait()
-        if proc.stderr:
-            proc.stderr.close()
+        stop()
+        errors.close()

@@ -13,7 +13,8 @@ The rules (see README, "How dates are decided"):
 One ``git log`` over the whole history gives every change; one
 ``git cat-file --batch`` reads the blobs whose text must be compared.  A small
 on-disk cache remembers each blob's content key so that later builds read
-only new blobs.
+only new blobs; ``history_cache`` keys and checks those files, so they can
+make a build faster but never change its answer.
 """
 
 from __future__ import annotations
@@ -23,14 +24,13 @@ import json
 import logging
 import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Literal
 
-from . import gitrepo
+from . import gitrepo, history_cache
 from .dates import build_time
 from .gitrepo import GitError, NotARepositoryError, ShallowCloneError, WorkTree
 from .sourcetext import content_key, split_front_matter
@@ -38,7 +38,6 @@ from .sourcetext import content_key, split_front_matter
 log = logging.getLogger("mkdocs.policykit.history")
 
 DateSource = Literal["committer", "author"]
-_CACHE_VERSION = 1
 _SUBMODULE = "160000"
 _TEXT_SUFFIXES = (".md", ".markdown")
 _HEX = re.compile(r"^[0-9a-fA-F]{7,64}$")
@@ -188,7 +187,14 @@ _LOG_FORMAT = "%x1e%H%x1f%cI%x1f%aI%x1f%an%x1f%ae%x1f%s"
 
 
 def _parse_log(raw: bytes) -> list[_Commit]:
-    """Parse ``git log --raw -z`` output (oldest first) into commits."""
+    """Parse ``git log --raw -z`` output (oldest first) into commits; GitError when it is not such output."""
+    try:
+        return _parse_log_tokens(raw)
+    except (IndexError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        raise GitError(f"unexpected git log output ({exc})") from exc
+
+
+def _parse_log_tokens(raw: bytes) -> list[_Commit]:
     commits: list[_Commit] = []
     tokens = raw.split(b"\0")
     i, n = 0, len(tokens)
@@ -200,7 +206,9 @@ def _parse_log(raw: bytes) -> list[_Commit]:
             continue
         if tok.startswith(b":") and current is not None:
             meta = tok[1:].decode("ascii").split(" ")
-            old_mode, new_mode, old_blob, new_blob, status = meta[0], meta[1], meta[2], meta[3], meta[4]
+            if len(meta) != 5 or not meta[4]:
+                raise GitError(f"unexpected git log output near {tok[:60]!r}")
+            old_mode, new_mode, old_blob, new_blob, status = meta
             kind = status[:1]
             first = tokens[i].decode("utf-8", "surrogateescape")
             i += 1
@@ -212,6 +220,8 @@ def _parse_log(raw: bytes) -> list[_Commit]:
             continue
         if tok.startswith(b"\x1e"):
             fields = tok[1:].decode("utf-8", "replace").split("\x1f")
+            if len(fields) < 3 or not _HEX.match(fields[0]):
+                raise GitError(f"unexpected git log output near {tok[:60]!r}")
             oid, cdate, adate = fields[0], fields[1], fields[2]
             author = fields[3] if len(fields) > 3 else ""
             email = fields[4] if len(fields) > 4 else ""
@@ -262,20 +272,39 @@ def _read_ignore_revs(root: Path, configured: str | None) -> list[str]:
     return revs
 
 
-class _BlobCache:
-    """blob id -> (content key, raw front matter), remembered across builds."""
+_CONTENT_KEY = re.compile(r"^[0-9a-f]{32}$")
 
-    def __init__(self, cache_dir: str | None) -> None:
-        self.path = Path(cache_dir) / f"blobs-v{_CACHE_VERSION}.json" if cache_dir else None
+
+class _BlobCache:
+    """blob id -> (content key, raw front matter), remembered across builds.
+
+    The file is keyed and checksummed by ``history_cache``; its entries are
+    checked one by one, and any entry of the wrong shape discards the file.
+    """
+
+    def __init__(self, cache_dir: str | None, key: str) -> None:
+        self.path = Path(cache_dir) / "blobs.bin" if cache_dir else None
+        self.key = key
         self.entries: dict[str, list[str]] = {}
         self.dirty = False
-        if self.path and self.path.exists():
-            try:
-                data = json.loads(self.path.read_text(encoding="utf-8"))
-                if isinstance(data, dict):
-                    self.entries = {k: v for k, v in data.items() if isinstance(v, list) and len(v) == 2}
-            except (OSError, ValueError):
-                log.debug("history cache %s is unreadable; rebuilding it", self.path)
+        if self.path is None:
+            return
+        found = history_cache.read(self.path, key)
+        if found is None:
+            return
+        try:
+            header, payload = found
+            data = json.loads(payload.decode("utf-8"))
+            if not isinstance(data, dict) or header.get("entries") != len(data):
+                raise ValueError("not the mapping its header announces")
+            for oid, value in data.items():
+                if not (_HEX.match(oid) and isinstance(value, list) and len(value) == 2
+                        and isinstance(value[0], str) and _CONTENT_KEY.match(value[0]) and isinstance(value[1], str)):
+                    raise ValueError(f"entry {oid[:16]!r} is malformed")
+        except ValueError as exc:
+            history_cache.damaged(self.path, exc)
+            return
+        self.entries = data
 
     def fill(self, tree: WorkTree, oids: Iterable[str]) -> None:
         missing = sorted({o for o in oids if o not in self.entries})
@@ -287,11 +316,8 @@ class _BlobCache:
     def save(self) -> None:
         if not (self.path and self.dirty):
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".blobs-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(self.entries, fh, separators=(",", ":"), sort_keys=True)
-        os.replace(tmp, self.path)  # atomic: a concurrent build sees the old or the new file
+        payload = json.dumps(self.entries, separators=(",", ":"), sort_keys=True).encode("utf-8")
+        history_cache.write(self.path, self.key, payload, entries=len(self.entries))
         self.dirty = False
 
 
@@ -339,8 +365,9 @@ def read_history(docs_dir: str | os.PathLike[str], options: HistoryOptions = His
     head = tree.head()
     prefix = tree.docs_prefix
     files: dict[str, FileHistory] = {}
+    head_date: datetime | None = None
     if head is not None:
-        files = _versions_from_log(tree, options, head)
+        files, head_date = _versions_from_log(tree, options, head)
     for code, repo_path in tree.status():
         src = _src_path(prefix, repo_path)
         if src is None or code == " D" or code == "D ":
@@ -351,9 +378,7 @@ def read_history(docs_dir: str | os.PathLike[str], options: HistoryOptions = His
     for src, fh in list(files.items()):
         if not fh.versions and fh.retired is None and not fh.draft:
             files[src] = FileHistory(src_path=src, draft=True)
-    hist = History(docs_dir=docs, head=head, files=files, root=tree.root, docs_prefix=prefix)
-    if head is not None:
-        hist.head_date = tree.repo.commit(head).committed_datetime
+    hist = History(docs_dir=docs, head=head, files=files, root=tree.root, docs_prefix=prefix, head_date=head_date)
     hist.seconds = time.perf_counter() - started
     (log.info if hist.seconds > 2 else log.debug)(
         "Read git history of %d files in %.2f s", len(files), hist.seconds
@@ -375,6 +400,7 @@ _LOG_ARGS = (
     "--root",  # the root commit's files, whatever log.showRoot says
     "--reverse",
     "-M",
+    "-l1000",  # the rename limit pinned: a user's diff.renameLimit must not change history
     "--raw",
     "--no-abbrev",
     "-z",
@@ -384,50 +410,70 @@ _LOG_ARGS = (
 )
 
 
-def _read_log(tree: WorkTree, head: str, cache_dir: str | None) -> bytes:
-    """The raw first-parent log up to *head*, oldest first.
+def _read_log(tree: WorkTree, head: str, cache_dir: str | None, key: str) -> list[_Commit]:
+    """The first-parent log up to *head*, oldest first.
 
-    With a cache folder, the log of the previous build is kept (keyed by its
-    HEAD) and only the commits since are asked for, when that HEAD is still on
-    the first-parent chain of this one (a new commit, a merge, a pull); after
-    a rewrite (rebase, reset) the whole log is read again.
+    With a cache folder, the log of the previous build is kept (with its HEAD
+    and the cache key) and only the commits since are asked for, when that
+    HEAD is still on the first-parent chain of this one (a new commit, a
+    merge, a pull); after a rewrite (rebase, reset, ``git replace``, grafts)
+    the whole log is read again.  A cached log is used only when its checksum
+    matches, it parses completely and its last commit is the HEAD it was saved for.
     """
-    path = Path(cache_dir) / f"log-v{_CACHE_VERSION}.bin" if cache_dir else None
-    if path is not None and path.exists():
+    path = Path(cache_dir) / "log.bin" if cache_dir else None
+    cached = _cached_log(path, key) if path is not None else None
+    if cached is not None:
+        old, old_raw, old_commits = cached
+        if old == head:
+            return old_commits
         try:
-            data = path.read_bytes()
-            old_head, _, old_raw = data.partition(b"\n")
-            old = old_head.decode("ascii")
-            if old == head:
-                return old_raw
             chain = tree.log(["--first-parent", "--format=%H %P", f"{old}..{head}"]).split(b"\n")
             chain = [line for line in chain if line.strip()]
             if chain and chain[-1].split()[1:2] == [old.encode("ascii")]:
-                raw = old_raw + tree.log([*_LOG_ARGS, f"{old}..{head}"])
-                _save_log(path, head, raw)
-                return raw
-        except (OSError, UnicodeError, IndexError, GitError):
-            pass  # unreadable, or the old HEAD is gone: read everything
+                new_raw = tree.log([*_LOG_ARGS, f"{old}..{head}"])
+                new_commits = _parse_log(new_raw)
+                if new_commits and new_commits[-1].oid == head:
+                    commits = old_commits + new_commits
+                    _save_log(path, key, head, old_raw + new_raw, len(commits))
+                    return commits
+        except GitError:
+            pass  # the old HEAD is gone: read everything
     raw = tree.log([*_LOG_ARGS, head])
-    if path is not None:
-        _save_log(path, head, raw)
-    return raw
-
-
-def _save_log(path: Path, head: str, raw: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".log-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(head.encode("ascii") + b"\n" + raw)
-        os.replace(tmp, path)
-    except OSError as exc:  # a read-only checkout still builds
-        log.debug("could not write history cache: %s", exc)
-
-
-def _versions_from_log(tree: WorkTree, options: HistoryOptions, head: str) -> dict[str, FileHistory]:
-    raw = _read_log(tree, head, options.cache_dir)
     commits = _parse_log(raw)
+    if path is not None and commits and commits[-1].oid == head:
+        _save_log(path, key, head, raw, len(commits))
+    return commits
+
+
+def _cached_log(path: Path, key: str) -> tuple[str, bytes, list[_Commit]] | None:
+    """(HEAD, raw log, parsed log) of the cache file, when it passes every check."""
+    found = history_cache.read(path, key)
+    if found is None:
+        return None
+    header, raw = found
+    head, count = header.get("head"), header.get("commits")
+    try:
+        if not (isinstance(head, str) and _HEX.match(head) and isinstance(count, int)):
+            raise ValueError("its header has no HEAD or commit count")
+        commits = _parse_log(raw)
+        if len(commits) != count or not commits or commits[-1].oid != head:
+            raise ValueError(f"it holds {len(commits)} commits ending at {commits[-1].oid[:12] if commits else 'none'}, "
+                             f"not {count} ending at {head[:12]}")
+    except (ValueError, GitError) as exc:
+        history_cache.damaged(path, exc)
+        return None
+    return head, raw, commits
+
+
+def _save_log(path: Path | None, key: str, head: str, raw: bytes, count: int) -> None:
+    if path is not None:
+        history_cache.write(path, key, raw, head=head, commits=count)
+
+
+def _versions_from_log(tree: WorkTree, options: HistoryOptions, head: str) -> tuple[dict[str, FileHistory], datetime | None]:
+    """Every file's versions, and HEAD's committer date."""
+    key = history_cache.cache_key(tree, _LOG_ARGS) if options.cache_dir else ""
+    commits = _read_log(tree, head, options.cache_dir, key)
     prefix = tree.docs_prefix
     ignored_prefixes = _read_ignore_revs(tree.root, options.ignore_revs_file)
     ignored = {c.oid for c in commits if any(c.oid.startswith(p) for p in ignored_prefixes)} if ignored_prefixes else set()
@@ -445,12 +491,9 @@ def _versions_from_log(tree: WorkTree, options: HistoryOptions, head: str) -> di
                 needed.add(ch.new_blob)
                 if ch.status in ("M", "R", "T") and ch.old_blob != ch.new_blob and not set(ch.old_blob) <= {"0"}:
                     needed.add(ch.old_blob)
-    cache = _BlobCache(options.cache_dir)
+    cache = _BlobCache(options.cache_dir, key)
     cache.fill(tree, needed)
-    try:
-        cache.save()
-    except OSError as exc:  # a read-only checkout still builds
-        log.debug("could not write history cache: %s", exc)
+    cache.save()  # best effort: a read-only checkout still builds
 
     live: dict[str, _Lineage] = {}
     gone: dict[str, _Lineage] = {}
@@ -536,7 +579,7 @@ def _versions_from_log(tree: WorkTree, options: HistoryOptions, head: str) -> di
         src = _src_path(prefix, path)
         if src is not None:
             result[src] = FileHistory(src_path=src, versions=lin.finished())
-    return result
+    return result, (commits[-1].committer_date if commits else None)
 
 
 def _revive(gone: dict[str, _Lineage], path: str) -> _Lineage:
@@ -576,9 +619,11 @@ def load_history(docs_dir: str | os.PathLike[str], options: HistoryOptions = His
     try:
         tree = gitrepo.open_work_tree(docs)
         status = tree.status()
-        state = (tree.head(), hashlib.sha1(repr(status).encode() + _mtimes(tree, status)).hexdigest())
+        # git replace / grafts rewrite history without moving HEAD, so they are part of the state too
+        rewrites = history_cache.cache_key(tree, _LOG_ARGS)
+        state = (tree.head(), rewrites, hashlib.sha1(repr(status).encode() + _mtimes(tree, status)).hexdigest())
     except GitError:
-        state = (None, None)
+        state = (None, None, None)
     key = (str(docs), options, state, build_date)
     hit = _MEMO.get(key)
     if hit is not None:
