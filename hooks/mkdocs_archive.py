@@ -27,15 +27,19 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url, write_file
 
 import mkdocs_common as common
-from policykit import archive, effective, gitrepo, ledger, published
+from policykit.pages import archive
+from policykit.pages import effective
+from policykit.history import gitrepo
+from policykit.history import ledger
+from policykit.deploy import published
 from policykit.dates import build_time, display_date, iso_instant
-from policykit.history import FileHistory
-from policykit.htmldiff import DiffLabels
-from policykit.labels import labels_for
-from policykit.markdown_render import MarkdownRenderer
-from policykit.render_cache import RenderCache
-from policykit.titles import plain_title
-from policykit.version_pages import PolicyJob, RenderedVersion, VersionRenderer, prewarm
+from policykit.history.versions import FileHistory
+from policykit.diff.htmldiff import DiffLabels
+from policykit.pages.labels import labels_for
+from policykit.pages.markdown_render import MarkdownRenderer
+from policykit.pages.render_cache import RenderCache
+from policykit.pages.titles import plain_title
+from policykit.pages.version_pages import PolicyJob, RenderedVersion, VersionRenderer, prewarm
 
 log = logging.getLogger("mkdocs.hooks.archive")
 

@@ -14,10 +14,10 @@ from typing import Any
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 
-from policykit.catalog import PolicyRef, policy_ref
-from policykit.gitrepo import GitError
-from policykit.history import History, load_history
-from policykit.published import PublishedPages
+from policykit.pages.catalog import PolicyRef, policy_ref
+from policykit.history.gitrepo import GitError
+from policykit.history.versions import History, load_history
+from policykit.deploy.published import PublishedPages
 from policykit.settings import Settings, SettingsError, parse_settings
 
 log = logging.getLogger("mkdocs.hooks.policy_site")

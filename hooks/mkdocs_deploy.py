@@ -29,25 +29,27 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 
 import mkdocs_common as common
-from policykit import archive, gitrepo, ledger
-from policykit.cache_rules import HeaderRuleError
-from policykit.chain import Chain, read_chain
-from policykit.corrections import CorrectionsError, load_corrections
+from policykit.pages import archive
+from policykit.history import gitrepo
+from policykit.history import ledger
+from policykit.deploy.cache_rules import HeaderRuleError
+from policykit.history.chain import Chain, read_chain
+from policykit.history.corrections import CorrectionsError, load_corrections
 from policykit.dates import build_time, zone
-from policykit.deploy import finalize_site
-from policykit.fingerprint import FingerprintError, fingerprinted_name
-from policykit.history import History, Version
-from policykit.manifest import PREVIOUS_MANIFEST_ENV, ManifestError, load_manifest
-from policykit.mtimes import MtimeError, build_clock
-from policykit.numbering import keep_published_numbers
-from policykit.sourcetext import split_front_matter
-from policykit.theme_time import pin_clock
+from policykit.deploy.finalize import finalize_site
+from policykit.deploy.fingerprint import FingerprintError, fingerprinted_name
+from policykit.history.versions import History, Version
+from policykit.deploy.manifest import PREVIOUS_MANIFEST_ENV, ManifestError, load_manifest
+from policykit.deploy.mtimes import MtimeError, build_clock
+from policykit.history.numbering import keep_published_numbers
+from policykit.source.text import split_front_matter
+from policykit.deploy.theme_time import pin_clock
 
 try:
     import material  # the installed theme, whose own files theme_time dates
 except ImportError:  # pragma: no cover -- the site is built with Material
     material = None
-from policykit.theme_scripts import ThemeScripts
+from policykit.deploy.theme_scripts import ThemeScripts
 
 log = logging.getLogger("mkdocs.hooks.deploy")
 

@@ -26,10 +26,13 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import write_file
 
 import mkdocs_common as common
-from policykit import archive, effective, feeds, published
+from policykit.pages import archive
+from policykit.pages import effective
+from policykit.pages import feeds
+from policykit.deploy import published
 from policykit.dates import display_date
-from policykit.labels import labels_for
-from policykit.titles import plain_title
+from policykit.pages.labels import labels_for
+from policykit.pages.titles import plain_title
 
 log = logging.getLogger("mkdocs.hooks.feeds")
 

@@ -17,12 +17,15 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
 import mkdocs_common as common
-from policykit import archive, effective, published, translations
+from policykit.pages import archive
+from policykit.pages import effective
+from policykit.deploy import published
+from policykit.pages import translations
 from policykit.dates import build_time, display_date, iso_instant
-from policykit.feeds import policy_feed_path
-from policykit.labels import labels_for
-from policykit.titles import plain_title
-from policykit.stamp import make_stamp
+from policykit.pages.feeds import policy_feed_path
+from policykit.pages.labels import labels_for
+from policykit.pages.titles import plain_title
+from policykit.pages.stamp import make_stamp
 
 POLICY_LIST_MARKER = "<!-- policy-list -->"
 

@@ -21,7 +21,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from policykit.titles import safe_title
+from policykit.pages.titles import safe_title
 
 
 @event_priority(100)  # before any other hook reads the title

@@ -24,7 +24,8 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
 import mkdocs_common as common
-from policykit import archive, translations
+from policykit.pages import archive
+from policykit.pages import translations
 from policykit.dates import display_date, iso_instant
 
 log = logging.getLogger("mkdocs.hooks.translations")

@@ -28,8 +28,9 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 import mkdocs_common as common
-from policykit import archive, generated
-from policykit import frontmatter_schema as schema
+from policykit.pages import archive
+from policykit import generated
+from policykit.source import schema
 
 _TEXT = (".md", ".markdown")
 _STATE: dict[str, Any] = {"epoch_set_by_us": None, "no_yaml_block": set()}

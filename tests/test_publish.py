@@ -21,7 +21,7 @@ def tree_of(root: Path) -> dict[str, bytes]:
 
 
 def publish_cmd(project: Path, target: Path) -> list[str]:
-    return [sys.executable, "-m", "policykit.publish", "--project", str(project), str(target)]
+    return [sys.executable, "-m", "policykit.deploy.release", "--project", str(project), str(target)]
 
 
 def env_for(project: Path) -> dict[str, str]:
@@ -96,7 +96,7 @@ def test_refuses_a_real_folder(tmp_path: Path) -> None:
     target = tmp_path / "site"
     target.mkdir()
     (target / "index.html").write_text("live", encoding="utf-8")
-    from policykit.publish import PublishError, publish
+    from policykit.deploy.release import PublishError, publish
     with pytest.raises(PublishError, match="real folder"):
         publish(target, project=tmp_path)
     assert (target / "index.html").read_text(encoding="utf-8") == "live"

@@ -84,7 +84,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from policykit import generated
-from policykit.published import CURRENT_VERSION, POLICY, VERSION, PublishedPage, PublishedPages
+from policykit.deploy.published import CURRENT_VERSION, POLICY, VERSION, PublishedPage, PublishedPages
 
 
 class HeaderRuleError(ValueError):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import fast_diff_match_patch as _dmp
 
-from . import segment
+from policykit.diff import segment
 
 __all__ = ["diff_text", "diff_segments", "encode", "dmp_counts"]
 

@@ -30,10 +30,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Literal
 
-from . import gitrepo
-from .dates import build_time
-from .gitrepo import GitError, NotARepositoryError, ShallowCloneError, WorkTree
-from .sourcetext import content_key, split_front_matter
+from policykit.history import gitrepo
+from policykit.dates import build_time
+from policykit.history.gitrepo import GitError, NotARepositoryError, ShallowCloneError, WorkTree
+from policykit.source.text import content_key, split_front_matter
 
 log = logging.getLogger("mkdocs.policykit.history")
 

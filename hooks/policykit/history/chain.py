@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from policykit.gitrepo import GitError, WorkTree
+from policykit.history.gitrepo import GitError, WorkTree
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from typing import Any, Callable, Mapping
 
 import yaml
 
-from . import safeyaml
-from .sourcetext import split_front_matter, unclosed_front_matter
+from policykit.source import safeyaml
+from policykit.source.text import split_front_matter, unclosed_front_matter
 
 _BOM = b"\xef\xbb\xbf"
 

@@ -30,9 +30,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from policykit import sourcetext
-from policykit.archive import version_entries
-from policykit.history import FileHistory
+from policykit.source import text as sourcetext
+from policykit.pages.archive import version_entries
+from policykit.history.versions import FileHistory
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 #: Identifies the normalising rules the hashes were made with (their module's source).

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-from .manifest import PREVIOUS_MANIFEST_ENV
+from policykit.deploy.manifest import PREVIOUS_MANIFEST_ENV
 
 BUILDING = ".building-"
 KEEP = 2  # releases kept: the current one and the previous one
@@ -254,7 +254,7 @@ def publish(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m policykit.publish",
+        prog="python -m policykit.deploy.release",
         description="Build the site with --strict and publish it at TARGET atomically (TARGET becomes a symlink).",
     )
     parser.add_argument("target", help="the folder the web server serves, e.g. /srv/policy/site")

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from .dates import zone
-from . import generated
-from .history import FileHistory, Version
-from .sourcetext import FrontMatterError, parse_front_matter
+from policykit.dates import zone
+from policykit import generated
+from policykit.history.versions import FileHistory, Version
+from policykit.source.text import FrontMatterError, parse_front_matter
 
 log = logging.getLogger("mkdocs.policykit.archive")
 _REPORTED: set[tuple[str, str]] = set()  # (commit, path) whose unreadable front matter was logged

@@ -40,7 +40,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from policykit.cache_rules import HEADERS_FILE, REVALIDATE, VERSION_SNAPSHOT, HeaderRuleError, SiteRules, check_name
+from policykit.deploy.cache_rules import HEADERS_FILE, REVALIDATE, VERSION_SNAPSHOT, HeaderRuleError, SiteRules, check_name
 
 CLOUDFLARE_MAX_RULES = 100
 CLOUDFLARE_MAX_LINE = 2000

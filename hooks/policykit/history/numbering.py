@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Callable, Mapping, Sequence
 
-from policykit.chain import Chain
-from policykit.history import FileHistory, Version
+from policykit.history.chain import Chain
+from policykit.history.versions import FileHistory, Version
 
 #: Given (commit, recorded blob): the Version at that commit, or None when git cannot give it.
 Restore = Callable[[str, str], "Version | None"]

@@ -48,7 +48,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from policykit.published import PublishedPages
+from policykit.deploy.published import PublishedPages
 
 #: The mtime of files whose name is a hash of their content (2000-01-01T00:00:00Z).
 FIXED_EPOCH = 946684800

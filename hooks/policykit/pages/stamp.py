@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from .dates import display_date, http_date, iso_instant
-from .history import FileHistory, History
+from policykit.dates import display_date, http_date, iso_instant
+from policykit.history.versions import FileHistory, History
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from . import htmldiff, segment
-from .archive import VersionEntry
-from .markdown_render import MarkdownRenderer, UrlForSource
-from .render_cache import RenderCache
+from policykit.diff import htmldiff
+from policykit.diff import segment
+from policykit.pages.archive import VersionEntry
+from policykit.pages.markdown_render import MarkdownRenderer, UrlForSource
+from policykit.pages.render_cache import RenderCache
 
 #: Bump when the output of this module changes shape.
 RENDER_VERSION = "1"

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from . import safeyaml
+from policykit.source import safeyaml
 
 # The same front-matter rule as MkDocs (mkdocs.utils.meta): a YAML block
 # between '---' lines at the very start of the file.

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Iterable
 
-from .catalog import PolicyRef
-from .dates import display_date
-from .history import FileHistory, History, Version
+from policykit.pages.catalog import PolicyRef
+from policykit.dates import display_date
+from policykit.history.versions import FileHistory, History, Version
 
 SOURCE = "source"  # the text in the source language
 CURRENT = "current"  # a translation as new as its source

@@ -18,8 +18,9 @@ from datetime import datetime, timezone
 from typing import Iterable
 from urllib.parse import quote, urlsplit
 
-from . import archive, generated
-from .dates import iso_instant
+from policykit.pages import archive
+from policykit import generated
+from policykit.dates import iso_instant
 
 #: A language's feed holds the newest entries of all its policies (a policy's own feed holds all of its
 #: versions).  Feed readers poll it often; 40,000 entries would be megabytes per poll.

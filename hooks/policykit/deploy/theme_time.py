@@ -20,9 +20,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from policykit.chain import Chain
-from policykit.gitrepo import GitError, WorkTree
-from policykit.mtimes import chain_clock
+from policykit.history.chain import Chain
+from policykit.history.gitrepo import GitError, WorkTree
+from policykit.deploy.mtimes import chain_clock
 
 PIN_FILE = "requirements.txt"
 THEME_PACKAGE = "mkdocs-material"

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 import markdown
 from markdown.treeprocessors import Treeprocessor
 
-from .sourcetext import split_front_matter
+from policykit.source.text import split_front_matter
 
 UrlForSource = Callable[[str], "str | None"]
 

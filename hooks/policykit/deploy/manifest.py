@@ -27,9 +27,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
 
-from policykit.cache_rules import MATERIAL_HASHED, SiteRules
-from policykit.header_files import encode_url_path
-from policykit.mtimes import to_epoch
+from policykit.deploy.cache_rules import MATERIAL_HASHED, SiteRules
+from policykit.deploy.header_files import encode_url_path
+from policykit.deploy.mtimes import to_epoch
 
 MANIFEST_FORMAT = "policykit-manifest"
 MANIFEST_VERSION = 2

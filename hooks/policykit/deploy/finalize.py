@@ -14,17 +14,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from policykit.cache_rules import IMMUTABLE, HEADERS_FILE, MANIFEST_FILE, SiteRules, build_rules, classify, site_files
-from policykit.fingerprint import fingerprint_assets
-from policykit.header_files import netlify_rules, render_netlify_rules, render_nginx
-from policykit.manifest import (
+from policykit.deploy.cache_rules import IMMUTABLE, HEADERS_FILE, MANIFEST_FILE, SiteRules, build_rules, classify, site_files
+from policykit.deploy.fingerprint import fingerprint_assets
+from policykit.deploy.header_files import netlify_rules, render_netlify_rules, render_nginx
+from policykit.deploy.manifest import (
     PREVIOUS_MANIFEST_ENV, PurgePlan, build_manifest, file_digests, load_manifest, manifest_json,
     manifest_mtime, plan_purge, previous_files, write_purge,
 )
-from policykit.mtimes import MtimeError, apply_mtimes, plan_mtimes, source_epoch
-from policykit.published import PublishedPages
-from policykit.theme_time import theme_copies
-from policykit.theme_scripts import ThemeScripts, unlisted_scripts
+from policykit.deploy.mtimes import MtimeError, apply_mtimes, plan_mtimes, source_epoch
+from policykit.deploy.published import PublishedPages
+from policykit.deploy.theme_time import theme_copies
+from policykit.deploy.theme_scripts import ThemeScripts, unlisted_scripts
 
 NGINX_INCLUDE = "nginx-headers.conf"
 _GZIP_MAGIC = b"\x1f\x8b"

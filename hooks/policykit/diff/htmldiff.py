@@ -50,8 +50,8 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import segment
-from .blocks import (
+from policykit.diff import segment
+from policykit.diff.blocks import (
     ITEM_TAGS,
     OPAQUE_TAGS,
     RAW_TEXT_TAGS,
@@ -66,7 +66,7 @@ from .blocks import (
     serialize,
     start_tag,
 )
-from .textdiff import diff_segments, diff_text, dmp_counts, encode
+from policykit.diff.textdiff import diff_segments, diff_text, dmp_counts, encode
 
 __all__ = ["DiffSummary", "DocDiff", "DiffLabels", "diff_html", "diff_text"]
 

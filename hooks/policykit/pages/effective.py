@@ -20,10 +20,10 @@ from typing import Any, Mapping, Sequence
 
 import yaml
 
-from . import safeyaml
-from .archive import EffectiveChange, VersionEntry
-from .dates import display_date, iso_instant, local_date
-from .sourcetext import split_front_matter
+from policykit.source import safeyaml
+from policykit.pages.archive import EffectiveChange, VersionEntry
+from policykit.dates import display_date, iso_instant, local_date
+from policykit.source.text import split_front_matter
 
 KEY = "effective"
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")

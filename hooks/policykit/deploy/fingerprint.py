@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterable
 from urllib.parse import unquote, urlsplit
 
-from policykit.cache_rules import check_name
+from policykit.deploy.cache_rules import check_name
 
 _ATTR_RE = re.compile(r"""(\b(?:href|src)\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from policykit.ledger import Correction
+from policykit.history.ledger import Correction
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _KEYS = ("policy", "language", "version", "sha256", "date", "reason")
