@@ -27,7 +27,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-import mkdocs_common as common
+from policykit.mkdocs import common
 from policykit.pages import archive
 from policykit import generated
 from policykit.source import schema

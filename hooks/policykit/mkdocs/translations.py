@@ -23,7 +23,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-import mkdocs_common as common
+from policykit.mkdocs import common
 from policykit.pages import archive
 from policykit.pages import translations
 from policykit.dates import display_date, iso_instant

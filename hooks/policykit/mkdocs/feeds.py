@@ -25,7 +25,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import write_file
 
-import mkdocs_common as common
+from policykit.mkdocs import common
 from policykit.pages import archive
 from policykit.pages import effective
 from policykit.pages import feeds

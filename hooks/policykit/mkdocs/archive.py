@@ -26,7 +26,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url, write_file
 
-import mkdocs_common as common
+from policykit.mkdocs import common
 from policykit.pages import archive
 from policykit.pages import effective
 from policykit.history import gitrepo

@@ -16,7 +16,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-import mkdocs_common as common
+from policykit.mkdocs import common
 from policykit.pages import archive
 from policykit.pages import effective
 from policykit.deploy import published
@@ -223,7 +223,7 @@ def _policy_list(config: MkDocsConfig, nav: Any, locale: str, labels: dict[str, 
                 "status": status.state if status else None,
                 "status_text": translations.status_text(status, labels, locale, settings.timezone) if status else None,
                 "history_url": archive.url_of(archive.history_path(page.file.dest_uri)) if entries else None,
-                "feed_url": policy_feed_path(page.file.dest_uri) if entries and common.has_hook(config, "mkdocs_feeds.py") else None,
+                "feed_url": policy_feed_path(page.file.dest_uri) if entries and common.has_hook(config, "feeds.py") else None,
             }
         )
     retired = []
