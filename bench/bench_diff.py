@@ -32,8 +32,8 @@ import markdown
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "hooks"))
 
-from policykit import segment  # noqa: E402
-from policykit.htmldiff import diff_html  # noqa: E402
+from policykit.diff import segment  # noqa: E402
+from policykit.diff.htmldiff import diff_html  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "privacy-zh-Hant.md"
 EXTENSIONS = ["tables", "toc", "attr_list", "md_in_html", "admonition",

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "hooks"))
 
-from policykit.history import HistoryOptions, read_history  # noqa: E402
+from policykit.history.versions import HistoryOptions, read_history  # noqa: E402
 
 MAKE_CORPUS = ROOT.parent / "shared" / "bench" / "make_corpus.py"
 

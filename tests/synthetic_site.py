@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-from policykit.published import FEED, HISTORY, INDEX, PAGE, POLICY, VERSION, PublishedPage, PublishedPages
+from policykit.deploy.published import FEED, HISTORY, INDEX, PAGE, POLICY, VERSION, PublishedPage, PublishedPages
 
 LOCALES = {"zh-Hant": "", "zh-Hans": "zh-Hans/", "en": "en/"}
 POLICY_INSTANT = datetime(2024, 5, 1, 8, 30, 15, tzinfo=timezone.utc)

@@ -88,8 +88,8 @@ def test_alias_bomb_in_a_past_change_note_is_refused(tmp_path: Path) -> None:
 
 
 def test_safe_yaml_refuses_aliases_and_deep_nesting() -> None:
-    from policykit import safeyaml
-    from policykit.sourcetext import FrontMatterError, parse_front_matter
+    from policykit.source import safeyaml
+    from policykit.source.text import FrontMatterError, parse_front_matter
 
     with pytest.raises(FrontMatterError, match=r"at line 4: YAML aliases .* \(found '\*b'\)"):
         parse_front_matter(b"title: x\na: &b [1, 2]\nc: *b\n")
@@ -111,7 +111,7 @@ def test_safe_yaml_refuses_aliases_and_deep_nesting() -> None:
      "---\n\nA horizontal rule first, then text.\n"],
 )
 def test_unclosed_front_matter_is_an_error(text: str) -> None:
-    from policykit import frontmatter_schema as fs
+    from policykit.source import schema as fs
 
     with pytest.raises(fs.FrontMatterSchemaError) as err:
         fs.check_source(text.encode("utf-8"), "docs/en/x.md")
@@ -211,9 +211,9 @@ def test_a_deleted_policys_archive_is_a_generated_path(tmp_path: Path) -> None:
 
 def test_every_generated_path_is_in_the_registry() -> None:
     """The generators take their paths from policykit.generated, so the check cannot miss one of them."""
-    import policykit.archive as archive
-    import policykit.cache_rules as cache_rules
-    import policykit.feeds as feeds
+    import policykit.pages.archive as archive
+    import policykit.deploy.cache_rules as cache_rules
+    import policykit.pages.feeds as feeds
     from policykit import generated
 
     registered = {(o.scope, o.pattern) for o in generated.outputs()}

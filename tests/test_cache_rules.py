@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from policykit import cache_rules, fingerprint, mtimes
-from policykit.cache_rules import IMMUTABLE, REVALIDATE, STATIC, VERSION_SNAPSHOT, HeaderRuleError
-from policykit.deploy import finalize_site
-from policykit.published import VERSION, PublishedPage, PublishedPages
-from policykit.theme_scripts import BASE_PLACEHOLDER, ThemeScripts
+from policykit.deploy import cache_rules
+from policykit.deploy import fingerprint
+from policykit.deploy import mtimes
+from policykit.deploy.cache_rules import IMMUTABLE, REVALIDATE, STATIC, VERSION_SNAPSHOT, HeaderRuleError
+from policykit.deploy.finalize import finalize_site
+from policykit.deploy.published import VERSION, PublishedPage, PublishedPages
+from policykit.deploy.theme_scripts import BASE_PLACEHOLDER, ThemeScripts
 from synthetic_site import (
     CSS_HASH, OWN_ASSETS, PALETTE_SCRIPT, POLICY_INSTANT, SCOPE_SCRIPT, SOURCE_DATE, build_site,
 )

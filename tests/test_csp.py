@@ -15,8 +15,8 @@ import material.templates as material_templates
 import pytest
 
 from gitfixture import GitRepo
-from policykit.cache_rules import content_security_policy
-from policykit.theme_scripts import (
+from policykit.deploy.cache_rules import content_security_policy
+from policykit.deploy.theme_scripts import (
     BASE_PLACEHOLDER, ThemeScripts, base_urls, csp_hash, executable_scripts, unlisted_scripts,
 )
 from sitebuild import mkdocs_build, new_site

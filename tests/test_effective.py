@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from policykit.effective import EffectiveDateError, effective_of_source, parse_effective
+from policykit.pages.effective import EffectiveDateError, effective_of_source, parse_effective
 from sitebuild import SITE_URL, edit, html_of, mkdocs_build, new_site, notices, set_front_matter
 
 D1 = "2020-01-01T10:00:00+08:00"

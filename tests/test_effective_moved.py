@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from policykit.archive import version_entries
-from policykit.history import FileHistory, Version
-from policykit.labels import labels_for
+from policykit.pages.archive import version_entries
+from policykit.history.versions import FileHistory, Version
+from policykit.pages.labels import labels_for
 from sitebuild import edit, html_of, mkdocs_build, new_site, notices, set_front_matter
 
 TZ = "Asia/Taipei"  # the site's configured timezone
@@ -236,8 +236,8 @@ def _version(number: int, when: str, front_matter: str, later: tuple = ()) -> Ve
 
 
 def test_front_matter_only_commit_moves_the_effective_date():
-    from policykit.effective import in_force_at
-    from policykit.history import FrontMatterRevision
+    from policykit.pages.effective import in_force_at
+    from policykit.history.versions import FrontMatterRevision
 
     move = FrontMatterRevision("c9", datetime.fromisoformat(D_MOVE), "effective: 2027-01-15\n")
     fh = FileHistory("p.md", (_version(1, D_V1, ""), _version(2, D_V2, "effective: 2026-12-10\n", (move,))))
@@ -252,7 +252,7 @@ def test_front_matter_only_commit_moves_the_effective_date():
 
 
 def test_a_version_overtaken_before_its_effective_date_is_never_in_force():
-    from policykit.effective import in_force_at, in_force_label
+    from policykit.pages.effective import in_force_at, in_force_label
 
     fh = FileHistory("p.md", (
         _version(1, D_V1, ""),
@@ -300,7 +300,7 @@ def test_static_pages_do_not_depend_on_the_build_machines_clock(tmp_path_factory
 
 def test_history_keeps_the_front_matter_only_commits_of_each_version(project):
     """The history core (real git): the front-matter-only commit is not a version, but is kept with version 2."""
-    from policykit.history import HistoryOptions, read_history
+    from policykit.history.versions import HistoryOptions, read_history
 
     fh = read_history(project.path / "docs", HistoryOptions()).get("zh-Hant/privacy.md")
     assert [v.number for v in fh.versions] == [1, 2]

@@ -12,7 +12,7 @@ from dataclasses import fields
 import pytest
 
 from conftest import PROJECT
-from policykit import frontmatter_schema as fs
+from policykit.source import schema as fs
 from policykit.settings import Settings
 from sitebuild import edit, mkdocs_build, new_site
 

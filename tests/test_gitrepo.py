@@ -11,9 +11,9 @@ from typing import Callable
 import pytest
 
 from gitfixture import GitRepo
-from policykit import gitrepo
-from policykit.gitrepo import GitError
-from policykit.history import HistoryOptions, read_history
+from policykit.history import gitrepo
+from policykit.history.gitrepo import GitError
+from policykit.history.versions import HistoryOptions, read_history
 from sitebuild import mkdocs_build, new_site
 
 #: Enough requests that both pipes fill up many times over (64 KiB each): a stall would be a real deadlock.

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from policykit.cache_rules import IMMUTABLE, STATIC, VERSION_SNAPSHOT, HeaderRuleError, build_rules
-from policykit.deploy import finalize_site
-from policykit.header_files import encode_url_path, netlify_rules, render_netlify
+from policykit.deploy.cache_rules import IMMUTABLE, STATIC, VERSION_SNAPSHOT, HeaderRuleError, build_rules
+from policykit.deploy.finalize import finalize_site
+from policykit.deploy.header_files import encode_url_path, netlify_rules, render_netlify
 from synthetic_site import CJK_PAGE, OWN_ASSETS, SOURCE_DATE, build_site
 
 JS_DIR = Path(__file__).parent / "js"

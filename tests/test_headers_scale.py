@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-from policykit.cache_rules import IMMUTABLE, STATIC
-from policykit.deploy import finalize_site
-from policykit.header_files import encode_url_path
-from policykit.published import CURRENT_VERSION, HISTORY, POLICY, VERSION, PublishedPage, PublishedPages
+from policykit.deploy.cache_rules import IMMUTABLE, STATIC
+from policykit.deploy.finalize import finalize_site
+from policykit.deploy.header_files import encode_url_path
+from policykit.deploy.published import CURRENT_VERSION, HISTORY, POLICY, VERSION, PublishedPage, PublishedPages
 from synthetic_site import OWN_ASSETS, SOURCE_DATE, page
 from test_headers_netlify import cloudflare, node_parser, parse  # noqa: F401  (fixture re-used)
 

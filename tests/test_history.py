@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from gitfixture import GitRepo
-from policykit import gitrepo
-from policykit.gitrepo import GitError
-from policykit.history import HistoryOptions, NotARepositoryError, ShallowCloneError, read_history
-from policykit.stamp import make_stamp
+from policykit.history import gitrepo
+from policykit.history.gitrepo import GitError
+from policykit.history.versions import HistoryOptions, NotARepositoryError, ShallowCloneError, read_history
+from policykit.pages.stamp import make_stamp
 
 D1 = "2019-01-10T09:00:00+08:00"
 D2 = "2019-02-20T15:30:00+08:00"

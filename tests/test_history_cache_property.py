@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gitfixture import GitRepo
-from policykit.history import HistoryOptions, read_history
+from policykit.history.versions import HistoryOptions, read_history
 from test_history_cache_trust import answer, six_versions
 
 LOGGER = "mkdocs.policykit.history"

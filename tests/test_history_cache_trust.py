@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from gitfixture import GitRepo
-from policykit.history import History, HistoryOptions, read_history
+from policykit.history.versions import History, HistoryOptions, read_history
 
 LOGGER = "mkdocs.policykit.history"
 DAY = "2024-03-01T{}:00:00+08:00"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitfixture import GitRepo
-from policykit import gitrepo
-from policykit.history import HistoryOptions, read_history
+from policykit.history import gitrepo
+from policykit.history.versions import HistoryOptions, read_history
 
 BODY = "# Privacy\n\nWe keep your data safe.\n"
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policykit.blocks import BLOCK_TAGS, VOID_TAGS
-from policykit.htmldiff import DiffLabels, DiffSummary, DocDiff, diff_html, diff_text
+from policykit.diff.blocks import BLOCK_TAGS, VOID_TAGS
+from policykit.diff.htmldiff import DiffLabels, DiffSummary, DocDiff, diff_html, diff_text
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "privacy-zh-Hant.md"
 EXTENSIONS = ["tables", "toc", "attr_list", "md_in_html", "admonition",

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from policykit.deploy import finalize_site
-from policykit.manifest import ManifestError, load_manifest
+from policykit.deploy.finalize import finalize_site
+from policykit.deploy.manifest import ManifestError, load_manifest
 from synthetic_site import OWN_ASSETS, SOURCE_DATE, build_site
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from policykit import mtimes
-from policykit.cache_rules import IMMUTABLE, REVALIDATE, STATIC, VERSION_SNAPSHOT
-from policykit.deploy import finalize_site
-from policykit.header_files import encode_url_path
-from policykit.published import PublishedPage, PublishedPages
+from policykit.deploy import mtimes
+from policykit.deploy.cache_rules import IMMUTABLE, REVALIDATE, STATIC, VERSION_SNAPSHOT
+from policykit.deploy.finalize import finalize_site
+from policykit.deploy.header_files import encode_url_path
+from policykit.deploy.published import PublishedPage, PublishedPages
 from nginx_server import NGINX, NginxServer
 from synthetic_site import CJK_PAGE, ODD_PAGES, OWN_ASSETS, POLICY_INSTANT, SOURCE_DATE, build_site
 
@@ -309,9 +309,9 @@ def test_mtimes_plan(tmp_path: Path) -> None:
 
 
 def test_theme_pin_dates_the_theme_files(git_repo) -> None:
-    from policykit.chain import read_chain
-    from policykit.gitrepo import open_work_tree
-    from policykit.theme_time import pin_clock, pinned_version
+    from policykit.history.chain import read_chain
+    from policykit.history.gitrepo import open_work_tree
+    from policykit.deploy.theme_time import pin_clock, pinned_version
 
     assert pinned_version("babel==2\nMkDocs-Material[imaging] == 9.8.2 ; python_version>'3'\n") == "9.8.2"
     assert pinned_version("mkdocs-material>=9\n") is None

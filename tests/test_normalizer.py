@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 import policykit
 from gitfixture import GitRepo
-from policykit.history import HistoryOptions, read_history
-from policykit.sourcetext import _normalized_lines, normalized_body
+from policykit.history.versions import HistoryOptions, read_history
+from policykit.source.text import _normalized_lines, normalized_body
 
 NBSP, IDEO = "\u00a0", "\u3000"
 EXTENSIONS = ["toc", "tables", "attr_list", "md_in_html", "admonition", "pymdownx.details", "pymdownx.superfences"]

@@ -21,7 +21,7 @@ def tree_of(root: Path) -> dict[str, bytes]:
 
 
 def publish_cmd(project: Path, target: Path) -> list[str]:
-    return [sys.executable, "-m", "policykit.publish", "--project", str(project), str(target)]
+    return [sys.executable, "-m", "policykit.deploy.release", "--project", str(project), str(target)]
 
 
 def env_for(project: Path) -> dict[str, str]:
@@ -96,7 +96,7 @@ def test_refuses_a_real_folder(tmp_path: Path) -> None:
     target = tmp_path / "site"
     target.mkdir()
     (target / "index.html").write_text("live", encoding="utf-8")
-    from policykit.publish import PublishError, publish
+    from policykit.deploy.release import PublishError, publish
     with pytest.raises(PublishError, match="real folder"):
         publish(target, project=tmp_path)
     assert (target / "index.html").read_text(encoding="utf-8") == "live"
@@ -146,8 +146,8 @@ def test_a_killed_publish_ends_its_build(tmp_path: Path, sig: signal.Signals) ->
     """Only the publish process is signalled (as `kill PID`, systemd or CI do): its mkdocs child must end too."""
     repo = new_site(tmp_path)
     repo.write("hooks/slow_build.py", SLOW_HOOK)  # outside docs/: not part of the site's history
-    repo.write("mkdocs.yml", repo.read("mkdocs.yml").replace("  - hooks/mkdocs_deploy.py\n",
-                                                             "  - hooks/mkdocs_deploy.py\n  - hooks/slow_build.py\n"))
+    repo.write("mkdocs.yml", repo.read("mkdocs.yml").replace("  - hooks/policykit/mkdocs/deploy.py\n",
+                                                             "  - hooks/policykit/mkdocs/deploy.py\n  - hooks/slow_build.py\n"))
     repo.commit("First publication", date="2021-01-04T10:00:00+08:00")
     target = tmp_path / "site"
     releases = target.with_name("site.releases")

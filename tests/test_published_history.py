@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from policykit.chain import Chain
-from policykit.history import FileHistory, Version
-from policykit.numbering import keep_published_numbers
+from policykit.history.chain import Chain
+from policykit.history.versions import FileHistory, Version
+from policykit.history.numbering import keep_published_numbers
 from sitebuild import edit, html_of, mkdocs_build, new_site
 
 EN = "docs/en/privacy.md"
@@ -224,7 +224,7 @@ def test_numbering_keeps_a_split_inside_the_published_range_merged() -> None:
 
 def test_text_hash_cache_is_verified(tmp_path: Path) -> None:
     """The blob -> text hash cache speeds builds up and never changes an answer: a damaged file is ignored."""
-    from policykit import ledger
+    from policykit.history import ledger
     fh = FileHistory("en/p.md", (_v(1, "a", "b" * 40),))
     reads: list[list[str]] = []
 
@@ -244,7 +244,7 @@ def test_text_hash_cache_is_verified(tmp_path: Path) -> None:
 
 def test_check_rules_without_git() -> None:
     """The comparison itself: same blob under other rules passes; a vanished policy names every hash."""
-    from policykit import ledger
+    from policykit.history import ledger
     cur = {("p", "en"): ledger.PolicyVersions("p", "en", "en/p.md", (
         ledger.VersionRecord(1, "c1", "b1", "1" * 64, "2020-01-01T00:00:00Z"),))}
     same_blob = ({("p", "en"): [{"number": 1, "commit": "old", "blob": "b1", "sha256": "9" * 64,

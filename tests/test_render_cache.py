@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
-from policykit.render_cache import RenderCache
+from policykit.pages.render_cache import RenderCache
 
 
 def test_round_trip_and_miss(tmp_path: Path) -> None:

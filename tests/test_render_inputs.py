@@ -16,12 +16,12 @@ import pytest
 
 from sitebuild import edit, html_of, mkdocs_build, new_site, set_setting
 
-from policykit import render_inputs
-from policykit.markdown_render import MarkdownRenderer
-from policykit.render_cache import RenderCache
-from policykit.version_pages import PolicyJob, VersionRenderer
-from policykit.archive import VersionEntry
-from policykit.history import Version
+from policykit.pages import render_inputs
+from policykit.pages.markdown_render import MarkdownRenderer
+from policykit.pages.render_cache import RenderCache
+from policykit.pages.version_pages import PolicyJob, VersionRenderer
+from policykit.pages.archive import VersionEntry
+from policykit.history.versions import Version
 
 EN = "docs/en/privacy.md"
 V1 = "en/privacy/versions/1/index.html"
@@ -93,7 +93,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory):
     _build(repo)
     out["faq_removed_no_cache"] = (html_of(site, V1), html_of(site, V2))
 
-    target = repo.path / "hooks/policykit/markdown_render.py"
+    target = repo.path / "hooks/policykit/pages/markdown_render.py"
     target.write_text(target.read_text(encoding="utf-8") + CODE_CHANGE, encoding="utf-8")
     _build(repo)
     out["code_changed"] = html_of(site, V1)
@@ -196,13 +196,13 @@ _FINGERPRINT_SCRIPT = """
 import sys
 sys.path.insert(0, sys.argv[1])
 from pymdownx import slugs
-from policykit.markdown_render import MarkdownRenderer
+from policykit.pages.markdown_render import MarkdownRenderer
 exts = ["toc", "tables", "attr_list", "pymdownx.superfences", "pymdownx.tasklist"]
 conf = {"toc": {"permalink": True, "slugify": slugs.slugify(case="lower"), "toc_depth": "2-3"},
         "pymdownx.superfences": {"custom_fences": [{"name": "mermaid", "class": "mermaid",
                                                      "format": slugs.slugify}]},
         "pymdownx.tasklist": {"custom_checkbox": True, "clickable_checkbox": False}}
-from policykit.render_inputs import stable_repr
+from policykit.pages.render_inputs import stable_repr
 print(MarkdownRenderer(exts, conf).fingerprint, stable_repr({"names": {"b", "a", "c", "d", "e"}}))
 """
 

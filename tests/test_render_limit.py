@@ -18,8 +18,8 @@ import pytest
 from gitfixture import GitRepo
 from sitebuild import mkdocs_build, new_site, set_setting
 
-from policykit import render_pool
-from policykit.frontmatter_schema import MAX_MARKDOWN_BYTES
+from policykit.pages import render_pool
+from policykit.source.schema import MAX_MARKDOWN_BYTES
 from policykit.settings import SettingsError, parse_settings
 
 EN = "docs/en/privacy.md"

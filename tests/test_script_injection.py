@@ -25,7 +25,7 @@ import nginx_server
 from browser import CHROMIUM, ensure_system_package, launch_chromium
 from gitfixture import GitRepo, project_repo
 from nginx_server import NginxServer
-from policykit.labels import labels_for
+from policykit.pages.labels import labels_for
 from sitebuild import mkdocs_build
 from test_browser import Watch, _context
 

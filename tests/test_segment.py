@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policykit import segment
-from policykit.segment import is_han, tokenize, units
+from policykit.diff import segment
+from policykit.diff.segment import is_han, tokenize, units
 
 HOOKS = Path(__file__).resolve().parents[1] / "hooks"
 
@@ -73,7 +73,7 @@ def test_is_han() -> None:
 
 def test_jieba_is_lazy_and_quiet() -> None:
     code = (
-        "import sys; from policykit import segment; "
+        "import sys; from policykit.diff import segment; "
         "assert 'jieba' not in sys.modules; "
         "segment.tokenize('plain english only'); assert 'jieba' not in sys.modules; "
         "print(segment.tokenize('未滿十八歲'))"

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import PROJECT, SITE_FILES
 from gitfixture import GitRepo, git_env
-from policykit import gitrepo
+from policykit.history import gitrepo
 
 SITE_URL = "https://policy.1mix.org/"
 

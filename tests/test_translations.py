@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from policykit.history import FileHistory, Version
-from policykit.translations import CURRENT, LAGGING, compare
+from policykit.history.versions import FileHistory, Version
+from policykit.pages.translations import CURRENT, LAGGING, compare
 from sitebuild import SITE_URL, edit, html_of, mkdocs_build, new_site, notices, set_setting
 
 D1 = "2020-01-01T10:00:00+08:00"

@@ -137,7 +137,7 @@ def test_refused_files_are_all_listed(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ['"><img src=x onerror=alert(1)>.md', "a#b.md", "a?b.md", "100%.md"])
 def test_hostile_file_names_are_refused(name: str) -> None:
-    from policykit.frontmatter_schema import check_file_name
+    from policykit.source.schema import check_file_name
     assert check_file_name(f"en/{name}") is not None
     assert check_file_name("en/隱私 政策.md") is None
 

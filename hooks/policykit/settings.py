@@ -6,8 +6,8 @@ from dataclasses import dataclass, fields
 from difflib import get_close_matches
 from typing import Any, Mapping
 
-from .dates import zone
-from .history import HistoryOptions
+from policykit.dates import zone
+from policykit.history.versions import HistoryOptions
 
 
 class SettingsError(ValueError):

@@ -1,0 +1,139 @@
+"""One call for the build hook: fingerprint, classify, stamp, and write every deploy artefact.
+
+Writes into the site: ``_headers`` (Netlify / Cloudflare Pages) and
+``manifest.json``.  Writes next to it, in ``deploy_dir`` (default
+``<site_dir>-deploy``, never published): ``nginx-headers.conf`` and
+``purge/{urls.txt,tags.txt,summary.json}``.  Sets every file's mtime last.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from policykit.deploy.cache_rules import IMMUTABLE, HEADERS_FILE, MANIFEST_FILE, SiteRules, build_rules, classify, site_files
+from policykit.deploy.fingerprint import fingerprint_assets
+from policykit.deploy.header_files import netlify_rules, render_netlify_rules, render_nginx
+from policykit.deploy.manifest import (
+    PREVIOUS_MANIFEST_ENV, PurgePlan, build_manifest, file_digests, load_manifest, manifest_json,
+    manifest_mtime, plan_purge, previous_files, write_purge,
+)
+from policykit.deploy.mtimes import MtimeError, apply_mtimes, plan_mtimes, source_epoch
+from policykit.deploy.published import PublishedPages
+from policykit.deploy.theme_time import theme_copies
+from policykit.deploy.theme_scripts import ThemeScripts, unlisted_scripts
+
+NGINX_INCLUDE = "nginx-headers.conf"
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def set_gzip_mtime(path: Path, epoch: int | None) -> None:
+    """Put *epoch* into the header of the gzip file at *path* (if it exists), for reproducible bytes.
+
+    MkDocs stamps ``sitemap.xml.gz`` with the newest page date read as if it
+    were UTC (off by the timezone); the source date is the build's real "when".
+    The header's MTIME field (bytes 4-7) is not covered by any checksum.
+    """
+    if epoch is None or not path.is_file():
+        return
+    with open(path, "r+b") as fh:
+        if fh.read(2) != _GZIP_MAGIC:
+            return
+        fh.seek(4)
+        fh.write(max(0, min(epoch, 0xFFFFFFFF)).to_bytes(4, "little"))
+
+
+@dataclass(frozen=True)
+class FinalizeResult:
+    """What ``finalize_site`` did and where it wrote it."""
+
+    rules: SiteRules
+    renamed: dict[str, str]  # own asset -> fingerprinted path
+    headers_file: Path
+    headers_rule_count: int
+    manifest_file: Path
+    nginx_include: Path
+    purge: PurgePlan
+    purge_files: dict[str, Path]
+    stamps: dict[str, int]  # path -> mtime set
+    registry_missing: tuple[str, ...]  # registry paths with no file in the site
+    unlisted_scripts: tuple[tuple[str, str], ...] = ()  # (path, hash): inline scripts outside the content the CSP blocks
+
+
+def finalize_site(
+    site_dir: str | os.PathLike[str],
+    registry: PublishedPages,
+    *,
+    own_assets: Iterable[str] = (),
+    source_date: datetime | int | None = None,
+    previous_manifest: str | os.PathLike[str] | None = None,
+    deploy_dir: str | os.PathLike[str] | None = None,
+    base_url: str | None = None,
+    env: Mapping[str, str] | None = None,
+    clock: int | None = None,
+    policies: Mapping[str, Any] | None = None,
+    previous: Mapping[str, Any] | None = None,
+    theme: tuple[int, Sequence[str], str] | None = None,
+    theme_scripts: ThemeScripts | None = None,
+) -> FinalizeResult:
+    """Finish a built site for deployment (call once, after everything else wrote its files).
+
+    ``previous_manifest``: path or http(s) URL of the last deploy's manifest;
+    if None, ``$POLICY_SITE_PREVIOUS_MANIFEST`` is used when set.
+    ``source_date``: fallback stamp (HEAD commit time) when SOURCE_DATE_EPOCH is unset.
+    ``base_url``: makes purge URLs absolute (the site must be served at the host root).
+    ``clock``: the build clock (``mtimes.build_clock``); None: the source date.
+    ``policies``: the published versions to record (``ledger.manifest_records``).
+    ``previous``: the previous manifest already loaded (then ``previous_manifest`` is not read).
+    ``theme``: (pin clock, theme dirs, installed theme folder): the theme's own files get the pin's time
+    (``theme_time``).
+    ``theme_scripts``: the theme's inline scripts, allowed by the CSP (none when not given).
+    """
+    env = os.environ if env is None else env
+    site = Path(site_dir)
+    out_dir = Path(deploy_dir) if deploy_dir is not None else site.with_name(site.name + "-deploy")
+    site_files(site)  # refuse bad names before touching anything
+    set_gzip_mtime(site / "sitemap.xml.gz", source_epoch(source_date, env))
+    renamed = fingerprint_assets(site, own_assets)
+    paths = site_files(site)
+    digests = file_digests(site, paths)
+    if previous is None:
+        source = previous_manifest if previous_manifest is not None else (env.get(PREVIOUS_MANIFEST_ENV) or None)
+        previous = load_manifest(source) if source else None
+    if clock is None:
+        clock = source_epoch(source_date, env)
+    if clock is None:
+        raise MtimeError("no build clock: neither a commit, SOURCE_DATE_EPOCH nor a source date")
+    fixed = [p for p in paths if classify(p, registry.get(p), renamed.values()) is IMMUTABLE]
+    shas = {p: d[0] for p, d in digests.items()}
+    dated = {}
+    if theme is not None:
+        dated = {p: theme[0] for p in theme_copies(paths, shas, theme[1], theme[2])}
+    stamps = plan_mtimes(paths, registry, clock, fixed=fixed, dated=dated, digests=shas,
+                         previous=previous_files(previous))
+    hashes = theme_scripts.hashes(paths) if theme_scripts is not None else []
+    rules = build_rules(site, registry, fingerprinted=renamed.values(), stamps=stamps, paths=paths, script_hashes=hashes)
+    unlisted = tuple(unlisted_scripts(site, paths, hashes))
+
+    headers_file = site / HEADERS_FILE
+    chosen = netlify_rules(rules)
+    headers_file.write_text(render_netlify_rules(chosen), encoding="utf-8")
+    manifest = build_manifest(rules, digests, stamps, policies)
+    meta = manifest_mtime(manifest, previous, max([clock, *stamps.values()]))
+    manifest["mtime"] = meta
+    manifest_file = site / MANIFEST_FILE
+    manifest_file.write_text(manifest_json(manifest), encoding="utf-8")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    nginx_include = out_dir / NGINX_INCLUDE
+    nginx_include.write_text(render_nginx(rules), encoding="utf-8")
+    purge = plan_purge(manifest, previous, base_url)
+    purge_files = write_purge(purge, out_dir / "purge")
+
+    all_stamps = {**stamps, HEADERS_FILE: meta, MANIFEST_FILE: meta}
+    apply_mtimes(site, all_stamps)
+    missing = tuple(sorted(p.path for p in registry if p.path not in digests))
+    return FinalizeResult(rules, renamed, headers_file, len(chosen), manifest_file,
+                          nginx_include, purge, purge_files, all_stamps, missing, unlisted)

@@ -1,0 +1,265 @@
+"""Render the decisions of ``cache_rules`` as ``_headers`` (Netlify / Cloudflare Pages) and as an nginx include.
+
+Two renderings of one ``SiteRules``:
+
+* ``_headers``: Cloudflare applies EVERY matching rule and joins repeated
+  header names with ", "; Netlify's parser (``@netlify/headers-parser``)
+  matches case-insensitively and lets ``/a/*`` also match ``/a`` and
+  ``/a<anything>``.  So security headers go on ``/*`` only, and each URL must
+  match exactly one rule carrying Cache-Control.  Exact rules are used while
+  they fit Cloudflare's limits (100 rules, 2,000 characters a line); beyond
+  that, a directory whose every matching URL has identical headers is
+  collapsed to ``/dir/*`` (never for the ``immutable`` class: a splat would
+  make 404s of future names cacheable for a year).  The result is verified by
+  simulating the merge for every URL form of every file.  If that still does
+  not fit (a large archive: every policy page has its own tags and
+  Last-Modified), the file falls back to the platforms' default, which is
+  already "revalidate" (Netlify and Cloudflare Pages send
+  ``public, max-age=0, must-revalidate`` for any file without a rule): it
+  keeps rules only for the classes that differ from it (immutable, static),
+  drops per-file tags and Last-Modified (they stay in the nginx include and
+  in manifest.json, and purging by URL still works), and treats version pages
+  as revalidate, which is never stale.  If even that cannot be met,
+  ``HeaderRuleError`` is raised.  Paths are percent-encoded as browsers send
+  them.
+* nginx: only ONE location applies to a request and a location with its own
+  ``add_header`` drops the server-level ones, so every location repeats the
+  security headers.  Locations match the DECODED, normalised URI, so paths are
+  written decoded, double-quoted and backslash-escaped.  Every file gets an
+  exact location (no limit applies); ``/dir/`` reaches ``/dir/index.html`` by
+  nginx's internal index redirect, whose location then sets the headers.
+  ``always`` makes headers apply to 404 (``error_page``) and 304 responses too.
+  ``Last-Modified`` is not added: nginx sends it from the file's mtime, which
+  ``mtimes`` sets to the same instant.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+from dataclasses import dataclass
+
+from policykit.deploy.cache_rules import HEADERS_FILE, REVALIDATE, VERSION_SNAPSHOT, HeaderRuleError, SiteRules, check_name
+
+CLOUDFLARE_MAX_RULES = 100
+CLOUDFLARE_MAX_LINE = 2000
+
+# What browsers percent-encode in a path (WHATWG path percent-encode set) plus '%' itself and '\\'.
+_ENCODE_ASCII = frozenset(' "#<>?`{}%\\') | frozenset(chr(c) for c in range(0x20)) | {"\x7f"}
+
+
+_NEEDS_ENCODING = re.compile("[" + re.escape("".join(sorted(_ENCODE_ASCII))) + "\x7f-\U0010ffff]")
+
+
+@dataclass(frozen=True)
+class HeaderRule:
+    """One rule of a ``_headers`` file: a path pattern and its headers."""
+
+    pattern: str
+    headers: tuple[tuple[str, str], ...]
+
+
+def encode_url_path(path: str) -> str:
+    """Percent-encode a decoded URL path the way a browser sends it (UTF-8, uppercase hex)."""
+    check_name(path)
+    if not _NEEDS_ENCODING.search(path):  # the usual case: nothing to encode
+        return path
+    out = []
+    for ch in path:
+        if ch in _ENCODE_ASCII or ord(ch) > 0x7E:
+            out.extend(f"%{b:02X}" for b in ch.encode("utf-8"))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _headers_path(url_path: str, file: str) -> str:
+    """Encoded exact path for ``_headers``; refuses characters with a meaning there."""
+    if "*" in url_path or any(seg.startswith(":") for seg in url_path.split("/")):
+        raise HeaderRuleError(
+            f"{file!r}: '*' or a segment starting with ':' is a wildcard/placeholder in _headers "
+            "and browsers do not encode them; rename the file"
+        )
+    return encode_url_path(url_path)
+
+
+@functools.lru_cache(maxsize=4096)
+def netlify_regex(pattern: str) -> re.Pattern[str]:
+    """Python port of ``getForRegExp`` of @netlify/headers-parser (case-insensitive, optional trailing /)."""
+
+    def part(p: str) -> str:
+        if p.startswith(":"):
+            return "([^/]+)"
+        if p == "*":
+            return "?(.*)"
+        if "*" in p:
+            return p.replace("*", "(.*)")
+        return re.escape(p)
+
+    parts = [p.rstrip() for p in pattern.split("/")]
+    return re.compile("^/" + "/".join(part(p) for p in parts if p) + "/?$", re.IGNORECASE)
+
+
+def cloudflare_merge(rules: list[HeaderRule], url: str) -> dict[str, str]:
+    """Headers a URL gets when every matching rule applies and repeated names are joined with ", "."""
+    merged: dict[str, tuple[str, str]] = {}
+    for rule in rules:
+        if netlify_regex(rule.pattern).match(url):
+            for name, value in rule.headers:
+                key = name.lower()
+                merged[key] = (name, f"{merged[key][1]}, {value}" if key in merged else value)
+    return {name: value for name, value in merged.values()}
+
+
+def _entries(rules: SiteRules, *, platform_default: bool = False) -> list[tuple[str, str, tuple[tuple[str, str], ...], bool]]:
+    """(file, encoded url, headers, collapsible) for every URL form of every file.
+
+    With *platform_default*, files the platform already serves as "revalidate"
+    get no headers of their own (see the module docstring).
+    """
+    out = []
+    for fr in rules.files:
+        headers = fr.headers()
+        if platform_default:
+            if fr.cache.name in (REVALIDATE.name, VERSION_SNAPSHOT.name):
+                headers = ()
+            else:
+                headers = (("Cache-Control", fr.cache.cache_control),)
+        for url in fr.urls:
+            out.append((fr.path, _headers_path(url, fr.path), headers, fr.cache.collapsible))
+    return out
+
+
+def netlify_rules(
+    rules: SiteRules, max_rules: int = CLOUDFLARE_MAX_RULES, max_line: int = CLOUDFLARE_MAX_LINE
+) -> list[HeaderRule]:
+    """The ``_headers`` rules for ``rules``: exact where they fit, safe directory splats otherwise."""
+    entries = _entries(rules)
+    root = HeaderRule("/*", rules.security)
+    result = [root]
+    if len(entries) + 1 <= max_rules:
+        result.extend(HeaderRule(url, headers) for _, url, headers, _ in entries)
+    else:
+        result = [root, *_collapse(entries)]
+    if len(result) > max_rules:
+        entries = _entries(rules, platform_default=True)
+        result = [root, *(r for r in _collapse(entries) if r.headers)]
+    if len(result) > max_rules:
+        fixed = sum(1 for *_, c in entries if not c)
+        raise HeaderRuleError(
+            f"{HEADERS_FILE}: {len(result)} rules needed but Cloudflare allows {max_rules}; "
+            f"{fixed} URL(s) of immutable (hashed) assets must keep exact rules and the remaining "
+            "pages cannot be grouped into directories of identical headers"
+        )
+    for rule in result:
+        for line in (rule.pattern, *(f"  {n}: {v}" for n, v in rule.headers)):
+            if len(line) > max_line:
+                raise HeaderRuleError(
+                    f"{HEADERS_FILE}: line for {rule.pattern!r} is {len(line)} characters, "
+                    f"Cloudflare allows {max_line}: {line[:80]}..."
+                )
+    _verify(result, entries, rules.security)
+    return result
+
+
+def _collapse(entries: list[tuple[str, str, tuple[tuple[str, str], ...], bool]]) -> list[HeaderRule]:
+    dirs = sorted(
+        {f.rsplit("/", 1)[0] for f, *_ in entries if "/" in f}
+        | {"/".join(f.split("/")[:i]) for f, *_ in entries for i in range(1, f.count("/"))},
+        key=lambda d: (d.count("/"), d),
+    )
+    chosen: list[HeaderRule] = []
+    covered: set[str] = set()
+    # A splat pattern only matches URLs that start with its prefix (case-insensitively), so look
+    # those up by bisection instead of matching every URL against every directory.
+    ordered = sorted(entries, key=lambda e: e[1].lower())
+    keys = [e[1].lower() for e in ordered]
+    for d in dirs:
+        pattern = _headers_path("/" + d + "/", d) + "*"
+        # "/dir/*" compiles to ^/dir/?(.*)/?$ (case-insensitive): exactly the URLs starting with "/dir"
+        # (names with "*" or a ":"-led segment are refused by check_name's callers), so the prefix range
+        # found by bisection is the match set; _verify re-checks the final rules with the real regexes.
+        prefix = pattern[:-2].lower()  # without "/*"
+        lo = bisect.bisect_left(keys, prefix)
+        hi = bisect.bisect_left(keys, prefix + "\U0010ffff")
+        matched = [(url, headers, c) for _, url, headers, c in ordered[lo:hi]]
+        if len(matched) < 2 or any(url in covered for url, *_ in matched):
+            continue
+        if not all(c for *_, c in matched) or len({h for _, h, _ in matched}) != 1 or not matched[0][1]:
+            continue
+        chosen.append(HeaderRule(pattern, matched[0][1]))
+        covered.update(url for url, *_ in matched)
+    rest = [HeaderRule(url, headers) for _, url, headers, _ in entries if url not in covered]
+    return [*chosen, *rest]
+
+
+def _verify(result: list[HeaderRule], entries, security) -> None:
+    """Guard: every URL form gets exactly its intended headers under Cloudflare's merge."""
+    for file, url, headers, _ in entries:
+        want = {n.lower(): v for n, v in (*security, *headers)}
+        got = {n.lower(): v for n, v in cloudflare_merge(result, url).items()}
+        if got != want:
+            raise HeaderRuleError(f"{file!r}: {url} would get {got} instead of {want}")
+
+
+def render_netlify(
+    rules: SiteRules, max_rules: int = CLOUDFLARE_MAX_RULES, max_line: int = CLOUDFLARE_MAX_LINE
+) -> str:
+    """Text of the ``_headers`` file."""
+    return render_netlify_rules(netlify_rules(rules, max_rules, max_line))
+
+
+def render_netlify_rules(rules: list[HeaderRule]) -> str:
+    """Text of the ``_headers`` file for rules already chosen by ``netlify_rules``."""
+    lines = ["# Generated by policykit.header_files; do not edit."]
+    for rule in rules:
+        lines.append(rule.pattern)
+        lines.extend(f"  {name}: {value}" for name, value in rule.headers)
+    return "\n".join(lines) + "\n"
+
+
+def nginx_quote(text: str) -> str:
+    """A double-quoted nginx config string (backslash-escaped ``\\`` and ``"``)."""
+    check_name(text)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _nginx_headers(headers, indent: str) -> list[str]:
+    return [f"{indent}add_header {name} {nginx_quote(value)} always;" for name, value in headers]
+
+
+def render_nginx(rules: SiteRules) -> str:
+    """Text of an nginx include for a ``server {}`` block whose ``root`` is the site directory.
+
+    It defines ``location /`` (default class for unknown URLs and directory
+    redirects) and one exact location per file; the server block should also
+    say ``error_page 404 /404.html;``.
+    """
+    security = list(rules.security)
+    default = [("Cache-Control", rules.default.cache_control)]
+    lines = [
+        "# Generated by policykit.header_files; do not edit.",
+        "etag on;",
+        "if_modified_since before;",
+        *_nginx_headers(security, ""),
+        "",
+        "location / {",
+        *_nginx_headers([*default, *security], "    "),
+        "}",
+        f"location = /{HEADERS_FILE} {{",
+        "    internal;",
+        "}",
+    ]
+    for fr in rules.files:
+        headers = [(n, v) for n, v in fr.headers() if n != "Last-Modified"]
+        lines.append(f"location = {nginx_quote('/' + fr.path)} {{")
+        lines.extend(_nginx_headers([*headers, *security], "    "))
+        lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+__all__ = [
+    "HeaderRule", "CLOUDFLARE_MAX_RULES", "CLOUDFLARE_MAX_LINE", "encode_url_path", "netlify_regex",
+    "cloudflare_merge", "netlify_rules", "render_netlify", "nginx_quote", "render_nginx",
+]

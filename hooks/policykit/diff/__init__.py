@@ -1,0 +1,1 @@
+"""diff: what changed between two versions -- HTML blocks, text segments, word diffs."""

@@ -1,0 +1,645 @@
+"""Policy versions from git history, read once per build.
+
+The rules (see README, "How dates are decided"):
+
+* A version is a commit on HEAD's first-parent history in which the file's
+  policy text changed.  Its date is the commit's committer date by default
+  (when the change was published on the branch), or the author date.
+* Not a version: a change to whitespace only, to front matter only, a pure
+  move or rename (history follows the file across ``git mv``), and any commit
+  listed in the ignore-revs file.
+* A file with uncommitted changes, or never committed, is a draft.
+
+One ``git log`` over the whole history gives every change; one
+``git cat-file --batch`` reads the blobs whose text must be compared.  A small
+on-disk cache remembers each blob's content key so that later builds read
+only new blobs; ``history_cache`` keys and checks those files, so they can
+make a build faster but never change its answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Literal
+
+from policykit.history import cache as history_cache, gitrepo
+from policykit.dates import build_time
+from policykit.history.gitrepo import GitError, NotARepositoryError, ShallowCloneError, WorkTree
+from policykit.source.text import content_key, split_front_matter
+
+log = logging.getLogger("mkdocs.policykit.history")
+
+DateSource = Literal["committer", "author"]
+_SUBMODULE = "160000"
+_TEXT_SUFFIXES = (".md", ".markdown")
+_HEX = re.compile(r"^[0-9a-fA-F]{7,64}$")
+
+__all__ = [
+    "GitError",
+    "NotARepositoryError",
+    "ShallowCloneError",
+    "Version",
+    "FrontMatterRevision",
+    "Retirement",
+    "FileHistory",
+    "History",
+    "HistoryOptions",
+    "read_history",
+    "load_history",
+]
+
+
+@dataclass(frozen=True)
+class FrontMatterRevision:
+    """A commit that changed only the front matter of a version (its text stayed the same).
+
+    (Added for policy-effective dates, section 3 of issue 9: a version's effective
+    date is the latest committed value while its text is unchanged.)
+    """
+
+    commit: str
+    date: datetime  # from the configured date source, like a version's
+    front_matter: str  # the raw YAML front matter after that commit
+
+
+@dataclass(frozen=True)
+class Version:
+    """One version of one file."""
+
+    number: int  # 1-based, in first-parent order
+    commit: str
+    date: datetime  # timezone-aware, from the configured date source
+    author: str
+    author_email: str
+    subject: str
+    blob: str
+    path: str  # repo-relative path at that commit
+    src_path: str  # docs-relative path at that commit
+    front_matter: str = ""  # the raw YAML front matter at that version
+    #: Later commits that changed only the front matter, oldest first, before the next version (issue 9, section 3).
+    later_front_matter: tuple[FrontMatterRevision, ...] = ()
+
+
+@dataclass(frozen=True)
+class Retirement:
+    """The commit that deleted a file."""
+
+    commit: str
+    date: datetime
+    subject: str
+
+
+@dataclass(frozen=True)
+class FileHistory:
+    """Everything history says about one source file."""
+
+    src_path: str  # docs-relative path now (or when it was deleted)
+    versions: tuple[Version, ...] = ()
+    retired: Retirement | None = None  # set when the file is deleted at HEAD
+    draft: bool = False  # uncommitted changes, or never committed
+
+    @property
+    def latest(self) -> Version | None:
+        return self.versions[-1] if self.versions else None
+
+
+@dataclass(frozen=True)
+class HistoryOptions:
+    """How to read history; every field comes from site configuration."""
+
+    date_source: DateSource = "committer"
+    ignore_revs_file: str | None = None  # None: ".git-blame-ignore-revs" when it exists
+    fallback_to_build_date: bool = False
+    cache_dir: str | None = None  # None: no on-disk cache
+
+
+@dataclass
+class History:
+    """Versions of every file under the docs folder."""
+
+    docs_dir: Path
+    head: str | None
+    files: dict[str, FileHistory] = field(default_factory=dict)
+    fallback_date: datetime | None = None  # set when history is unavailable and fallback is on
+    fallback_reason: str | None = None
+    root: Path | None = None
+    docs_prefix: str = ""
+    seconds: float = 0.0
+    head_date: datetime | None = None  # HEAD's committer date
+
+    def get(self, src_path: str) -> FileHistory:
+        """The history of *src_path* (docs-relative); empty when git knows nothing of it."""
+        found = self.files.get(src_path)
+        if found is not None:
+            return found
+        return FileHistory(src_path=src_path, draft=self.fallback_date is None)
+
+    @property
+    def drafts(self) -> list[str]:
+        return sorted(p for p, f in self.files.items() if f.draft)
+
+    @property
+    def retired(self) -> list[FileHistory]:
+        return [f for _, f in sorted(self.files.items()) if f.retired is not None]
+
+    def last_modified(self, src_path: str) -> datetime | None:
+        """The instant to show as "last modified": the latest version's date, or the fallback."""
+        if self.fallback_date is not None:
+            return self.fallback_date
+        latest = self.get(src_path).latest
+        return latest.date if latest else None
+
+
+# --------------------------------------------------------------------- reading
+
+
+@dataclass
+class _Change:
+    status: str  # A, M, D, R, T
+    old_mode: str
+    new_mode: str
+    old_blob: str
+    new_blob: str
+    old_path: str
+    new_path: str
+
+
+@dataclass
+class _Commit:
+    oid: str
+    committer_date: datetime
+    author_date: datetime
+    author: str
+    author_email: str
+    subject: str
+    changes: list[_Change]
+
+
+_LOG_FORMAT = "%x1e%H%x1f%cI%x1f%aI%x1f%an%x1f%ae%x1f%s"
+
+
+def _parse_log(raw: bytes) -> list[_Commit]:
+    """Parse ``git log --raw -z`` output (oldest first) into commits; GitError when it is not such output."""
+    try:
+        return _parse_log_tokens(raw)
+    except (IndexError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        raise GitError(f"unexpected git log output ({exc})") from exc
+
+
+def _parse_log_tokens(raw: bytes) -> list[_Commit]:
+    commits: list[_Commit] = []
+    tokens = raw.split(b"\0")
+    i, n = 0, len(tokens)
+    current: _Commit | None = None
+    while i < n:
+        tok = tokens[i].lstrip(b"\n")
+        i += 1
+        if not tok:
+            continue
+        if tok.startswith(b":") and current is not None:
+            meta = tok[1:].decode("ascii").split(" ")
+            if len(meta) != 5 or not meta[4]:
+                raise GitError(f"unexpected git log output near {tok[:60]!r}")
+            old_mode, new_mode, old_blob, new_blob, status = meta
+            kind = status[:1]
+            first = tokens[i].decode("utf-8", "surrogateescape")
+            i += 1
+            second = first
+            if kind in ("R", "C"):
+                second = tokens[i].decode("utf-8", "surrogateescape")
+                i += 1
+            current.changes.append(_Change(kind, old_mode, new_mode, old_blob, new_blob, first, second))
+            continue
+        if tok.startswith(b"\x1e"):
+            fields = tok[1:].decode("utf-8", "replace").split("\x1f")
+            if len(fields) < 3 or not _HEX.match(fields[0]):
+                raise GitError(f"unexpected git log output near {tok[:60]!r}")
+            oid, cdate, adate = fields[0], fields[1], fields[2]
+            author = fields[3] if len(fields) > 3 else ""
+            email = fields[4] if len(fields) > 4 else ""
+            subject = "\x1f".join(fields[5:])
+            current = _Commit(oid, _commit_date(oid, "committer", cdate), _commit_date(oid, "author", adate), author, email, subject, [])
+            commits.append(current)
+            continue
+        raise GitError(f"unexpected git log output near {tok[:60]!r}")
+    return commits
+
+
+#: Dates every output format can carry: gzip and HTTP dates, file mtimes, git itself (1970 to 2106).
+_FIRST_DATE = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_LAST_DATE = datetime(2106, 2, 7, tzinfo=timezone.utc)
+
+
+def _commit_date(oid: str, which: str, raw: str) -> datetime:
+    """A commit's date, or GitError when git cannot print it or it lies outside 1970-2106."""
+    fix = (
+        f"Correct the {which} date of commit {oid[:12]} (e.g. 'git rebase -i' and "
+        f"'git commit --amend --date=...' before publishing; a wrong clock is the usual cause)."
+    )
+    try:
+        when = datetime.fromisoformat(raw)
+    except ValueError as exc:  # git prints the placeholder itself for a date it cannot represent (before 1970)
+        raise GitError(f"commit {oid}: its {which} date is unreadable (git prints {raw[:40]!r}). {fix}") from exc
+    if not _FIRST_DATE <= when < _LAST_DATE:
+        raise GitError(f"commit {oid}: its {which} date {raw} is outside 1970-2106, so it cannot be a real publication date. {fix}")
+    return when
+
+
+def _read_ignore_revs(root: Path, configured: str | None) -> list[str]:
+    path = Path(configured) if configured else Path(".git-blame-ignore-revs")
+    if not path.is_absolute():
+        path = root / path
+    if not path.exists():
+        if configured:
+            raise GitError(f"ignore_revs_file {path} does not exist. Create it (one commit id per line) or remove the setting.")
+        return []
+    revs: list[str] = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if not _HEX.match(line):
+            raise GitError(f"{path}:{lineno}: '{line}' is not a commit id. Put one full commit id per line; '#' starts a comment.")
+        revs.append(line.lower())
+    return revs
+
+
+_CONTENT_KEY = re.compile(r"^[0-9a-f]{32}$")
+
+
+class _BlobCache:
+    """blob id -> (content key, raw front matter), remembered across builds.
+
+    The file is keyed and checksummed by ``history_cache``; its entries are
+    checked one by one, and any entry of the wrong shape discards the file.
+    """
+
+    def __init__(self, cache_dir: str | None, key: str) -> None:
+        self.path = Path(cache_dir) / "blobs.bin" if cache_dir else None
+        self.key = key
+        self.entries: dict[str, list[str]] = {}
+        self.dirty = False
+        if self.path is None:
+            return
+        found = history_cache.read(self.path, key)
+        if found is None:
+            return
+        try:
+            header, payload = found
+            data = json.loads(payload.decode("utf-8"))
+            if not isinstance(data, dict) or header.get("entries") != len(data):
+                raise ValueError("not the mapping its header announces")
+            for oid, value in data.items():
+                if not (_HEX.match(oid) and isinstance(value, list) and len(value) == 2
+                        and isinstance(value[0], str) and _CONTENT_KEY.match(value[0]) and isinstance(value[1], str)):
+                    raise ValueError(f"entry {oid[:16]!r} is malformed")
+        except ValueError as exc:
+            history_cache.damaged(self.path, exc)
+            return
+        self.entries = data
+
+    def fill(self, tree: WorkTree, oids: Iterable[str]) -> None:
+        missing = sorted({o for o in oids if o not in self.entries})
+        for oid, data in gitrepo.read_blobs(tree, missing):
+            fm, _ = split_front_matter(data)
+            self.entries[oid] = [content_key(data), fm.decode("utf-8", "replace")]
+            self.dirty = True
+
+    def save(self) -> None:
+        if not (self.path and self.dirty):
+            return
+        payload = json.dumps(self.entries, separators=(",", ":"), sort_keys=True).encode("utf-8")
+        history_cache.write(self.path, self.key, payload, entries=len(self.entries))
+        self.dirty = False
+
+
+@dataclass
+class _Lineage:
+    path: str
+    versions: list[Version] = field(default_factory=list)
+    last_blob: str | None = None
+    retired: Retirement | None = None
+    last_fm: str | None = None  # the front matter last committed for the newest version
+    revisions: dict[int, list[FrontMatterRevision]] = field(default_factory=dict)  # version index -> later front matter
+
+    def finished(self) -> tuple[Version, ...]:
+        """The versions, each with the front-matter-only commits made after it."""
+        return tuple(
+            replace(v, later_front_matter=tuple(self.revisions[i])) if i in self.revisions else v
+            for i, v in enumerate(self.versions)
+        )
+
+
+def _is_text(path: str) -> bool:
+    return path.lower().endswith(_TEXT_SUFFIXES)
+
+
+def read_history(docs_dir: str | os.PathLike[str], options: HistoryOptions = HistoryOptions(), *, build_date: datetime | None = None) -> History:
+    """Read the versions of every file under *docs_dir* from git.
+
+    Raises NotARepositoryError or ShallowCloneError (with what to do) unless
+    ``options.fallback_to_build_date`` is set, in which case every file is
+    stamped with *build_date* and the reason is kept in ``fallback_reason``.
+    """
+    started = time.perf_counter()
+    docs = Path(docs_dir).resolve()
+    try:
+        tree = gitrepo.open_work_tree(docs)
+        if tree.is_shallow():
+            raise ShallowCloneError(gitrepo.SHALLOW.format(root=tree.root))
+    except (NotARepositoryError, ShallowCloneError) as exc:
+        if not options.fallback_to_build_date:
+            raise
+        when = build_date or build_time()
+        log.info("fallback_to_build_date: every page is stamped with the build date %s, because: %s", when.isoformat(), exc)
+        return History(docs_dir=docs, head=None, fallback_date=when, fallback_reason=str(exc))
+
+    head = tree.head()
+    prefix = tree.docs_prefix
+    files: dict[str, FileHistory] = {}
+    head_date: datetime | None = None
+    if head is not None:
+        files, head_date = _versions_from_log(tree, options, head)
+    for code, repo_path in tree.status():
+        src = _src_path(prefix, repo_path)
+        if src is None or code == " D" or code == "D ":
+            continue
+        existing = files.get(src) or FileHistory(src_path=src)
+        files[src] = FileHistory(src_path=src, versions=existing.versions, retired=None, draft=True)
+    # Files that are committed and present but have no version (only ignored commits) are drafts too.
+    for src, fh in list(files.items()):
+        if not fh.versions and fh.retired is None and not fh.draft:
+            files[src] = FileHistory(src_path=src, draft=True)
+    hist = History(docs_dir=docs, head=head, files=files, root=tree.root, docs_prefix=prefix, head_date=head_date)
+    hist.seconds = time.perf_counter() - started
+    (log.info if hist.seconds > 2 else log.debug)(
+        "Read git history of %d files in %.2f s", len(files), hist.seconds
+    )
+    return hist
+
+
+def _src_path(prefix: str, repo_path: str) -> str | None:
+    if not prefix:
+        return repo_path
+    if repo_path.startswith(prefix + "/"):
+        return repo_path[len(prefix) + 1:]
+    return None
+
+
+_LOG_ARGS = (
+    "--first-parent",
+    "--diff-merges=first-parent",
+    "--root",  # the root commit's files, whatever log.showRoot says
+    "--reverse",
+    "-M",
+    "-l1000",  # the rename limit pinned: a user's diff.renameLimit must not change history
+    "--raw",
+    "--no-abbrev",
+    "-z",
+    "--no-show-signature",
+    "--encoding=UTF-8",
+    f"--format={_LOG_FORMAT}",
+)
+
+
+def _read_log(tree: WorkTree, head: str, cache_dir: str | None, key: str) -> list[_Commit]:
+    """The first-parent log up to *head*, oldest first.
+
+    With a cache folder, the log of the previous build is kept (with its HEAD
+    and the cache key) and only the commits since are asked for, when that
+    HEAD is still on the first-parent chain of this one (a new commit, a
+    merge, a pull); after a rewrite (rebase, reset, ``git replace``, grafts)
+    the whole log is read again.  A cached log is used only when its checksum
+    matches, it parses completely and its last commit is the HEAD it was saved for.
+    """
+    path = Path(cache_dir) / "log.bin" if cache_dir else None
+    cached = _cached_log(path, key) if path is not None else None
+    if cached is not None:
+        old, old_raw, old_commits = cached
+        if old == head:
+            return old_commits
+        try:
+            chain = tree.log(["--first-parent", "--format=%H %P", f"{old}..{head}"]).split(b"\n")
+            chain = [line for line in chain if line.strip()]
+            if chain and chain[-1].split()[1:2] == [old.encode("ascii")]:
+                new_raw = tree.log([*_LOG_ARGS, f"{old}..{head}"])
+                new_commits = _parse_log(new_raw)
+                if new_commits and new_commits[-1].oid == head:
+                    commits = old_commits + new_commits
+                    _save_log(path, key, head, old_raw + new_raw, len(commits))
+                    return commits
+        except GitError:
+            pass  # the old HEAD is gone: read everything
+    raw = tree.log([*_LOG_ARGS, head])
+    commits = _parse_log(raw)
+    if path is not None and commits and commits[-1].oid == head:
+        _save_log(path, key, head, raw, len(commits))
+    return commits
+
+
+def _cached_log(path: Path, key: str) -> tuple[str, bytes, list[_Commit]] | None:
+    """(HEAD, raw log, parsed log) of the cache file, when it passes every check."""
+    found = history_cache.read(path, key)
+    if found is None:
+        return None
+    header, raw = found
+    head, count = header.get("head"), header.get("commits")
+    try:
+        if not (isinstance(head, str) and _HEX.match(head) and isinstance(count, int)):
+            raise ValueError("its header has no HEAD or commit count")
+        commits = _parse_log(raw)
+        if len(commits) != count or not commits or commits[-1].oid != head:
+            raise ValueError(f"it holds {len(commits)} commits ending at {commits[-1].oid[:12] if commits else 'none'}, "
+                             f"not {count} ending at {head[:12]}")
+    except (ValueError, GitError) as exc:
+        history_cache.damaged(path, exc)
+        return None
+    return head, raw, commits
+
+
+def _save_log(path: Path | None, key: str, head: str, raw: bytes, count: int) -> None:
+    if path is not None:
+        history_cache.write(path, key, raw, head=head, commits=count)
+
+
+def _versions_from_log(tree: WorkTree, options: HistoryOptions, head: str) -> tuple[dict[str, FileHistory], datetime | None]:
+    """Every file's versions, and HEAD's committer date."""
+    key = history_cache.cache_key(tree, _LOG_ARGS) if options.cache_dir else ""
+    commits = _read_log(tree, head, options.cache_dir, key)
+    prefix = tree.docs_prefix
+    ignored_prefixes = _read_ignore_revs(tree.root, options.ignore_revs_file)
+    ignored = {c.oid for c in commits if any(c.oid.startswith(p) for p in ignored_prefixes)} if ignored_prefixes else set()
+
+    def in_docs(path: str) -> bool:
+        return _src_path(prefix, path) is not None
+
+    # Which blobs must be read: both sides of every text change inside docs.
+    needed: set[str] = set()
+    for c in commits:
+        for ch in c.changes:
+            if ch.new_mode == _SUBMODULE or ch.old_mode == _SUBMODULE:
+                continue
+            if ch.status != "D" and in_docs(ch.new_path) and _is_text(ch.new_path):
+                needed.add(ch.new_blob)
+                if ch.status in ("M", "R", "T") and ch.old_blob != ch.new_blob and not set(ch.old_blob) <= {"0"}:
+                    needed.add(ch.old_blob)
+    cache = _BlobCache(options.cache_dir, key)
+    cache.fill(tree, needed)
+    cache.save()  # best effort: a read-only checkout still builds
+
+    live: dict[str, _Lineage] = {}
+    gone: dict[str, _Lineage] = {}
+    by_date = options.date_source == "author"
+
+    for c in commits:
+        when = c.author_date if by_date else c.committer_date
+        is_ignored = c.oid in ignored
+        # Moves and deletions first, so an add at a freed path starts (or revives) its own lineage.
+        ordered = sorted(c.changes, key=lambda ch: 0 if ch.status in ("R", "D") else 1)
+        for ch in ordered:
+            if ch.new_mode == _SUBMODULE and ch.old_mode in (_SUBMODULE, "000000"):
+                continue
+            src_in, dst_in = in_docs(ch.old_path), in_docs(ch.new_path)
+            if ch.status == "D" or ch.new_mode == _SUBMODULE:
+                if src_in and ch.old_path in live:
+                    lin = live.pop(ch.old_path)
+                    lin.retired = Retirement(c.oid, when, c.subject)
+                    gone[ch.old_path] = lin
+                continue
+            if ch.status == "R":
+                lin = live.pop(ch.old_path, None) if src_in else None
+                if not dst_in:
+                    if lin is not None:
+                        lin.retired = Retirement(c.oid, when, c.subject)
+                        gone[ch.old_path] = lin
+                    continue
+                if lin is None:
+                    lin = _revive(gone, ch.new_path)
+                    changed = True
+                else:
+                    changed = _text_changed(cache, ch.old_path, lin.last_blob or ch.old_blob, ch.new_blob)
+                lin.path = ch.new_path
+                live[ch.new_path] = lin
+            elif ch.status == "A":
+                if not dst_in:
+                    continue
+                lin = live.get(ch.new_path) or _revive(gone, ch.new_path)
+                live[ch.new_path] = lin
+                changed = True
+            else:  # M, T
+                if not dst_in:
+                    continue
+                lin = live.get(ch.new_path)
+                if lin is None:
+                    lin = _revive(gone, ch.new_path)
+                    live[ch.new_path] = lin
+                    changed = True
+                else:
+                    changed = _text_changed(cache, ch.new_path, lin.last_blob or ch.old_blob, ch.new_blob)
+            lin.last_blob = ch.new_blob
+            fm = cache.entries.get(ch.new_blob, ["", ""])[1]
+            if not (changed and not is_ignored):
+                # Not a version, yet its front matter (e.g. the effective date) may have changed (issue 9, section 3).
+                if lin.versions and _is_text(ch.new_path) and fm != lin.last_fm:
+                    lin.revisions.setdefault(len(lin.versions) - 1, []).append(FrontMatterRevision(c.oid, when, fm))
+                    lin.last_fm = fm
+            if changed and not is_ignored:
+                lin.last_fm = fm
+                lin.versions.append(
+                    Version(
+                        number=len(lin.versions) + 1,
+                        commit=c.oid,
+                        date=when,
+                        author=c.author,
+                        author_email=c.author_email,
+                        subject=c.subject,
+                        blob=ch.new_blob,
+                        path=ch.new_path,
+                        src_path=_src_path(prefix, ch.new_path) or ch.new_path,
+                        front_matter=fm,
+                    )
+                )
+
+    result: dict[str, FileHistory] = {}
+    for path, lin in gone.items():
+        if path in live:
+            continue
+        src = _src_path(prefix, path)
+        if src is not None and lin.versions:
+            result[src] = FileHistory(src_path=src, versions=lin.finished(), retired=lin.retired)
+    for path, lin in live.items():
+        src = _src_path(prefix, path)
+        if src is not None:
+            result[src] = FileHistory(src_path=src, versions=lin.finished())
+    return result, (commits[-1].committer_date if commits else None)
+
+
+def _revive(gone: dict[str, _Lineage], path: str) -> _Lineage:
+    """A file re-added at a path it was deleted from continues its numbering."""
+    lin = gone.pop(path, None)
+    if lin is None:
+        return _Lineage(path=path)
+    lin.retired = None
+    return lin
+
+
+def _text_changed(cache: _BlobCache, path: str, old_blob: str, new_blob: str) -> bool:
+    if old_blob == new_blob:
+        return False
+    if not _is_text(path):
+        return True
+    old = cache.entries.get(old_blob)
+    new = cache.entries.get(new_blob)
+    if old is None or new is None:
+        return True
+    return old[0] != new[0]
+
+
+# ------------------------------------------------------------- process memo
+
+_MEMO: dict[tuple, History] = {}
+
+
+def load_history(docs_dir: str | os.PathLike[str], options: HistoryOptions = HistoryOptions(), *, build_date: datetime | None = None) -> History:
+    """``read_history``, reused while HEAD and the working tree stay the same.
+
+    MkDocs-static-i18n runs every event once per language, and ``mkdocs serve``
+    rebuilds on every save; both ask again and get the same object back until
+    a commit or an edit changes what git would say.
+    """
+    docs = Path(docs_dir).resolve()
+    try:
+        tree = gitrepo.open_work_tree(docs)
+        status = tree.status()
+        # git replace / grafts rewrite history without moving HEAD, so they are part of the state too
+        rewrites = history_cache.cache_key(tree, _LOG_ARGS)
+        state = (tree.head(), rewrites, hashlib.sha1(repr(status).encode() + _mtimes(tree, status)).hexdigest())
+    except GitError:
+        state = (None, None, None)
+    key = (str(docs), options, state, build_date)
+    hit = _MEMO.get(key)
+    if hit is not None:
+        return hit
+    hist = read_history(docs, options, build_date=build_date)
+    _MEMO.clear()
+    _MEMO[key] = hist
+    return hist
+
+
+def _mtimes(tree: WorkTree, status: list[tuple[str, str]]) -> bytes:
+    """Modification times of uncommitted files, so editing a draft again invalidates the memo."""
+    parts = []
+    for _, repo_path in status:
+        try:
+            parts.append(f"{repo_path}:{(tree.root / repo_path).stat().st_mtime_ns}")
+        except OSError:
+            parts.append(repo_path)
+    return "\n".join(parts).encode("utf-8", "surrogateescape")

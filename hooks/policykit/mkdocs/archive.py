@@ -1,0 +1,442 @@
+"""MkDocs hooks: a history page and a permanent page per version of every policy.
+
+Material renders each page kind once per policy as a "shell" (the real theme,
+header, language switcher and footer around placeholders); every version is
+then poured into its shell.  That keeps thousands of version pages out of
+MkDocs' page pipeline and its search index, while they look like the site.
+The versions, diffs and cache come from policykit; the markup from
+overrides/partials/policy-history-body.html and policy-version-body.html.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from mkdocs.commands.build import get_context
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url, write_file
+
+from policykit.mkdocs import common
+from policykit.pages import archive
+from policykit.pages import effective
+from policykit.history import gitrepo
+from policykit.history import ledger
+from policykit.deploy.finalize import published
+from policykit.dates import build_time, display_date, iso_instant
+from policykit.history.versions import FileHistory
+from policykit.diff.htmldiff import DiffLabels
+from policykit.pages.labels import labels_for
+from policykit.pages.markdown_render import MarkdownRenderer
+from policykit.pages.render_cache import RenderCache
+from policykit.pages.titles import plain_title
+from policykit.pages.version_pages import PolicyJob, RenderedVersion, VersionRenderer, prewarm
+from policykit.pages import render_pool
+
+log = logging.getLogger("mkdocs.hooks.archive")
+
+PH_TITLE = "PKSHELLTITLEPK"
+PH_NUMBER = "PKSHELLNUMBERPK"
+PH_BODY = "PKSHELLBODYPK"
+PH_FEED_TITLE = "PKSHELLFEEDTITLEPK"
+
+
+@dataclass
+class _Pending:
+    """A policy whose archive this language build writes in on_post_build."""
+
+    dest: str  # output path of the policy page, e.g. "en/privacy/index.html"
+    src_path: str  # docs-relative source path
+    policy_id: str
+    fh: FileHistory
+    title: str
+    translations: dict[str, str]  # language -> archive folder of the same policy there
+    feed_title: str | None  # the policy's own feed is linked from its pages when set
+    retired_page: bool = False  # a deleted policy: also write a page at its old address
+
+    def shell(self, config: MkDocsConfig, kind: str) -> str:
+        """This policy's shell of a page kind (made when needed: holding one per policy costs memory)."""
+        return _policy_shell(config, kind, self.dest, self.translations, self.feed_title)
+
+
+_PENDING: list[_Pending] = []
+_FILES: dict[str, Files] = {}
+_BASE: dict[str, Any] = {}  # the first page context of this language build, for retired policies
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    _FILES["current"] = files
+    _PENDING.clear()
+    _BASE.clear()
+    _SHELLS.clear()
+    return files
+
+
+@event_priority(-50)  # after mkdocs-static-i18n set up the language switcher for this page
+def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
+    if not _BASE:
+        _BASE.update(context=dict(context), nav=nav)
+    ref = page.meta.get("policy_ref")
+    if ref is None:
+        return context
+    fh = common.history(config).get(page.file.src_path)
+    if not fh.versions:
+        return context
+    title = plain_title(page.meta.get("title") or page.title or ref.policy_id)
+    dest = page.file.dest_uri
+    translations = getattr(page.file, "alternates", {}) or {}
+    links = {lang: archive.policy_base(f.url + "index.html") for lang, f in translations.items()}
+    _PENDING.append(
+        _Pending(
+            dest, page.file.src_path, ref.policy_id, fh, title, links, title,
+        )
+    )
+    return context
+
+
+def _retired_policies(config: MkDocsConfig, locale: str) -> list[_Pending]:
+    """Archives of deleted policies in this language: history, versions and a page at the old address."""
+    if not _BASE:
+        return []
+    hist = common.history(config)
+    files = _FILES["current"]
+    out = []
+    for fh in hist.retired:
+        ref = common.policy_of(config, fh.src_path)
+        if ref is None or ref.locale != locale or not fh.versions:
+            continue
+        dest = common.retired_policy_dest(config, ref)
+        if any(f.dest_uri == archive.history_path(dest) for f in files):
+            continue
+        title = archive.version_entries(fh, tz=common.settings(config).timezone)[-1].title or ref.policy_id
+        taken = any(f.dest_uri == dest for f in files)  # e.g. i18n's fallback page took the address
+        out.append(
+            _Pending(
+                dest, fh.src_path, ref.policy_id, fh, title, {}, None, retired_page=not taken,
+            )
+        )
+    return out
+
+
+# Shells are rendered once per language build, page kind and folder depth, with
+# placeholder path segments; each policy then only substitutes its own paths.
+_SHELLS: dict[tuple[str, int, bool], str] = {}
+_KIND_PATHS = {"history": "history/index.html", "version": f"versions/{PH_NUMBER}/index.html", "retired": "index.html"}
+
+
+def _segments(depth: int) -> str:
+    return "/".join(f"PKSHELLSEG{i}PK" for i in range(depth))
+
+
+def _policy_shell(config: MkDocsConfig, kind: str, policy_dest: str, translations: dict[str, str], title: str | None) -> str:
+    """The shell of a *kind* page of the policy published at *policy_dest*.
+
+    *translations* maps a language to the archive folder of the same policy in
+    that language, so the language switcher leads to its history there; other
+    languages lead to their home page.  With a *title*, the page head links the
+    policy's own feed as well as the language's.
+    """
+    base = archive.policy_base(policy_dest).rstrip("/")
+    depth = base.count("/") + 1 if base else 0
+    key = (kind, depth, title is not None)
+    if key not in _SHELLS:
+        _SHELLS[key] = _render_shell(config, kind, depth, with_policy_feed=title is not None)
+    shell = _SHELLS[key]
+    if title is not None:
+        feed_title = labels_for(common.current_locale(config)).get("feed_policy_title", "{title}").format(title=title)
+        shell = shell.replace(PH_FEED_TITLE, html.escape(feed_title, quote=True))
+    if depth:
+        shell = shell.replace(_segments(depth), base)
+    suffix = "history/" if kind in ("history", "version") else ""
+    for lang, root in _language_roots(config).items():
+        target = translations[lang] + suffix if lang in translations else root
+        shell = shell.replace(f"PKSHELLALT{_safe(lang)}PK/", target)
+    return shell
+
+
+def _safe(lang: str) -> str:
+    return "".join(ch for ch in lang if ch.isalnum())
+
+
+def _language_roots(config: MkDocsConfig) -> dict[str, str]:
+    """Site-relative home of each language ("" for the default, "en/" for English)."""
+    plugin = common.i18n(config)
+    if plugin is None:
+        return {}
+    alternates = getattr(plugin, "extra_alternate", None) or []
+    return {alt["lang"]: alt.get("link", "").lstrip("/") for alt in alternates if "lang" in alt}
+
+
+def _archive_nav(nav: Any) -> Any:
+    """The navigation of archive pages: the language's home (policy centre) only.
+
+    A version page is reached from its policy and links its neighbours, its
+    history and the current text in its banner; listing every policy in its
+    sidebar would be two thirds of its bytes on a large archive, thousands
+    of times over, for readers on phones too.
+    """
+    home = getattr(nav, "homepage", None)
+    return Navigation([home], [home]) if home is not None else Navigation([], [])
+
+
+def _render_shell(config: MkDocsConfig, kind: str, depth: int, *, with_policy_feed: bool) -> str:
+    """Material's page around placeholders, for a *kind* page *depth* folders deep."""
+    files = _FILES["current"]
+    prefix = _segments(depth) + "/" if depth else ""
+    src_uri = (prefix + _KIND_PATHS[kind])[: -len("index.html")].rstrip("/") + ".md"
+    fake = Page(PH_TITLE, File.generated(config, src_uri, content=""), config)
+    fake.content = f"<h1>{PH_TITLE}</h1>{PH_BODY}"
+    fake.meta = {"search": {"exclude": True}, "policy_archive": True, "policy_noindex": kind == "version"}
+    fake.toc = []  # type: ignore[assignment]
+    ctx = dict(_BASE["context"])
+    nav = _archive_nav(_BASE["nav"])
+    ctx.update(get_context(nav, files, config, fake, get_relative_url(".", fake.url)))
+    ctx["page"] = fake
+    feeds_in_head = list(ctx.get("policy_feeds") or [])[:1]  # the language's feed (see mkdocs_feeds.py)
+    if with_policy_feed and feeds_in_head and config.site_url:
+        href = config.site_url.rstrip("/") + "/" + (prefix + "feed.xml")
+        feeds_in_head.append({"title": PH_FEED_TITLE, "href": href})
+    ctx["policy_feeds"] = feeds_in_head
+    # mkdocs-static-i18n sets the switcher as an attribute (config.extra.alternate), which
+    # Jinja reads before the mapping key; read and restore it the same way.
+    alternates = getattr(config.extra, "alternate", None)
+    saved = [dict(a) for a in alternates] if alternates else None
+    try:
+        if alternates:
+            for alt in alternates:
+                alt["link"] = f"PKSHELLALT{_safe(alt.get('lang', ''))}PK/"
+        return common.STATE.env.get_template("main.html").render(ctx)
+    finally:
+        if saved is not None:
+            config.extra.alternate = saved
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    locale = common.current_locale(config)
+    _PENDING.extend(_retired_policies(config, locale))
+    if not _PENDING:
+        return
+    started = time.perf_counter()
+    settings = common.settings(config)
+    labels = labels_for(locale)
+    hist = common.history(config)
+    renderer = MarkdownRenderer(config.markdown_extensions, config.mdx_configs)
+    scratch = None
+    if renderer.fingerprint is None:  # cannot be keyed: render everything, share it only within this build
+        if "uncacheable" not in common.STATE.warned:  # once per build, not per language
+            common.STATE.warned.add("uncacheable")
+            log.info("Render cache not used (every version is rendered again): %s.", renderer.why_uncacheable)
+        scratch = tempfile.TemporaryDirectory(prefix="policy-render-")
+    cache = RenderCache(scratch.name if scratch else os.path.join(common.cache_dir(config), "render"), f"versions-{locale}")
+    tree = gitrepo.open_work_tree(config.docs_dir) if hist.root is not None else None
+    files = _FILES["current"]
+
+    def url_for_src(src: str) -> str | None:
+        f = files.get_file_from_path(src)
+        return f.url if f is not None else None
+
+    def read(oids: list[str]):
+        if tree is None:
+            return iter(())
+        return common.git_plugin_errors(gitrepo.read_blobs(tree, oids))
+
+    diff_labels = DiffLabels(
+        inserted=labels["diff_inserted"],
+        deleted=labels["diff_deleted"],
+        block_inserted=labels["diff_block_inserted"],
+        block_deleted=labels["diff_block_deleted"],
+        formatting=labels["diff_formatting"],
+        moved_to=labels["diff_moved_to"],
+        moved_from=labels["diff_moved_from"],
+        change=labels["diff_change"],
+    )
+    vr = VersionRenderer(renderer, cache, read, diff_labels=diff_labels, locale=locale)
+    jobs = []
+    by_job: dict[int, tuple[_Pending, list[archive.VersionEntry]]] = {}
+    for pending in _PENDING:
+        entries = archive.version_entries(pending.fh, tz=settings.timezone)
+        dest = pending.dest
+        job = PolicyJob(
+            src_path=pending.src_path,
+            entries=entries,
+            page_url=archive.url_of(archive.version_path(dest, 1)),
+            url_for_src=url_for_src,
+        )
+        jobs.append(job)
+        by_job[id(job)] = (pending, entries)
+        _write_history(config, pending, entries, labels, locale, settings.timezone)
+        if pending.retired_page:
+            _write_retired(config, pending, labels, locale, settings.timezone)
+    env = common.STATE.env
+    body_tpl = env.get_template("partials/policy-version-body.html")
+    total = sum(len(job.entries) for job in jobs)
+    progress = _Progress(locale, total)
+    timeout = settings.render_timeout
+    count = 0
+    try:
+        # Uncached versions, on every core, each Markdown render killed after `timeout` seconds.
+        warmed = prewarm(vr, jobs, timeout=timeout, on_progress=lambda n: progress.tick(n, "rendered"))
+        progress.reset()
+        vr.guard = lambda label, fn: render_pool.call_with_timeout(label, fn, timeout)  # a miss left: bounded too
+        shell_of: tuple[int, str] = (-1, "")  # the version shell of the policy being written
+        for job, rv in vr.render(jobs):
+            pending, entries = by_job[id(job)]
+            if shell_of[0] != id(job):
+                shell_of = (id(job), pending.shell(config, "version"))
+            _write_version(config, pending, entries, rv, labels, locale, settings.timezone, body_tpl, shell_of[1])
+            count += 1
+            progress.tick(count, "written")
+    except render_pool.RenderTimeout as exc:
+        raise PluginError(render_pool.timeout_message(exc, past_version=True)) from None
+    except render_pool.WorkerDied as exc:
+        raise PluginError(str(exc)) from None
+    finally:
+        if scratch is not None:
+            scratch.cleanup()
+    vr.rendered += warmed
+    _PENDING.clear()
+    seconds = time.perf_counter() - started
+    (log.info if seconds > 5 else log.debug)(
+        "Wrote %d version pages for '%s' in %.1f s (%d rendered, %d from cache)",
+        count, locale, seconds, vr.rendered, cache.hits,
+    )
+
+
+class _Progress:
+    """Logs versions written out of the total, with a rate and an ETA, every few seconds."""
+
+    EVERY = 10.0
+
+    def __init__(self, locale: str, total: int) -> None:
+        self.locale, self.total = locale, total
+        self.started = self.last = time.perf_counter()
+
+    def reset(self) -> None:
+        self.started = time.perf_counter()
+
+    def tick(self, done: int, what: str) -> None:
+        now = time.perf_counter()
+        if now - self.last < self.EVERY or done >= self.total:
+            return
+        self.last = now
+        rate = done / max(now - self.started, 1e-9)
+        eta = (self.total - done) / rate if rate else 0
+        log.info(
+            "Version pages (%s): %d/%d %s, %.0f/s, about %d:%02d left",
+            self.locale, done, self.total, what, rate, eta // 60, eta % 60,
+        )
+
+
+def _in_force(entry: archive.VersionEntry, entries: list[archive.VersionEntry], labels: dict[str, str], locale: str, tz: str) -> effective.Timed:
+    """The version's in-force label: true on any date (policy.js picks the exact one by the reader's clock)."""
+    return effective.in_force_label(entry, labels, locale, tz, effective.build_now(entries, build_time()))
+
+
+def _effective_changes(entry: archive.VersionEntry, labels: dict[str, str], locale: str, tz: str) -> list[str]:
+    return [effective.effective_change_text(c, labels, locale, tz) for c in entry.effective_changes]
+
+
+def _fill(shell: str, title: str, body: str, number: int | None = None) -> str:
+    out = shell.replace(PH_TITLE, html.escape(title, quote=True))
+    if number is not None:
+        out = out.replace(PH_NUMBER, str(number))
+    return out.replace(PH_BODY, body)
+
+
+def _write_retired(config: MkDocsConfig, pending: _Pending, labels: dict[str, str], locale: str, tz: str) -> None:
+    retired = pending.fh.retired
+    assert retired is not None
+    body = common.STATE.env.get_template("partials/policy-retired-body.html").render(
+        labels=labels,
+        retired_text=labels["retired_on"].format(date=display_date(retired.date, locale, tz)),
+        retired_iso=iso_instant(retired.date, tz),
+        history_href="history/",
+        last_href=f"versions/{pending.fh.versions[-1].number}/",
+    )
+    shell = pending.shell(config, "retired")
+    write_file(_fill(shell, pending.title, body).encode("utf-8"), os.path.join(config.site_dir, pending.dest))
+    common.STATE.published.add(published.PublishedPage(pending.dest, published.PAGE, locale, pending.policy_id, retired.date))
+
+
+def _write_history(config: MkDocsConfig, pending: _Pending, entries: list[archive.VersionEntry], labels: dict[str, str], locale: str, tz: str) -> None:
+    dest = pending.dest
+    rows = [
+        {
+            "entry": e,
+            "href": f"../versions/{e.number}/",
+            "date": display_date(e.version.date, locale, tz),
+            "iso": iso_instant(e.version.date, tz),
+            "range": _in_force(e, entries, labels, locale, tz),
+            "effective_changes": _effective_changes(e, labels, locale, tz),
+            "label": labels["version_n"].format(number=e.number),
+        }
+        for e in reversed(entries)
+    ]
+    title = labels["history_title"].format(title=pending.title)
+    body = common.STATE.env.get_template("partials/policy-history-body.html").render(
+        rows=rows,
+        labels=labels,
+        policy_title=pending.title,
+        current_href="../",
+        retired=pending.fh.retired,
+        retired_text=labels["retired_on"].format(date=display_date(pending.fh.retired.date, locale, tz)) if pending.fh.retired else "",
+    )
+    path = archive.history_path(dest)
+    write_file(_fill(pending.shell(config, "history"), title, body).encode("utf-8"), os.path.join(config.site_dir, path))
+    common.STATE.published.add(
+        published.PublishedPage(path, published.HISTORY, locale, pending.policy_id, entries[-1].version.date)
+    )
+
+
+def _write_version(
+    config: MkDocsConfig,
+    pending: _Pending,
+    entries: list[archive.VersionEntry],
+    rv: RenderedVersion,
+    labels: dict[str, str],
+    locale: str,
+    tz: str,
+    body_tpl: Any,
+    shell: str,
+) -> None:
+    e = rv.entry
+    n = e.number
+    last = entries[-1].number
+    title = labels["version_title"].format(title=pending.title, number=n)
+    body = body_tpl.render(
+        entry=e,
+        labels=labels,
+        title=title,
+        number_label=labels["version_n"].format(number=n),
+        timed=_in_force(e, entries, labels, locale, tz),
+        effective_changes=_effective_changes(e, labels, locale, tz),
+        published=display_date(e.version.date, locale, tz),
+        published_iso=iso_instant(e.version.date, tz),
+        clean_html=rv.clean_html,
+        diff_html=rv.diff_html,
+        summary=rv.summary,
+        summary_text=labels["summary"].format(**rv.summary.__dict__) if rv.summary else "",
+        current_href="../../",
+        history_href="../../history/",
+        prev_href=f"../{n - 1}/" if n > 1 else None,
+        next_href=f"../{n + 1}/" if n < last else None,
+        corrections=[{"iso": c.date, "date": display_date(date.fromisoformat(c.date), locale, tz), "reason": c.reason}
+                     for c in ledger.corrections_for(common.STATE.ledger, pending.src_path, n)],
+    )
+    path = archive.version_path(pending.dest, n)
+    write_file(_fill(shell, title, body, n).encode("utf-8"), os.path.join(config.site_dir, path))
+    kind = published.CURRENT_VERSION if n == last else published.VERSION
+    common.STATE.published.add(published.PublishedPage(path, kind, locale, pending.policy_id, e.version.date))
+    # For the feeds (mkdocs_feeds.py): what this version changed; None for a first version.
+    common.STATE.summaries[(locale, pending.src_path, n)] = rv.summary

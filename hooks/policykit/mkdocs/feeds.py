@@ -1,0 +1,160 @@
+"""MkDocs hook: Atom feeds of policy changes, one per language and one per policy and language.
+
+``feed.xml`` sits at each language's root (``/feed.xml``, ``/en/feed.xml``) and
+beside each policy (``/en/privacy/feed.xml``); every page's head links its
+language's feed and, on a policy's pages, the policy's feed
+(overrides/partials/policy-feed-links.html).  The feeds are written after
+mkdocs_archive (whose change summaries they quote) and registered for
+mkdocs_deploy's cache headers.  The documents come from policykit.feeds.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+from mkdocs.utils import write_file
+
+from policykit.mkdocs import common
+from policykit.pages import archive
+from policykit.pages import effective
+from policykit.pages import feeds
+from policykit.deploy import published
+from policykit.dates import display_date
+from policykit.pages.labels import labels_for
+from policykit.pages.titles import plain_title
+
+log = logging.getLogger("mkdocs.hooks.feeds")
+
+
+@dataclass(frozen=True)
+class _Policy:
+    """A policy page of this language build with at least one version."""
+
+    dest: str  # e.g. "en/privacy/index.html"
+    src_path: str  # e.g. "en/privacy.md" (or "zh-Hant/privacy.md" when the source is shown instead)
+    policy_id: str
+    content_locale: str
+    title: str
+
+
+_POLICIES: list[_Policy] = []
+
+
+def _abs(config: MkDocsConfig, path: str) -> str:
+    try:
+        return feeds.absolute_url(config.site_url or "", path)
+    except feeds.FeedError as exc:
+        raise PluginError(f"{config.config_file_path or 'mkdocs.yml'}: 'site_url': {exc}") from exc
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    _abs(config, "")  # feeds need absolute links: fail early without a site_url
+    if common.is_first_language_build(config):
+        common.STATE.summaries.clear()
+    return config
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    _POLICIES.clear()
+    return files
+
+
+@event_priority(10)  # before mkdocs_archive (-50) copies this context into the history and version pages
+def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
+    locale = common.current_locale(config)
+    labels = labels_for(locale)
+    links = [{"title": labels["feed_title"].format(site=config.site_name), "href": _abs(config, feeds.language_feed_path(common.locale_prefix(config, locale)))}]
+    ref = page.meta.get("policy_ref")
+    if ref is not None and common.history(config).get(page.file.src_path).versions:
+        title = plain_title(page.meta.get("title") or page.title or ref.policy_id)
+        _POLICIES.append(_Policy(page.file.dest_uri, page.file.src_path, ref.policy_id, ref.locale, title))
+        links.append({"title": labels["feed_policy_title"].format(title=title), "href": _abs(config, feeds.policy_feed_path(page.file.dest_uri))})
+    context["policy_feeds"] = links
+    return context
+
+
+_TIEBREAK = itertools.count()
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    """Runs after mkdocs_archive's on_post_build (listed before this hook), once per language."""
+    locale = common.current_locale(config)
+    labels = labels_for(locale)
+    settings = common.settings(config)
+    hist = common.history(config)
+    site_url = config.site_url or ""
+    empty_date = hist.head_date or hist.fallback_date or datetime(1970, 1, 1, tzinfo=timezone.utc)
+    prefix = common.locale_prefix(config, locale)
+    author = str(config.site_name or "")
+
+    def write(feed: feeds.Feed) -> None:
+        try:
+            data = feeds.feed_xml(feed, site_url=site_url, tz=settings.timezone, change_note_label=labels["change_note"], updated_if_empty=empty_date)
+        except feeds.FeedError as exc:
+            raise PluginError(f"{config.config_file_path or 'mkdocs.yml'}: {exc}") from exc
+        write_file(data, os.path.join(config.site_dir, feed.path))
+        common.STATE.published.add(published.PublishedPage(feed.path, published.FEED, locale, feed.policy_id, feed.updated or empty_date))
+
+    newest: list[tuple[Any, int, feeds.FeedEntry]] = []  # a bounded min-heap: memory stays flat on long histories
+    for p in _POLICIES:
+        path = feeds.policy_feed_path(p.dest)
+        feed = feeds.Feed(
+            path=path,
+            url=_abs(config, path),
+            title=labels["feed_policy_title"].format(title=p.title),
+            locale=locale,
+            alternate=_abs(config, archive.url_of(p.dest)),
+            author=author,
+            policy_id=p.policy_id,
+        )
+        for e in archive.version_entries(hist.get(p.src_path), tz=settings.timezone):
+            summary = common.STATE.summaries.get((locale, p.src_path, e.number))
+            summary_text = None
+            if summary is not None:
+                summary_text = labels["summary"].format(**summary.__dict__) if summary.total else labels["no_changes"]
+            feed.entries.append(
+                feeds.FeedEntry(
+                    policy_id=p.policy_id,
+                    content_locale=p.content_locale,
+                    number=e.number,
+                    title=labels["version_title"].format(title=p.title, number=e.number),
+                    instant=e.version.date,
+                    link=_abs(config, archive.url_of(archive.version_path(p.dest, e.number))),
+                    change_note=e.change_note,
+                    summary_text=summary_text,
+                    effective_text=f"{labels['effective']}: {display_date(e.effective, locale, settings.timezone)}" if e.effective else None,
+                    effective_changes=tuple(effective.effective_change_text(c, labels, locale, settings.timezone) for c in e.effective_changes),
+                    updated=max([e.version.date, *(c.date for c in e.effective_changes)]) if e.effective_changes else None,
+                )
+            )
+        write(feed)
+        for entry in feed.entries:
+            item = ((entry.instant, entry.policy_id, entry.number), next(_TIEBREAK), entry)
+            if len(newest) < feeds.LANGUAGE_FEED_ENTRIES:
+                heapq.heappush(newest, item)
+            elif item[0] > newest[0][0]:
+                heapq.heapreplace(newest, item)
+    every = [entry for *_, entry in sorted(newest, key=lambda i: i[0], reverse=True)]
+    site_feed = feeds.Feed(
+        path=feeds.language_feed_path(prefix),
+        url=_abs(config, feeds.language_feed_path(prefix)),
+        title=labels["feed_title"].format(site=author),
+        locale=locale,
+        alternate=_abs(config, prefix),
+        author=author,
+        entries=every,
+    )
+    write(site_feed)
+    log.debug("Wrote %d feeds for '%s' (%d entries)", len(_POLICIES) + 1, locale, len(every))
+    _POLICIES.clear()

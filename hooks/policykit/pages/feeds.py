@@ -1,0 +1,166 @@
+"""Atom feeds (RFC 4287) of policy changes: one per language, one per policy and language.
+
+Every entry is one version of a policy.  Entry ids are ``tag:`` URIs (RFC 4151)
+built from the site's host, the version's own date, the policy id, the
+language of the text and the version number, so they never change when the
+site is rebuilt or history grows.  ``updated`` of an entry is the version's
+instant, and the feed's ``updated`` is its newest entry's: two builds of the
+same commit write the same bytes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Iterable
+from urllib.parse import quote, urlsplit
+
+from policykit.pages import archive
+from policykit import generated
+from policykit.dates import iso_instant
+
+#: A language's feed holds the newest entries of all its policies (a policy's own feed holds all of its
+#: versions).  Feed readers poll it often; 40,000 entries would be megabytes per poll.
+LANGUAGE_FEED_ENTRIES = 100
+
+ATOM = "http://www.w3.org/2005/Atom"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+FEED_NAME = generated.register(generated.LANGUAGE, "feed.xml", "the language's feed")
+generated.register(generated.POLICY, FEED_NAME, "the policy's feed")
+MEDIA_TYPE = "application/atom+xml"
+
+# Characters XML 1.0 cannot hold at all (commit subjects may carry them).
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+class FeedError(ValueError):
+    """A feed cannot be written as configured (e.g. no absolute site URL)."""
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One version of one policy, as a feed entry."""
+
+    policy_id: str  # language-independent, e.g. "privacy"
+    content_locale: str  # the language of the text (differs from the feed's when the source is shown instead)
+    number: int
+    title: str
+    instant: datetime  # the version's instant (the stamp's)
+    link: str  # absolute URL of the version page
+    change_note: str
+    summary_text: str | None = None  # "2 changed, 1 added …"; None for a first version
+    effective_text: str | None = None  # "Effective: January 15, 2027" (the version's one effective date)
+    effective_changes: tuple[str, ...] = ()  # "Effective date changed on … from … to …"
+    updated: datetime | None = None  # the latest change of the entry (an effective date moved); None: instant
+
+
+@dataclass
+class Feed:
+    """One feed document."""
+
+    path: str  # output path relative to the site directory, e.g. "en/privacy/feed.xml"
+    url: str  # its absolute URL
+    title: str
+    locale: str  # the readers' language
+    alternate: str  # absolute URL of the HTML page the feed follows
+    author: str
+    policy_id: str | None = None  # set for a per-policy feed
+    entries: list[FeedEntry] = field(default_factory=list)
+
+    def sorted_entries(self) -> list[FeedEntry]:
+        """Newest first; ties broken by policy id, language, then version number (newest first)."""
+        return sorted(self.entries, key=lambda e: (-e.instant.timestamp(), e.policy_id, e.content_locale, -e.number))
+
+    @property
+    def updated(self) -> datetime | None:
+        return max((e.updated or e.instant for e in self.entries), default=None)
+
+
+def absolute_url(site_url: str, path: str) -> str:
+    """*path* (site-relative, unquoted) under *site_url*; raises FeedError without an absolute site URL."""
+    parts = urlsplit(site_url or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise FeedError(f"feeds need an absolute 'site_url' (e.g. https://example.org/), found {site_url!r}")
+    base = site_url if site_url.endswith("/") else site_url + "/"
+    return base + quote(path, safe="/")
+
+
+def language_feed_path(locale_prefix: str) -> str:
+    """The language feed: ``feed.xml`` for the default language, ``en/feed.xml`` for ``en/``."""
+    return locale_prefix + FEED_NAME
+
+
+def policy_feed_path(dest_path: str) -> str:
+    """The feed of the policy published at *dest_path*: ``en/privacy/index.html`` -> ``en/privacy/feed.xml``."""
+    return archive.policy_base(dest_path) + FEED_NAME
+
+
+def entry_id(site_url: str, policy_id: str, content_locale: str, number: int, version_instant: datetime, feed_locale: str) -> str:
+    """A permanent ``tag:`` id: host, the version's UTC date, site path, policy, language, version.
+
+    Nothing here depends on the build: the same version keeps its id in every
+    build, and a source text shown in place of a missing translation gets an
+    id of its own (``…@en``), distinct from the translation's later versions.
+    """
+    parts = urlsplit(site_url or "")
+    if not parts.hostname:
+        raise FeedError(f"feeds need an absolute 'site_url', found {site_url!r}")
+    day = version_instant.astimezone(timezone.utc).date().isoformat()
+    path = (parts.path or "/").rstrip("/") + "/"
+    specific = f"{path}{quote(policy_id, safe='/')}/{quote(content_locale)}/v{number}"
+    if feed_locale != content_locale:
+        specific += f"@{quote(feed_locale)}"
+    return f"tag:{parts.hostname},{day}:{specific}"
+
+
+def clean(text: str) -> str:
+    """*text* without characters XML 1.0 forbids (ElementTree escapes the rest)."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def entry_html(entry: FeedEntry, change_note_label: str) -> str:
+    """The entry's content as HTML; every untrusted string is escaped."""
+    out = f"<p><strong>{html.escape(change_note_label)}:</strong> {html.escape(entry.change_note)}</p>"
+    if entry.summary_text:
+        out += f"<p>{html.escape(entry.summary_text)}</p>"
+    if entry.effective_text:
+        out += f"<p>{html.escape(entry.effective_text)}</p>"
+    for change in entry.effective_changes:
+        out += f"<p>{html.escape(change)}</p>"
+    return out
+
+
+def feed_xml(feed: Feed, *, site_url: str, tz: str, change_note_label: str, updated_if_empty: datetime) -> bytes:
+    """The Atom document of *feed* (UTF-8, with an XML declaration); ids are minted under *site_url*."""
+
+    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+        el = ET.SubElement(parent, tag, {k: clean(v) for k, v in attrs.items()})
+        if text is not None:
+            el.text = clean(text)
+        return el
+
+    root = ET.Element("feed", {"xmlns": ATOM, XML_LANG: clean(feed.locale)})
+    sub(root, "id", feed.url)
+    sub(root, "title", feed.title, type="text")
+    sub(root, "updated", iso_instant(feed.updated or updated_if_empty, tz))
+    sub(root, "link", rel="self", type=MEDIA_TYPE, href=feed.url)
+    sub(root, "link", rel="alternate", type="text/html", href=feed.alternate)
+    author = sub(root, "author")
+    sub(author, "name", feed.author)
+    for e in feed.sorted_entries():
+        entry = sub(root, "entry")
+        sub(entry, "id", entry_id(site_url, e.policy_id, e.content_locale, e.number, e.instant, feed.locale))
+        sub(entry, "title", e.title, type="text")
+        sub(entry, "updated", iso_instant(e.updated or e.instant, tz))
+        sub(entry, "link", rel="alternate", type="text/html", href=e.link)
+        sub(entry, "content", entry_html(e, change_note_label), type="html")
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def merge(feeds: Iterable[Feed]) -> list[FeedEntry]:
+    """All entries of several feeds (for a language feed built from per-policy feeds)."""
+    return [e for f in feeds for e in f.entries]

@@ -1,0 +1,1 @@
+"""source: reading policy source files -- front matter, its schema, safe YAML."""
