@@ -169,7 +169,7 @@ def project_repo(path: str | os.PathLike[str]) -> GitRepo:
         src = PROJECT / name
         if src.is_dir():
             shutil.copytree(src, repo.path / name, ignore=_IGNORE_COPY)
-        else:
+        elif src.exists():
             shutil.copy2(src, repo.path / name)
     repo.write(".gitignore", "site/\nsite-deploy/\n.cache/\n__pycache__/\n")
     return repo

@@ -1,4 +1,5 @@
-"""Site settings for the policy tools, read from one mapping (``extra.policy_site`` in mkdocs.yml)."""
+"""Site settings for the policy tools, read from one mapping (the ``policy-site`` plugin's options in mkdocs.yml;
+until the next release also ``extra.policy_site``)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ class SettingsError(ValueError):
 class Settings:
     """Every option, with its default.  Documented in README, "Configuration"."""
 
-    source_locale: str = "zh-Hant"  # the language policies are written in; others are translations
-    default_locale: str = "zh-Hant"  # the language served at "/"
+    source_locale: str = "en"  # the language policies are written in; others are translations (plugin: the site's default language)
+    default_locale: str = "en"  # the language served at "/" (plugin: mkdocs-static-i18n's default language, else theme.language)
     timezone: str = "UTC"  # display timezone of dates
     date_source: str = "committer"  # "committer" (when published on the branch) or "author"
     ignore_revs_file: str | None = None  # default: .git-blame-ignore-revs when present
@@ -43,8 +44,9 @@ class Settings:
 _KEY = "extra.policy_site"
 
 
-def parse_settings(raw: Mapping[str, Any] | None, *, where: str = "mkdocs.yml") -> Settings:
-    """Validate *raw* into Settings; unknown keys and bad values raise SettingsError."""
+def parse_settings(raw: Mapping[str, Any] | None, *, where: str = "mkdocs.yml", key: str = _KEY) -> Settings:
+    """Validate *raw* into Settings; unknown keys and bad values raise SettingsError naming ``<key>.<setting>``."""
+    _KEY = key
     raw = dict(raw or {})
     known = {f.name: f for f in fields(Settings)}
     values: dict[str, Any] = {}

@@ -608,13 +608,17 @@ def _text_changed(cache: _BlobCache, path: str, old_blob: str, new_blob: str) ->
 _MEMO: dict[tuple, History] = {}
 
 
-def load_history(docs_dir: str | os.PathLike[str], options: HistoryOptions = HistoryOptions(), *, build_date: datetime | None = None) -> History:
+def load_history(docs_dir: str | os.PathLike[str], options: HistoryOptions = HistoryOptions(), *, build_date: datetime | None = None,
+                 memo: dict[tuple, History] | None = None) -> History:
     """``read_history``, reused while HEAD and the working tree stay the same.
 
     MkDocs-static-i18n runs every event once per language, and ``mkdocs serve``
     rebuilds on every save; both ask again and get the same object back until
-    a commit or an edit changes what git would say.
+    a commit or an edit changes what git would say.  *memo* is the caller's
+    (the MkDocs plugin keeps one per plugin instance); without it, this module's.
     """
+    if memo is None:
+        memo = _MEMO
     docs = Path(docs_dir).resolve()
     try:
         tree = gitrepo.open_work_tree(docs)
@@ -625,12 +629,12 @@ def load_history(docs_dir: str | os.PathLike[str], options: HistoryOptions = His
     except GitError:
         state = (None, None, None)
     key = (str(docs), options, state, build_date)
-    hit = _MEMO.get(key)
+    hit = memo.get(key)
     if hit is not None:
         return hit
     hist = read_history(docs, options, build_date=build_date)
-    _MEMO.clear()
-    _MEMO[key] = hist
+    memo.clear()
+    memo[key] = hist
     return hist
 
 

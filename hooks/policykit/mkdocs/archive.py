@@ -1,4 +1,4 @@
-"""MkDocs hooks: a history page and a permanent page per version of every policy.
+"""A history page and a permanent page per version of every policy.
 
 Material renders each page kind once per policy as a "shell" (the real theme,
 header, language switcher and footer around placeholders); every version is
@@ -15,14 +15,13 @@ import logging
 import os
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from mkdocs.commands.build import get_context
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
@@ -70,23 +69,35 @@ class _Pending:
         return _policy_shell(config, kind, self.dest, self.translations, self.feed_title)
 
 
-_PENDING: list[_Pending] = []
-_FILES: dict[str, Files] = {}
-_BASE: dict[str, Any] = {}  # the first page context of this language build, for retired policies
+@dataclass
+class _Run:
+    """This module's state of one language build (on the plugin instance, see common.BuildState.slot)."""
+
+    pending: list[_Pending] = field(default_factory=list)
+    files: Files | None = None
+    base: dict[str, Any] = field(default_factory=dict)  # the first page context of this language build, for retired policies
+    # Shells are rendered once per language build, page kind and folder depth, with
+    # placeholder path segments; each policy then only substitutes its own paths.
+    shells: dict[tuple[str, int, bool], str] = field(default_factory=dict)
+
+
+def _run(config: MkDocsConfig) -> _Run:
+    return common.state(config).slot(_Run)
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    _FILES["current"] = files
-    _PENDING.clear()
-    _BASE.clear()
-    _SHELLS.clear()
+    run = _run(config)
+    run.files = files
+    run.pending.clear()
+    run.base.clear()
+    run.shells.clear()
     return files
 
 
-@event_priority(-50)  # after mkdocs-static-i18n set up the language switcher for this page
 def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
-    if not _BASE:
-        _BASE.update(context=dict(context), nav=nav)
+    base = _run(config).base
+    if not base:
+        base.update(context=dict(context), nav=nav)
     ref = page.meta.get("policy_ref")
     if ref is None:
         return context
@@ -97,7 +108,7 @@ def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, n
     dest = page.file.dest_uri
     translations = getattr(page.file, "alternates", {}) or {}
     links = {lang: archive.policy_base(f.url + "index.html") for lang, f in translations.items()}
-    _PENDING.append(
+    _run(config).pending.append(
         _Pending(
             dest, page.file.src_path, ref.policy_id, fh, title, links, title,
         )
@@ -107,10 +118,11 @@ def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, n
 
 def _retired_policies(config: MkDocsConfig, locale: str) -> list[_Pending]:
     """Archives of deleted policies in this language: history, versions and a page at the old address."""
-    if not _BASE:
+    run = _run(config)
+    if not run.base or run.files is None:
         return []
     hist = common.history(config)
-    files = _FILES["current"]
+    files = run.files
     out = []
     for fh in hist.retired:
         ref = common.policy_of(config, fh.src_path)
@@ -129,9 +141,6 @@ def _retired_policies(config: MkDocsConfig, locale: str) -> list[_Pending]:
     return out
 
 
-# Shells are rendered once per language build, page kind and folder depth, with
-# placeholder path segments; each policy then only substitutes its own paths.
-_SHELLS: dict[tuple[str, int, bool], str] = {}
 _KIND_PATHS = {"history": "history/index.html", "version": f"versions/{PH_NUMBER}/index.html", "retired": "index.html"}
 
 
@@ -150,9 +159,10 @@ def _policy_shell(config: MkDocsConfig, kind: str, policy_dest: str, translation
     base = archive.policy_base(policy_dest).rstrip("/")
     depth = base.count("/") + 1 if base else 0
     key = (kind, depth, title is not None)
-    if key not in _SHELLS:
-        _SHELLS[key] = _render_shell(config, kind, depth, with_policy_feed=title is not None)
-    shell = _SHELLS[key]
+    shells = _run(config).shells
+    if key not in shells:
+        shells[key] = _render_shell(config, kind, depth, with_policy_feed=title is not None)
+    shell = shells[key]
     if title is not None:
         feed_title = labels_for(common.current_locale(config)).get("feed_policy_title", "{title}").format(title=title)
         shell = shell.replace(PH_FEED_TITLE, html.escape(feed_title, quote=True))
@@ -192,15 +202,16 @@ def _archive_nav(nav: Any) -> Any:
 
 def _render_shell(config: MkDocsConfig, kind: str, depth: int, *, with_policy_feed: bool) -> str:
     """Material's page around placeholders, for a *kind* page *depth* folders deep."""
-    files = _FILES["current"]
+    run = _run(config)
+    files = run.files
     prefix = _segments(depth) + "/" if depth else ""
     src_uri = (prefix + _KIND_PATHS[kind])[: -len("index.html")].rstrip("/") + ".md"
     fake = Page(PH_TITLE, File.generated(config, src_uri, content=""), config)
     fake.content = f"<h1>{PH_TITLE}</h1>{PH_BODY}"
     fake.meta = {"search": {"exclude": True}, "policy_archive": True, "policy_noindex": kind == "version"}
     fake.toc = []  # type: ignore[assignment]
-    ctx = dict(_BASE["context"])
-    nav = _archive_nav(_BASE["nav"])
+    ctx = dict(run.base["context"])
+    nav = _archive_nav(run.base["nav"])
     ctx.update(get_context(nav, files, config, fake, get_relative_url(".", fake.url)))
     ctx["page"] = fake
     feeds_in_head = list(ctx.get("policy_feeds") or [])[:1]  # the language's feed (see mkdocs_feeds.py)
@@ -216,7 +227,7 @@ def _render_shell(config: MkDocsConfig, kind: str, depth: int, *, with_policy_fe
         if alternates:
             for alt in alternates:
                 alt["link"] = f"PKSHELLALT{_safe(alt.get('lang', ''))}PK/"
-        return common.STATE.env.get_template("main.html").render(ctx)
+        return common.state(config).env.get_template("main.html").render(ctx)
     finally:
         if saved is not None:
             config.extra.alternate = saved
@@ -224,8 +235,9 @@ def _render_shell(config: MkDocsConfig, kind: str, depth: int, *, with_policy_fe
 
 def on_post_build(config: MkDocsConfig) -> None:
     locale = common.current_locale(config)
-    _PENDING.extend(_retired_policies(config, locale))
-    if not _PENDING:
+    run = _run(config)
+    run.pending.extend(_retired_policies(config, locale))
+    if not run.pending:
         return
     started = time.perf_counter()
     settings = common.settings(config)
@@ -240,7 +252,7 @@ def on_post_build(config: MkDocsConfig) -> None:
         scratch = tempfile.TemporaryDirectory(prefix="policy-render-")
     cache = RenderCache(scratch.name if scratch else os.path.join(common.cache_dir(config), "render"), f"versions-{locale}")
     tree = gitrepo.open_work_tree(config.docs_dir) if hist.root is not None else None
-    files = _FILES["current"]
+    files = run.files
 
     def url_for_src(src: str) -> str | None:
         f = files.get_file_from_path(src)
@@ -264,7 +276,7 @@ def on_post_build(config: MkDocsConfig) -> None:
     vr = VersionRenderer(renderer, cache, read, diff_labels=diff_labels, locale=locale)
     jobs = []
     by_job: dict[int, tuple[_Pending, list[archive.VersionEntry]]] = {}
-    for pending in _PENDING:
+    for pending in run.pending:
         entries = archive.version_entries(pending.fh, tz=settings.timezone)
         dest = pending.dest
         job = PolicyJob(
@@ -278,7 +290,7 @@ def on_post_build(config: MkDocsConfig) -> None:
         _write_history(config, pending, entries, labels, locale, settings.timezone)
         if pending.retired_page:
             _write_retired(config, pending, labels, locale, settings.timezone)
-    env = common.STATE.env
+    env = common.state(config).env
     body_tpl = env.get_template("partials/policy-version-body.html")
     total = sum(len(job.entries) for job in jobs)
     progress = _Progress(locale, total)
@@ -305,7 +317,7 @@ def on_post_build(config: MkDocsConfig) -> None:
         if scratch is not None:
             scratch.cleanup()
     vr.rendered += warmed
-    _PENDING.clear()
+    run.pending.clear()
     seconds = time.perf_counter() - started
     (log.info if seconds > 5 else log.debug)(
         "Wrote %d version pages for '%s' in %.1f s (%d rendered, %d from cache)",
@@ -357,7 +369,7 @@ def _fill(shell: str, title: str, body: str, number: int | None = None) -> str:
 def _write_retired(config: MkDocsConfig, pending: _Pending, labels: dict[str, str], locale: str, tz: str) -> None:
     retired = pending.fh.retired
     assert retired is not None
-    body = common.STATE.env.get_template("partials/policy-retired-body.html").render(
+    body = common.state(config).env.get_template("partials/policy-retired-body.html").render(
         labels=labels,
         retired_text=labels["retired_on"].format(date=display_date(retired.date, locale, tz)),
         retired_iso=iso_instant(retired.date, tz),
@@ -366,7 +378,7 @@ def _write_retired(config: MkDocsConfig, pending: _Pending, labels: dict[str, st
     )
     shell = pending.shell(config, "retired")
     write_file(_fill(shell, pending.title, body).encode("utf-8"), os.path.join(config.site_dir, pending.dest))
-    common.STATE.published.add(published.PublishedPage(pending.dest, published.PAGE, locale, pending.policy_id, retired.date))
+    common.state(config).published.add(published.PublishedPage(pending.dest, published.PAGE, locale, pending.policy_id, retired.date))
 
 
 def _write_history(config: MkDocsConfig, pending: _Pending, entries: list[archive.VersionEntry], labels: dict[str, str], locale: str, tz: str) -> None:
@@ -384,7 +396,7 @@ def _write_history(config: MkDocsConfig, pending: _Pending, entries: list[archiv
         for e in reversed(entries)
     ]
     title = labels["history_title"].format(title=pending.title)
-    body = common.STATE.env.get_template("partials/policy-history-body.html").render(
+    body = common.state(config).env.get_template("partials/policy-history-body.html").render(
         rows=rows,
         labels=labels,
         policy_title=pending.title,
@@ -394,7 +406,7 @@ def _write_history(config: MkDocsConfig, pending: _Pending, entries: list[archiv
     )
     path = archive.history_path(dest)
     write_file(_fill(pending.shell(config, "history"), title, body).encode("utf-8"), os.path.join(config.site_dir, path))
-    common.STATE.published.add(
+    common.state(config).published.add(
         published.PublishedPage(path, published.HISTORY, locale, pending.policy_id, entries[-1].version.date)
     )
 
@@ -432,11 +444,11 @@ def _write_version(
         prev_href=f"../{n - 1}/" if n > 1 else None,
         next_href=f"../{n + 1}/" if n < last else None,
         corrections=[{"iso": c.date, "date": display_date(date.fromisoformat(c.date), locale, tz), "reason": c.reason}
-                     for c in ledger.corrections_for(common.STATE.ledger, pending.src_path, n)],
+                     for c in ledger.corrections_for(common.state(config).ledger, pending.src_path, n)],
     )
     path = archive.version_path(pending.dest, n)
     write_file(_fill(shell, title, body, n).encode("utf-8"), os.path.join(config.site_dir, path))
     kind = published.CURRENT_VERSION if n == last else published.VERSION
-    common.STATE.published.add(published.PublishedPage(path, kind, locale, pending.policy_id, e.version.date))
+    common.state(config).published.add(published.PublishedPage(path, kind, locale, pending.policy_id, e.version.date))
     # For the feeds (mkdocs_feeds.py): what this version changed; None for a first version.
-    common.STATE.summaries[(locale, pending.src_path, n)] = rv.summary
+    common.state(config).summaries[(locale, pending.src_path, n)] = rv.summary

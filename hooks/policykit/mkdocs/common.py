@@ -1,7 +1,12 @@
-"""What the MkDocs hook files share: settings, history, languages and the page registry.
+"""What the plugin's modules share: settings, history, languages and the page registry.
 
-This is the only place (with the hook files) that knows MkDocs and
+This package (``policykit.mkdocs``) is the only one that knows MkDocs and
 mkdocs-static-i18n.  Everything it hands out comes from ``policykit``.
+
+Build state lives on the plugin instance (``PolicySitePlugin.state``, a
+``BuildState``), found from the config of the running build (``state(config)``):
+nothing is kept in module globals, so ``mkdocs serve`` rebuilds and two builds
+in one process are independent.
 """
 
 from __future__ import annotations
@@ -9,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import Any, Iterator, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -18,16 +23,20 @@ from policykit.pages.catalog import PolicyRef, policy_ref
 from policykit.history.gitrepo import GitError
 from policykit.history.versions import History, load_history
 from policykit.deploy.published import PublishedPages
-from policykit.settings import Settings, SettingsError, parse_settings
+from policykit.settings import Settings
 
-log = logging.getLogger("mkdocs.hooks.policy_site")
+log = logging.getLogger("mkdocs.plugins.policy_site")
+
+T = TypeVar("T")
 
 
 @dataclass
 class BuildState:
-    """Per-process state: one top-level build, covering every language."""
+    """One top-level build, covering every language (reset by ``new_build``)."""
 
     command: str = "build"  # "build", "serve" or "gh-deploy", from on_startup
+    settings: Settings | None = None  # the plugin's options, resolved against the site (see plugin.py)
+    features: frozenset[str] = frozenset()  # "archive", "feeds", "headers": the ones switched on
     published: PublishedPages = field(default_factory=PublishedPages)
     warned: set[str] = field(default_factory=set)
     env: Any = None  # the Jinja environment of the current language build
@@ -36,9 +45,29 @@ class BuildState:
     summaries: dict[tuple[str, str, int], Any] = field(default_factory=dict)  # (locale, src_path, version) -> Summary, from mkdocs_archive
     catalogue: Any = None  # policykit.translations.Catalogue of every language, from mkdocs_translations
     ledger: Any = None  # policykit.ledger.CheckResult of this build (published versions, corrections), from mkdocs_deploy
+    history_memo: dict[Any, History] = field(default_factory=dict)  # load_history's memo: kept across serve rebuilds
+    slots: dict[type, Any] = field(default_factory=dict)  # each module's own state, by its class (see slot())
+
+    def slot(self, cls: Callable[[], T]) -> T:
+        """The module state of type *cls* of this build (made on first use)."""
+        if cls not in self.slots:
+            self.slots[cls] = cls()
+        return self.slots[cls]  # type: ignore[no-any-return]
 
 
-STATE = BuildState()
+def plugin(config: MkDocsConfig) -> Any:
+    """The policy-site plugin of the build *config* belongs to."""
+    from policykit.mkdocs.plugin import PolicySitePlugin  # the plugin imports this module
+
+    for p in config.plugins.values():
+        if isinstance(p, PolicySitePlugin):
+            return p
+    raise PluginError(f"{config.config_file_path or 'mkdocs.yml'}: the policy-site plugin is not in 'plugins'.")
+
+
+def state(config: MkDocsConfig) -> BuildState:
+    """This build's state (on the plugin instance)."""
+    return plugin(config).state  # type: ignore[no-any-return]
 
 
 def i18n(config: MkDocsConfig) -> Any | None:
@@ -47,10 +76,17 @@ def i18n(config: MkDocsConfig) -> Any | None:
 
 
 def settings(config: MkDocsConfig) -> Settings:
-    try:
-        return parse_settings((config.extra or {}).get("policy_site"), where=config.config_file_path or "mkdocs.yml")
-    except SettingsError as exc:
-        raise PluginError(str(exc)) from exc
+    """The plugin's options with the site's defaults (read once per build, see plugin.py)."""
+    st = state(config)
+    if st.settings is None:
+        st.settings = plugin(config).resolve_settings(config)
+    return st.settings
+
+
+def feature(config: MkDocsConfig, name: str) -> bool:
+    """Whether the plugin option *name* ("archive", "feeds", "headers") is on."""
+    settings(config)
+    return name in state(config).features
 
 
 def locales(config: MkDocsConfig) -> list[str]:
@@ -95,14 +131,16 @@ def history(config: MkDocsConfig) -> History:
     reuses the previous build's result while HEAD and the working tree stay
     the same (``mkdocs serve`` rebuilds).
     """
-    if STATE.history is not None:
-        return STATE.history
+    st = state(config)
+    if st.history is not None:
+        return st.history
     s = settings(config)
     try:
-        STATE.history = load_history(config.docs_dir, s.history_options(os.path.join(cache_dir(config), "history")))
+        st.history = load_history(config.docs_dir, s.history_options(os.path.join(cache_dir(config), "history")),
+                                  memo=st.history_memo)
     except GitError as exc:
         raise PluginError(str(exc)) from exc
-    return STATE.history
+    return st.history
 
 
 T = TypeVar("T")
@@ -116,12 +154,9 @@ def git_plugin_errors(items: Iterator[T]) -> Iterator[T]:
         raise PluginError(str(exc)) from exc
 
 
-def new_build() -> None:
+def new_build(config: MkDocsConfig) -> None:
     """Forget what belongs to the previous build (called first thing in every top-level build)."""
-    STATE.history = None
-    STATE.ledger = None
-    STATE.published.clear()
-    STATE.warned.clear()
+    plugin(config).new_build()
 
 
 def policy_of(config: MkDocsConfig, src_path: str) -> PolicyRef | None:
@@ -136,20 +171,16 @@ def retired_policy_dest(config: MkDocsConfig, ref: PolicyRef) -> str:
     return f"{prefix}{ref.policy_id}/index.html"
 
 
-def warn_once(key: str, message: str, *args: Any) -> None:
+def warn_once(config: MkDocsConfig, key: str, message: str, *args: Any) -> None:
     """A warning (fails --strict) logged once per build even though i18n builds each language."""
-    if key in STATE.warned:
+    warned = state(config).warned
+    if key in warned:
         return
-    STATE.warned.add(key)
+    warned.add(key)
     log.warning(message, *args)
 
 
 # ------------------------------------------------------------- reader experience
-
-
-def has_hook(config: MkDocsConfig, filename: str) -> bool:
-    """Whether mkdocs.yml lists the hook file *filename* (e.g. "mkdocs_feeds.py")."""
-    return any(os.path.basename(str(name)) == filename for name in (config.hooks or {}))
 
 
 def language_name(config: MkDocsConfig, locale: str) -> str:

@@ -1,4 +1,4 @@
-"""MkDocs hook: the published ledger, cache headers, nginx include, deploy manifest and purge list.
+"""The published ledger, cache headers, nginx include, deploy manifest and purge list.
 
 At the start of a build (on_config, after history is read): the previous
 deploy's manifest is loaded once; its numbering is kept (policykit.numbering)
@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass, field
 from datetime import datetime, time as dtime
 from typing import Any
 from urllib.parse import urlsplit
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 
 from policykit.mkdocs import common
@@ -54,8 +54,18 @@ from policykit.deploy.theme_scripts import ThemeScripts
 log = logging.getLogger("mkdocs.hooks.deploy")
 
 OWN_ASSETS = ("assets/policy.css", "assets/policy.js")
-_RUN: dict[str, Any] = {}  # this build's previous manifest and chain
-_THEME_SCRIPTS = ThemeScripts()  # of every language of this build
+
+
+@dataclass
+class _Run:
+    """This module's state of one build (on the plugin instance, see common.BuildState.slot)."""
+
+    run: dict[str, Any] = field(default_factory=dict)  # this build's previous manifest and chain
+    theme_scripts: ThemeScripts = field(default_factory=ThemeScripts)  # of every language of this build
+
+
+def _state(config: MkDocsConfig) -> _Run:
+    return common.state(config).slot(_Run)
 
 
 def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
@@ -64,7 +74,7 @@ def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
     Writing the final name at render time spares rewriting every page after
     the build; finalize_site still rewrites any reference it finds unchanged.
     """
-    serving = common.STATE.command == "serve"
+    serving = common.state(config).command == "serve"
     names: dict[str, str] = {}
 
     def policy_asset(path: str) -> str:
@@ -81,21 +91,22 @@ def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
         return names[path]
 
     env.globals["policy_asset"] = policy_asset
+    theme_scripts = _state(config).theme_scripts
     if common.is_first_language_build(config):
-        _THEME_SCRIPTS.clear()  # a new build (mkdocs serve rebuilds in the same process)
+        theme_scripts.clear()  # a new build (mkdocs serve rebuilds in the same process)
     error_base = urlsplit(config.site_url or "/").path  # MkDocs' base_url of 404.html
-    _THEME_SCRIPTS.add_language(env, {"config": config, "page": None, "nav": None}, error_base)
+    theme_scripts.add_language(env, {"config": config, "page": None, "nav": None}, error_base)
     return env
 
 
 # ----------------------------------------------------------------- the ledger
 
 
-@event_priority(50)  # after mkdocs_site read history (200) and mkdocs_validate pinned the clock (100)
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     if not common.is_first_language_build(config):
         return config
-    _RUN.clear()
+    run = _state(config).run
+    run.clear()
     settings = common.settings(config)
     hist = common.history(config)
     source = settings.previous_manifest or os.environ.get(PREVIOUS_MANIFEST_ENV) or None
@@ -105,7 +116,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         chain = read_chain(tree, hist.head) if tree is not None else Chain()
     except (ManifestError, gitrepo.GitError) as exc:
         raise PluginError(str(exc)) from exc
-    _RUN.update(previous=previous, chain=chain, tree=tree)
+    run.update(previous=previous, chain=chain, tree=tree)
     items = []
     recorded = ledger.previous_records(previous)
     for src, fh in sorted(hist.files.items()):
@@ -134,7 +145,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         log.info("Published history: %s", notice)
     if result.errors:
         raise PluginError("Published history was rewritten; nothing was built:\n  " + "\n  ".join(result.errors))
-    common.STATE.ledger = result
+    common.state(config).ledger = result
     return config
 
 
@@ -194,11 +205,10 @@ def _arrived_effective(config: MkDocsConfig, hist: History) -> int | None:
     return int(latest.timestamp()) if latest is not None else None
 
 
-@event_priority(-200)
 def on_post_build(config: MkDocsConfig) -> None:
     if not common.is_last_post_build(config):
         return
-    if common.STATE.command == "serve":
+    if common.state(config).command == "serve":
         return  # the live preview serves files as they are; headers are for deployments
     hist = common.history(config)
     site = config.site_dir
@@ -206,10 +216,11 @@ def on_post_build(config: MkDocsConfig) -> None:
     source_date = hist.head_date or hist.fallback_date
     if source_date is None:  # no commit yet: every page is a draft, there is nothing to be reproducible with
         source_date = build_time()
-    chain = _RUN.get("chain") or Chain()
+    run = _state(config).run
+    chain = run.get("chain") or Chain()
     clock = build_clock(chain.times, _arrived_effective(config, hist)) if chain.times else None
-    result_ledger = common.STATE.ledger
-    tree = _RUN.get("tree")
+    result_ledger = common.state(config).ledger
+    tree = run.get("tree")
     pinned = pin_clock(tree, chain, os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))) \
         if tree is not None else None
     theme = (pinned, [str(d) for d in config.theme.dirs], os.path.dirname(material.__file__)) \
@@ -217,15 +228,15 @@ def on_post_build(config: MkDocsConfig) -> None:
     try:
         result = finalize_site(
             site,
-            common.STATE.published,
+            common.state(config).published,
             own_assets=own,
             source_date=source_date,
-            previous=_RUN.get("previous"),
+            previous=run.get("previous"),
             previous_manifest="",  # already loaded (or none) in on_config
             clock=clock,
             policies=ledger.manifest_section(result_ledger.policies) if result_ledger is not None else None,
             theme=theme,
-            theme_scripts=_THEME_SCRIPTS,
+            theme_scripts=_state(config).theme_scripts,
         )
     except (HeaderRuleError, FingerprintError, ManifestError, MtimeError) as exc:
         raise PluginError(str(exc)) from exc

@@ -1,4 +1,4 @@
-"""MkDocs hook: Atom feeds of policy changes, one per language and one per policy and language.
+"""Atom feeds of policy changes, one per language and one per policy and language.
 
 ``feed.xml`` sits at each language's root (``/feed.xml``, ``/en/feed.xml``) and
 beside each policy (``/en/privacy/feed.xml``); every page's head links its
@@ -14,13 +14,12 @@ import heapq
 import itertools
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import write_file
@@ -48,7 +47,15 @@ class _Policy:
     title: str
 
 
-_POLICIES: list[_Policy] = []
+@dataclass
+class _Run:
+    """This module's state of one language build (on the plugin instance, see common.BuildState.slot)."""
+
+    policies: list[_Policy] = field(default_factory=list)
+
+
+def _policies(config: MkDocsConfig) -> list[_Policy]:
+    return common.state(config).slot(_Run).policies
 
 
 def _abs(config: MkDocsConfig, path: str) -> str:
@@ -61,16 +68,15 @@ def _abs(config: MkDocsConfig, path: str) -> str:
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     _abs(config, "")  # feeds need absolute links: fail early without a site_url
     if common.is_first_language_build(config):
-        common.STATE.summaries.clear()
+        common.state(config).summaries.clear()
     return config
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    _POLICIES.clear()
+    _policies(config).clear()
     return files
 
 
-@event_priority(10)  # before mkdocs_archive (-50) copies this context into the history and version pages
 def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
     locale = common.current_locale(config)
     labels = labels_for(locale)
@@ -78,17 +84,16 @@ def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, n
     ref = page.meta.get("policy_ref")
     if ref is not None and common.history(config).get(page.file.src_path).versions:
         title = plain_title(page.meta.get("title") or page.title or ref.policy_id)
-        _POLICIES.append(_Policy(page.file.dest_uri, page.file.src_path, ref.policy_id, ref.locale, title))
+        _policies(config).append(_Policy(page.file.dest_uri, page.file.src_path, ref.policy_id, ref.locale, title))
         links.append({"title": labels["feed_policy_title"].format(title=title), "href": _abs(config, feeds.policy_feed_path(page.file.dest_uri))})
     context["policy_feeds"] = links
     return context
 
 
-_TIEBREAK = itertools.count()
-
-
 def on_post_build(config: MkDocsConfig) -> None:
-    """Runs after mkdocs_archive's on_post_build (listed before this hook), once per language."""
+    """Runs after archive.on_post_build (whose change summaries it quotes), once per language."""
+    tiebreak = itertools.count()
+    policies = _policies(config)
     locale = common.current_locale(config)
     labels = labels_for(locale)
     settings = common.settings(config)
@@ -104,10 +109,10 @@ def on_post_build(config: MkDocsConfig) -> None:
         except feeds.FeedError as exc:
             raise PluginError(f"{config.config_file_path or 'mkdocs.yml'}: {exc}") from exc
         write_file(data, os.path.join(config.site_dir, feed.path))
-        common.STATE.published.add(published.PublishedPage(feed.path, published.FEED, locale, feed.policy_id, feed.updated or empty_date))
+        common.state(config).published.add(published.PublishedPage(feed.path, published.FEED, locale, feed.policy_id, feed.updated or empty_date))
 
     newest: list[tuple[Any, int, feeds.FeedEntry]] = []  # a bounded min-heap: memory stays flat on long histories
-    for p in _POLICIES:
+    for p in policies:
         path = feeds.policy_feed_path(p.dest)
         feed = feeds.Feed(
             path=path,
@@ -119,7 +124,7 @@ def on_post_build(config: MkDocsConfig) -> None:
             policy_id=p.policy_id,
         )
         for e in archive.version_entries(hist.get(p.src_path), tz=settings.timezone):
-            summary = common.STATE.summaries.get((locale, p.src_path, e.number))
+            summary = common.state(config).summaries.get((locale, p.src_path, e.number))
             summary_text = None
             if summary is not None:
                 summary_text = labels["summary"].format(**summary.__dict__) if summary.total else labels["no_changes"]
@@ -140,7 +145,7 @@ def on_post_build(config: MkDocsConfig) -> None:
             )
         write(feed)
         for entry in feed.entries:
-            item = ((entry.instant, entry.policy_id, entry.number), next(_TIEBREAK), entry)
+            item = ((entry.instant, entry.policy_id, entry.number), next(tiebreak), entry)
             if len(newest) < feeds.LANGUAGE_FEED_ENTRIES:
                 heapq.heappush(newest, item)
             elif item[0] > newest[0][0]:
@@ -156,5 +161,5 @@ def on_post_build(config: MkDocsConfig) -> None:
         entries=every,
     )
     write(site_feed)
-    log.debug("Wrote %d feeds for '%s' (%d entries)", len(_POLICIES) + 1, locale, len(every))
-    _POLICIES.clear()
+    log.debug("Wrote %d feeds for '%s' (%d entries)", len(policies) + 1, locale, len(every))
+    policies.clear()

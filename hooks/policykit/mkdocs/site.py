@@ -1,4 +1,4 @@
-"""MkDocs hooks: the "last modified" stamp and the policy centre list.
+"""The "last modified" stamp and the policy centre list.
 
 Thin by design: dates come from policykit.history and policykit.stamp, the
 markup from overrides/partials/policy-stamp.html and policy-list.html.
@@ -11,7 +11,6 @@ from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
@@ -41,21 +40,14 @@ class _NoDate(str):
 NO_DATE = _NoDate("1970-01-01")
 
 
-def on_startup(command: str, dirty: bool) -> None:
-    common.STATE.command = command
-
-
-
-@event_priority(200)  # first of all hooks: a new build forgets the previous one
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    common.settings(config)  # fail early on a bad setting
     if common.is_first_language_build(config):
-        common.new_build()
+        common.new_build(config)
+    common.settings(config)  # fail early on a bad setting
     common.history(config)  # read once; every later call and language reuses it
     return config
 
 
-@event_priority(-150)  # after mkdocs-static-i18n's own clean-up (-100)
 def on_nav(nav: Any, config: MkDocsConfig, files: Files) -> Any:
     """Drop the language folder from the navigation ("zh Hant" > pages becomes the pages).
 
@@ -84,7 +76,7 @@ def on_nav(nav: Any, config: MkDocsConfig, files: Files) -> Any:
 
 
 def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
-    common.STATE.env = env
+    common.state(config).env = env
     return env
 
 
@@ -155,11 +147,12 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
         page.meta["policy_ref"] = ref
     if stamp.draft:
         page.update_date = NO_DATE  # no <lastmod> for a draft (MkDocs would put the build time there)
-        if common.STATE.command == "serve":
+        if common.state(config).command == "serve":
             pass  # shown as a draft on the page
         else:
             shown = _shown_path(config, page)
             common.warn_once(
+                config,
                 f"draft:{page.file.src_path}",
                 "%s has uncommitted changes (or was never committed), so it has no 'last modified' date. "
                 "Commit it before publishing: git add '%s' && git commit",
@@ -180,11 +173,12 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
 def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
     locale = common.current_locale(config)
     labels = labels_for(locale)
-    env = common.STATE.env
+    env = common.state(config).env
     html = page.content or ""
     stamp = page.meta.get("policy_stamp")
     if stamp is not None:
-        stamp_html = env.get_template("partials/policy-stamp.html").render(stamp=stamp, labels=labels, policy=page.meta.get("policy_ref"))
+        stamp_html = env.get_template("partials/policy-stamp.html").render(stamp=stamp, labels=labels, policy=page.meta.get("policy_ref"),
+                                                                          archive=common.feature(config, "archive"))
         notices = page.meta.get("policy_notices")  # from this hook and mkdocs_translations.py
         if notices:
             stamp_html += env.get_template("partials/policy-notices.html").render(notices=notices, labels=labels)
@@ -210,8 +204,8 @@ def _policy_list(config: MkDocsConfig, nav: Any, locale: str, labels: dict[str, 
         entries = archive.version_entries(fh, tz=settings.timezone) if fh.versions else []
         up = effective.upcoming(entries, build_time(), settings.timezone)
         status = None
-        if common.STATE.catalogue is not None and len(common.locales(config)) > 1:
-            status = translations.status_of(common.STATE.catalogue, hist, ref.policy_id, locale, settings.source_locale)
+        if common.state(config).catalogue is not None and len(common.locales(config)) > 1:
+            status = translations.status_of(common.state(config).catalogue, hist, ref.policy_id, locale, settings.source_locale)
         rows.append(
             {
                 "page": page,
@@ -222,8 +216,8 @@ def _policy_list(config: MkDocsConfig, nav: Any, locale: str, labels: dict[str, 
                 "upcoming": _list_upcoming(up, labels, locale, settings.timezone),
                 "status": status.state if status else None,
                 "status_text": translations.status_text(status, labels, locale, settings.timezone) if status else None,
-                "history_url": archive.url_of(archive.history_path(page.file.dest_uri)) if entries else None,
-                "feed_url": policy_feed_path(page.file.dest_uri) if entries and common.has_hook(config, "feeds.py") else None,
+                "history_url": archive.url_of(archive.history_path(page.file.dest_uri)) if entries and common.feature(config, "archive") else None,
+                "feed_url": policy_feed_path(page.file.dest_uri) if entries and common.feature(config, "feeds") else None,
             }
         )
     retired = []
@@ -240,7 +234,7 @@ def _policy_list(config: MkDocsConfig, nav: Any, locale: str, labels: dict[str, 
                 "history_url": archive.url_of(archive.history_path(common.retired_policy_dest(config, ref))),
             }
         )
-    return common.STATE.env.get_template("partials/policy-list.html").render(
+    return common.state(config).env.get_template("partials/policy-list.html").render(
         policies=rows, retired=retired, labels=labels, config=config, page=page_now, base_url=context_base
     )
 
@@ -259,7 +253,7 @@ def _list_upcoming(up: effective.Upcoming | None, labels: dict[str, str], locale
 
 def _register(config: MkDocsConfig, page: Page, stamp, ref, locale: str) -> None:
     kind = published.POLICY if ref is not None else (published.INDEX if page.is_index else published.PAGE)
-    common.STATE.published.add(
+    common.state(config).published.add(
         published.PublishedPage(
             path=page.file.dest_uri,
             kind=kind,

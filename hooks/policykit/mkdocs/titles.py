@@ -1,4 +1,4 @@
-"""MkDocs hook: every page title is HTML escaped exactly once (policykit.titles).
+"""Every page title is HTML escaped exactly once (policykit.titles).
 
 After a page is rendered its title is known, from (MkDocs' order) ``nav:``,
 front matter ``title:``, the first heading or the file name.  This hook
@@ -17,14 +17,12 @@ from __future__ import annotations
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from policykit.pages.titles import safe_title
 
 
-@event_priority(100)  # before any other hook reads the title
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     meta_title = page.meta.get("title")
     if "title" in vars(page):  # given by nav: (plain text), or already made safe
@@ -49,7 +47,6 @@ def _escape_items(items: list[Any]) -> None:
         _escape_items(getattr(item, "children", None) or [])
 
 
-@event_priority(-300)  # after mkdocs-static-i18n (-100) and mkdocs_site (-150) matched section titles
 def on_nav(nav: Any, config: MkDocsConfig, files: Files) -> Any:
     _escape_items(nav.items)
     return nav

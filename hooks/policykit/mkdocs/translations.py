@@ -1,4 +1,4 @@
-"""MkDocs hook: translation status of policies.
+"""Translation status of policies.
 
 * A translation older than its source text gets a notice (in the reader's
   language) with both dates and a link to what changed in the source since.
@@ -18,7 +18,6 @@ import os
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
@@ -31,10 +30,9 @@ from policykit.dates import display_date, iso_instant
 log = logging.getLogger("mkdocs.hooks.translations")
 
 
-@event_priority(10)  # before mkdocs-static-i18n (-100) narrows the files to one language
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     catalogue = translations.Catalogue.from_refs(common.policy_of(config, f.src_path) for f in files.documentation_pages())
-    common.STATE.catalogue = catalogue
+    common.state(config).catalogue = catalogue
     if common.is_first_language_build(config):
         _report(config, catalogue)
     return files
@@ -57,16 +55,15 @@ def _report(config: MkDocsConfig, catalogue: translations.Catalogue) -> None:
     if settings.translation_lag == "fail":
         raise PluginError(
             f"{where}: {len(statuses)} translation(s) are behind their source text or missing "
-            f"(extra.policy_site.translation_lag: fail):\n{text}"
+            f"(policy-site option translation_lag: fail):\n{text}"
         )
     log.warning(
         "%d translation(s) are behind their source text or missing. Update them, or set "
-        "extra.policy_site.translation_lag in %s to 'ignore' (or 'fail'):\n%s",
+        "the policy-site option translation_lag in %s to 'ignore' (or 'fail'):\n%s",
         len(statuses), where, text,
     )
 
 
-@event_priority(-10)  # after mkdocs_site set page.meta["policy_ref"]
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     ref = page.meta.get("policy_ref")
     if ref is None:
@@ -81,7 +78,7 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
         })
         return html
     settings = common.settings(config)
-    catalogue = common.STATE.catalogue
+    catalogue = common.state(config).catalogue
     if catalogue is None:
         return html
     st = translations.status_of(catalogue, common.history(config), ref.policy_id, locale, settings.source_locale)

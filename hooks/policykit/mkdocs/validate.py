@@ -1,4 +1,4 @@
-"""MkDocs hook (listed first): catch editors' mistakes before anything is built.
+"""Catch editors' mistakes before anything is built (the plugin's first handlers, see plugin.py).
 
 * ``SOURCE_DATE_EPOCH`` is set from HEAD's commit time unless the caller set
   it, before MkDocs or any hook asks for "now" (reproducible builds).
@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any
+from dataclasses import dataclass, field
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
@@ -33,7 +32,15 @@ from policykit import generated
 from policykit.source import schema
 
 _TEXT = (".md", ".markdown")
-_STATE: dict[str, Any] = {"epoch_set_by_us": None, "no_yaml_block": set()}
+
+
+@dataclass
+class _Run:
+    """This module's state of one build (on the plugin instance, see common.BuildState.slot)."""
+
+    epoch_set_by_us: str | None = None
+    epoch_before: tuple[str | None, str | None] | None = None  # the caller's SOURCE_DATE_EPOCH and origin
+    no_yaml_block: set[str] = field(default_factory=set)
 
 
 class _LinkHint(logging.Filter):
@@ -52,7 +59,6 @@ _HINT = _LinkHint()
 EPOCH_ORIGIN = "POLICY_SITE_EPOCH_ORIGIN"
 
 
-@event_priority(100)  # before every other hook reads the clock
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     logging.getLogger("mkdocs.structure.pages").addFilter(_HINT)  # a set: adding twice is harmless
     _source_date_epoch(config)
@@ -60,8 +66,11 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 
 
 def _source_date_epoch(config: MkDocsConfig) -> None:
+    run = common.state(config).slot(_Run)
+    if run.epoch_before is None:  # the first language build: what to put back when the build ends
+        run.epoch_before = (os.environ.get("SOURCE_DATE_EPOCH"), os.environ.get(EPOCH_ORIGIN))
     current = os.environ.get("SOURCE_DATE_EPOCH") or None  # empty counts as unset
-    if current is not None and current != _STATE["epoch_set_by_us"]:
+    if current is not None and current != run.epoch_set_by_us:
         if not current.strip().lstrip("-").isdigit():
             raise PluginError(f"SOURCE_DATE_EPOCH={current!r} is not a whole number of seconds. Unset it or fix it.")
         os.environ.pop(EPOCH_ORIGIN, None)
@@ -70,12 +79,27 @@ def _source_date_epoch(config: MkDocsConfig) -> None:
     if head is None:  # no commit yet (or fallback dates): nothing reproducible to pin
         if current is not None or "SOURCE_DATE_EPOCH" in os.environ:
             del os.environ["SOURCE_DATE_EPOCH"]
-            _STATE["epoch_set_by_us"] = None
+            run.epoch_set_by_us = None
         return
     value = str(int(head.timestamp()))
     os.environ["SOURCE_DATE_EPOCH"] = value
     os.environ[EPOCH_ORIGIN] = "head"  # see policykit.dates.reader_time
-    _STATE["epoch_set_by_us"] = value
+    run.epoch_set_by_us = value
+
+
+def restore_epoch(state: common.BuildState) -> None:
+    """Put back the caller's SOURCE_DATE_EPOCH once the build is over (or failed), so the next build in this
+    process (``mkdocs serve``, another site) pins its own HEAD instead of taking this one's as the caller's choice."""
+    run = state.slot(_Run)
+    if run.epoch_before is None:
+        return
+    for key, value in zip(("SOURCE_DATE_EPOCH", EPOCH_ORIGIN), run.epoch_before):
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    run.epoch_before = None
+    run.epoch_set_by_us = None
 
 
 def _shown(path: str) -> str:
@@ -90,7 +114,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     root = os.path.realpath(tree_root) if tree_root is not None else os.path.realpath(docs)
     real_docs = os.path.realpath(docs)
     problems: list[str] = []
-    _STATE["no_yaml_block"] = set()
+    no_yaml_block = common.state(config).slot(_Run).no_yaml_block
+    no_yaml_block.clear()
     submodules: dict[str, str | None] = {}
     reported: set[str] = set()
     for f in sorted(files, key=lambda f: f.src_uri):
@@ -142,7 +167,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             problems.extend(str(exc).splitlines())
             continue
         if not fm.present:
-            _STATE["no_yaml_block"].add(f.src_uri)
+            no_yaml_block.add(f.src_uri)
     problems.extend(_collisions(files, config, docs))
     if problems:
         raise PluginError(
@@ -216,7 +241,7 @@ def _submodule_of(folder: str, docs: str, memo: dict[str, str | None]) -> str | 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     """Without a '---' block MkDocs reads leading 'Key: value' lines as metadata: check those keys too."""
-    if page.file.src_uri in _STATE["no_yaml_block"] and page.meta:
+    if page.file.src_uri in common.state(config).slot(_Run).no_yaml_block and page.meta:
         src = _shown(page.file.abs_src_path or page.file.src_path)
         try:
             schema.validate(page.meta, src)

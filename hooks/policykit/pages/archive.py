@@ -19,7 +19,12 @@ from policykit.history.versions import FileHistory, Version
 from policykit.source.text import FrontMatterError, parse_front_matter
 
 log = logging.getLogger("mkdocs.policykit.archive")
-_REPORTED: set[tuple[str, str]] = set()  # (commit, path) whose unreadable front matter was logged
+_REPORTED: set[tuple[str, str]] = set()  # (commit, path) whose unreadable front matter was logged (this build)
+
+
+def new_build() -> None:
+    """Log each unreadable old front matter again in the next build (called at the start of every build)."""
+    _REPORTED.clear()
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ A locale without its own table falls back to its language, then to English.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 LABELS: dict[str, dict[str, str]] = {
     "en": {
         "history_title": "{title}: version history",
@@ -261,11 +263,22 @@ LABELS: dict[str, dict[str, str]] = {
 
 def labels_for(locale: str) -> dict[str, str]:
     """The label table for *locale* (``zh-Hant``, ``zh_TW``, ``en-GB`` …), English as the last resort."""
+    return _with_fallback(_table_name(locale))
+
+
+def _table_name(locale: str) -> str:
     norm = locale.replace("_", "-")
     if norm in LABELS:
-        return LABELS[norm]
+        return norm
     if norm.lower() in ("zh-tw", "zh-hk", "zh-mo"):
-        return LABELS["zh-Hant"]
+        return "zh-Hant"
     if norm.lower().startswith("zh"):
-        return LABELS["zh-Hans"]
-    return LABELS["en"]
+        return "zh-Hans"
+    base = norm.split("-", 1)[0].lower()
+    return base if base in LABELS else "en"
+
+
+@lru_cache(maxsize=None)
+def _with_fallback(name: str) -> dict[str, str]:
+    """The table *name* with every key it lacks taken from English (a missing key is never a KeyError)."""
+    return {**LABELS["en"], **LABELS[name]}

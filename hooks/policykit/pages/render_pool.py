@@ -40,14 +40,14 @@ def timeout_message(exc: RenderTimeout, *, past_version: bool) -> str:
     n = f"{exc.seconds:g}"
     if past_version:
         todo = (
-            "Its text is in git history, so it cannot be simplified: raise extra.policy_site.render_timeout "
+            "Its text is in git history, so it cannot be simplified: raise the policy-site option render_timeout "
             f"(now {n} s), or list that commit in the ignore-revs file (.git-blame-ignore-revs) so it is not a version."
         )
         what = "this past version"
     else:
         todo = (
             "Simplify its Markdown (unbalanced brackets '[', or very deep nesting of lists, quotes or emphasis, "
-            f"make Python-Markdown slow), or raise extra.policy_site.render_timeout (now {n} s)."
+            f"make Python-Markdown slow), or raise the policy-site option render_timeout (now {n} s)."
         )
         what = "this page"
     return f"{exc.label}: Python-Markdown took more than {n} s to render {what}, so the build stopped. {todo}"

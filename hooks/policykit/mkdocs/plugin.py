@@ -1,0 +1,293 @@
+"""The ``policy-site`` MkDocs plugin: true dates, version archives, feeds and cache headers.
+
+Use it like any plugin, after ``search`` (and after ``i18n`` on a multilingual site)::
+
+    plugins:
+      - search
+      - policy-site
+
+Options (all optional; ``PolicySiteConfig`` below is the list): the site's
+language and timezone, where dates come from, and which features run
+(``archive``, ``feeds``, ``headers``).  Unknown options fail the build with a
+did-you-mean.  ``extra.policy_site`` is still read for one release (INFO
+notice); an option given to the plugin wins over it.
+
+Build state is on the plugin instance (``self.state``, reset at the start of
+every build, see ``new_build``), never in module globals: ``mkdocs serve``
+rebuilds and two builds in one process are independent.
+
+Event order
+-----------
+This table is the one place that says when each part runs; the modules of
+this package hold no ``event_priority`` of their own.  Higher runs first.
+mkdocs-static-i18n (``i18n``) runs every event once per language: its
+``on_post_build`` (-100) builds the other languages, so only the outer call
+(``building`` False) sees every language.  At equal priority, plugins run in
+the order ``plugins:`` lists them: list ``policy-site`` after ``search`` and
+``i18n``.  [feature] marks a handler that runs only when that option is on.
+
+=================  ========  ============================================  =====================================================
+event              priority  handler (module of policykit.mkdocs)          why here
+=================  ========  ============================================  =====================================================
+on_startup         0         plugin: remembers the command (serve)         --
+on_config          200       site: a new build; settings; git history      first: everything else reads them
+on_config          100       validate: SOURCE_DATE_EPOCH from HEAD         before anything reads the clock
+on_config          50        deploy [headers]: previous manifest, ledger   after history (200) and the clock (100)
+on_config          0         feeds [feeds]: site_url is absolute           --  (i18n reconfigures at -100)
+on_files           10        translations: catalogue of every language     before i18n (-100) narrows files to one language
+on_files           0         validate (pages, names), render_limit (every  before i18n (-100); validate first, then
+                             page within render_timeout), archive          the render bound before MkDocs renders
+                             [archive], feeds [feeds]: per-language reset
+on_nav             -150      site: drop the language folder section        after i18n's own clean-up (-100)
+on_nav             -300      titles: section titles escaped once           after site (-150) matched the section titles
+on_env             0         site: keep the Jinja env; deploy [headers]:   after i18n's on_env (listed before)
+                             ``policy_asset`` and the theme's scripts
+on_page_markdown   0         validate: leading "Key: value" metadata       after i18n (50)
+on_page_content    100       titles: page title escaped once               before anything reads the title
+on_page_content    0         site: stamp, upcoming notice, page registry   --
+on_page_content    -10       translations: lagging/fallback notices        after site set ``policy_ref``
+on_page_context    10        feeds [feeds]: feed links in the head         before archive (-50) copies the context
+on_page_context    0         site: stamp into the page, policy list        after search (listed before) indexed the text
+on_page_context    -50       archive [archive]: queue the policy           after i18n (50) set the language switcher
+on_post_build      0         archive [archive], then feeds [feeds]         per language, before i18n (-100) builds the next;
+                                                                           feeds quote archive's change summaries
+on_post_build      -200      deploy [headers]: headers, manifest, purge;   the outer call, after i18n built every language
+                             then SOURCE_DATE_EPOCH put back
+on_build_error     0         SOURCE_DATE_EPOCH put back                    --
+=================  ========  ============================================  =====================================================
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import fields
+from difflib import get_close_matches
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+
+from policykit.mkdocs import archive, common, deploy, feeds, render_limit, site, titles, translations, validate
+from policykit.pages import archive as archive_pages
+from policykit.settings import Settings, SettingsError, parse_settings
+
+log = logging.getLogger("mkdocs.plugins.policy_site")
+
+#: Templates, CSS and JS the plugin adds to the theme (package data).
+THEME_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "theme")
+#: Options that switch a feature on or off.
+FEATURES = ("archive", "feeds", "headers")
+_DEPRECATED_KEY = "extra.policy_site"
+_KEY = "plugins.policy-site"
+
+
+class PolicySiteConfig(base.Config):
+    """The plugin's options (README, "Configuration").  Each setting of ``policykit.settings.Settings`` is one."""
+
+    source_locale = c.Optional(c.Type(str))  # default: the site's default language
+    default_locale = c.Optional(c.Type(str))  # default: i18n's default language, else theme.language
+    timezone = c.Type(str, default="UTC")
+    date_source = c.Choice(("committer", "author"), default="committer")
+    ignore_revs_file = c.Optional(c.Type(str))
+    fallback_to_build_date = c.Type(bool, default=False)
+    translation_lag = c.Choice(("warn", "fail", "ignore"), default="warn")
+    cache_dir = c.Type(str, default=".cache/policy-site")
+    policy_exclude = c.ListOfItems(c.Type(str), default=["index.md"])
+    previous_manifest = c.Optional(c.Type(str))
+    corrections_file = c.Type(str, default="policy-corrections.yml")
+    render_timeout = c.Type((int, float), default=20)  # seconds one page may take Python-Markdown (worker processes)
+    archive = c.Type(bool, default=True)  # history page and a permanent page per version
+    feeds = c.Type(bool, default=True)  # Atom feeds per language and per policy
+    headers = c.Type(bool, default=True)  # published ledger, cache headers, nginx include, manifest, purge list
+
+
+def site_locale(config: MkDocsConfig) -> str:
+    """The site's default language: mkdocs-static-i18n's default, else ``theme.language``, else English."""
+    i18n = common.i18n(config)
+    if i18n is not None and getattr(i18n, "default_language", None):
+        return str(i18n.default_language)
+    theme = config.theme
+    language = theme["language"] if theme is not None and "language" in theme else None
+    return str(language) if language else "en"
+
+
+class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
+    """See the module docstring: options, state and the event table."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.command = "build"
+        self.history_memo: dict[Any, Any] = {}  # git history, reused across serve rebuilds while HEAD stays
+        self.state = common.BuildState()
+        self._given: frozenset[str] = frozenset()
+
+    # ------------------------------------------------------------------ options
+
+    def load_config(self, options: dict[str, Any], config_file_path: str | None = None) -> tuple[Any, Any]:
+        options = options or {}
+        known = [name for name, _ in self.config_class._schema]
+        self._given = frozenset(k for k in options if k in known)
+        errors, warnings = super().load_config(options, config_file_path)
+        for key in options:
+            if key not in known:
+                hint = get_close_matches(str(key), known, n=1)
+                tip = f"Did you mean '{hint[0]}'?" if hint else f"Known options: {', '.join(sorted(known))}."
+                errors.append((str(key), base.ValidationError(f"unknown option. {tip}")))
+        warnings = [w for w in warnings if not (isinstance(w, tuple) and w[0] in options and w[0] not in known)]
+        return errors, warnings
+
+    def resolve_settings(self, config: MkDocsConfig) -> Settings:
+        """The options given here, then ``extra.policy_site`` (deprecated), then the site's languages."""
+        where = config.config_file_path or "mkdocs.yml"
+        values: dict[str, Any] = {}
+        legacy = (config.extra or {}).get("policy_site")
+        try:
+            if legacy is not None:
+                log.info(
+                    "%s: '%s' is deprecated and will not be read by the next release: move its keys to the "
+                    "plugin's options (plugins: - policy-site: {...}).", where, _DEPRECATED_KEY,
+                )
+                parse_settings(legacy, where=where, key=_DEPRECATED_KEY)  # its own errors name its keys
+                values.update(legacy)
+            for f in fields(Settings):
+                if f.name in self._given:
+                    values[f.name] = self.config[f.name]
+            if values.get("default_locale") is None:
+                values["default_locale"] = site_locale(config)
+            if values.get("source_locale") is None:
+                values["source_locale"] = values["default_locale"]
+            for key in ("ignore_revs_file", "previous_manifest"):
+                if key in values and values[key] is None:
+                    del values[key]
+            settings = parse_settings(values, where=where, key=_KEY)
+        except SettingsError as exc:
+            raise PluginError(str(exc)) from exc
+        self.state.features = frozenset(name for name in FEATURES if self.config[name])
+        return settings
+
+    # ------------------------------------------------------------------ state
+
+    def new_build(self) -> None:
+        """Forget the previous build: a fresh state (the git history memo stays, keyed by HEAD and the tree)."""
+        self.state = common.BuildState(command=self.command, history_memo=self.history_memo)
+        archive_pages.new_build()
+
+    def _on(self, config: MkDocsConfig, feature: str) -> bool:
+        return common.feature(config, feature)
+
+    # ------------------------------------------------------------------ events (see the table above)
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.command = command
+        self.state.command = command
+
+    @event_priority(200)
+    def _config_first(self, config: MkDocsConfig) -> MkDocsConfig:
+        if THEME_DIR not in config.theme.dirs:  # after the site's custom_dir: a site can override any template
+            config.theme.dirs.insert(1 if config.theme.custom_dir else 0, THEME_DIR)
+        return site.on_config(config)
+
+    @event_priority(100)
+    def _config_clock(self, config: MkDocsConfig) -> MkDocsConfig:
+        return validate.on_config(config)
+
+    @event_priority(50)
+    def _config_ledger(self, config: MkDocsConfig) -> MkDocsConfig:
+        return deploy.on_config(config) if self._on(config, "headers") else config
+
+    @event_priority(0)
+    def _config_feeds(self, config: MkDocsConfig) -> MkDocsConfig:
+        return feeds.on_config(config) if self._on(config, "feeds") else config
+
+    on_config = CombinedEvent(_config_first, _config_clock, _config_ledger, _config_feeds)
+
+    @event_priority(10)
+    def _files_catalogue(self, files: Files, *, config: MkDocsConfig) -> Files:
+        return translations.on_files(files, config)
+
+    @event_priority(0)
+    def _files_check(self, files: Files, *, config: MkDocsConfig) -> Files:
+        files = validate.on_files(files, config)
+        files = render_limit.on_files(files, config)
+        if self._on(config, "archive"):
+            files = archive.on_files(files, config)
+        if self._on(config, "feeds"):
+            files = feeds.on_files(files, config)
+        return files
+
+    on_files = CombinedEvent(_files_catalogue, _files_check)
+
+    @event_priority(-150)
+    def _nav_languages(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        return site.on_nav(nav, config, files)
+
+    @event_priority(-300)
+    def _nav_titles(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        return titles.on_nav(nav, config, files)
+
+    on_nav = CombinedEvent(_nav_languages, _nav_titles)
+
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        env = site.on_env(env, config, files)
+        if self._on(config, "headers"):
+            env = deploy.on_env(env, config, files)
+        return env
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        return validate.on_page_markdown(markdown, page, config, files)
+
+    @event_priority(100)
+    def _content_titles(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        return titles.on_page_content(html, page, config, files)
+
+    @event_priority(0)
+    def _content_stamp(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        return site.on_page_content(html, page, config, files)
+
+    @event_priority(-10)
+    def _content_translations(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        return translations.on_page_content(html, page, config, files)
+
+    on_page_content = CombinedEvent(_content_titles, _content_stamp, _content_translations)
+
+    @event_priority(10)
+    def _context_feeds(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
+        return feeds.on_page_context(context, page, config, nav) if self._on(config, "feeds") else context
+
+    @event_priority(0)
+    def _context_stamp(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
+        return site.on_page_context(context, page, config, nav)
+
+    @event_priority(-50)
+    def _context_archive(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
+        return archive.on_page_context(context, page, config, nav) if self._on(config, "archive") else context
+
+    on_page_context = CombinedEvent(_context_feeds, _context_stamp, _context_archive)
+
+    @event_priority(0)
+    def _post_build_language(self, *, config: MkDocsConfig) -> None:
+        if self._on(config, "archive"):
+            archive.on_post_build(config)
+        if self._on(config, "feeds"):
+            feeds.on_post_build(config)
+
+    @event_priority(-200)
+    def _post_build_site(self, *, config: MkDocsConfig) -> None:
+        if not common.is_last_post_build(config):
+            return
+        try:
+            if self._on(config, "headers"):
+                deploy.on_post_build(config)
+        finally:
+            validate.restore_epoch(self.state)
+
+    on_post_build = CombinedEvent(_post_build_language, _post_build_site)
+
+    def on_build_error(self, *, error: Exception) -> None:
+        validate.restore_epoch(self.state)
