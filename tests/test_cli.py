@@ -308,6 +308,7 @@ def test_verify_passes_then_names_every_difference(finalized: Path, tmp_path: Pa
         (["finalize", "nowhere", "--docs", "docs"], 2, "SITE_DIR 'nowhere' is not a folder"),
         (["finalize", "site"], 2, "one of the arguments --docs --history is required"),
         (["finalize", "site", "--history", "docs/en/index.md", *LANGS], 1, "cannot read a history file"),
+        (["history", "docs", "--json", "--timezone", "Mars/Base"], 2, "--timezone: unknown timezone 'Mars/Base'"),
         (["history", "/", "--json"], 1, "is not inside a git repository"),
         (["verify", "docs"], 1, "no manifest; run `policykit finalize` first"),
         (["frobnicate"], 2, "invalid choice: 'frobnicate'"),
@@ -320,3 +321,32 @@ def test_user_mistakes_are_messages_not_tracebacks(project: GitRepo, args: list[
     assert message in done.stderr
     assert "Traceback" not in done.stderr
     assert sorted(p.name for p in (project.path / "site").iterdir()) == before  # nothing written on a refusal
+
+
+# ----------------------------------------------------------------- a plain MkDocs site (no plugin, no hooks)
+
+
+def test_plain_mkdocs_site_with_file_urls(tmp_path: Path) -> None:
+    """What Zensical or any MkDocs-compatible engine would write: Material, no hooks, ``use_directory_urls: false``."""
+    repo = GitRepo.init(tmp_path / "plain")
+    repo.write(".gitignore", "site/\nsite-deploy/\n")
+    repo.write("mkdocs.yml", "site_name: Plain\nsite_url: https://plain.example.org/\nuse_directory_urls: false\n"
+                             "theme:\n  name: material\n")
+    repo.write("docs/index.md", "# Plain\n")
+    repo.write("docs/legal/terms of service.md", "# Terms\n\nBe kind.\n")
+    repo.commit("Terms", date="2025-10-29T09:00:00+00:00")
+    built = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=repo.path,
+                           env=git_env({"NO_MKDOCS_2_WARNING": "1"}), capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    assert not (repo.path / "site" / "_headers").exists()  # nothing of ours ran
+    refused = policykit("finalize", "site", "--docs", "docs", cwd=repo.path)  # directory layout: wrong here
+    assert refused.returncode == 1 and "legal/terms of service.md -> legal/terms of service/index.html" in refused.stderr
+    done = policykit("finalize", "site", "--docs", "docs", "--layout", "file", cwd=repo.path)
+    assert done.returncode == 0, done.stderr
+    assert "inline scripts" in done.stderr  # Material's, which only the plugin can allow by hash: said, not hidden
+    manifest = json.loads((repo.path / "site" / "manifest.json").read_text(encoding="utf-8"))
+    entry = manifest["urls"]["/legal/terms%20of%20service.html"]
+    assert (entry["kind"], entry["policy"], entry["locale"]) == ("policy", "legal/terms of service", "en")
+    assert entry["last_modified"] == "2025-10-29T09:00:00Z"
+    ok = policykit("verify", "site", cwd=repo.path)
+    assert ok.returncode == 0, ok.stderr

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from policykit.cache_rules import HEADERS_FILE, MANIFEST_FILE, HeaderRuleError
+from policykit.dates import zone
 from policykit.deploy import finalize_site
 from policykit.fingerprint import FingerprintError
 from policykit.gitrepo import GitError
@@ -118,6 +119,10 @@ def _layout(args: argparse.Namespace) -> Layout:
 
 def _document(args: argparse.Namespace, layout: Layout) -> dict[str, Any]:
     docs = _folder(args.docs, "DOCS_DIR")
+    try:
+        zone(args.timezone)
+    except ValueError as exc:
+        raise UsageError(f"--timezone: {exc}") from exc
     return history_document(
         docs,
         locales=layout.locales,
