@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -311,6 +312,7 @@ def test_verify_passes_then_names_every_difference(finalized: Path, tmp_path: Pa
         (["history", "docs", "--json", "--timezone", "Mars/Base"], 2, "--timezone: unknown timezone 'Mars/Base'"),
         (["history", "/", "--json"], 1, "is not inside a git repository"),
         (["verify", "docs"], 1, "no manifest; run `policykit finalize` first"),
+        (["finalize", "site", "--docs", "docs", *LANGS, "--script-hash", "alert(1)"], 2, "expected a CSP hash"),
         (["frobnicate"], 2, "invalid choice: 'frobnicate'"),
     ],
 )
@@ -343,7 +345,15 @@ def test_plain_mkdocs_site_with_file_urls(tmp_path: Path) -> None:
     assert refused.returncode == 1 and "legal/terms of service.md -> legal/terms of service/index.html" in refused.stderr
     done = policykit("finalize", "site", "--docs", "docs", "--layout", "file", cwd=repo.path)
     assert done.returncode == 0, done.stderr
-    assert "inline scripts" in done.stderr  # Material's, which only the plugin can allow by hash: said, not hidden
+    # Material's inline scripts: the CSP blocks them until the owner lists them (the plugin hashes the theme itself)
+    hashes = re.findall(r'--script-hash "(\'sha256-[A-Za-z0-9+/=]+\')"', done.stderr)
+    assert hashes, done.stderr
+    assert not any(h in (repo.path / "site" / "_headers").read_text(encoding="utf-8") for h in hashes)
+    listed = [arg for h in hashes for arg in ("--script-hash", h)]
+    again = policykit("finalize", "site", "--docs", "docs", "--layout", "file", *listed, cwd=repo.path)
+    assert again.returncode == 0 and "blocks" not in again.stderr, again.stderr
+    csp = (repo.path / "site" / "_headers").read_text(encoding="utf-8")
+    assert all(h in csp for h in hashes)
     manifest = json.loads((repo.path / "site" / "manifest.json").read_text(encoding="utf-8"))
     entry = manifest["urls"]["/legal/terms%20of%20service.html"]
     assert (entry["kind"], entry["policy"], entry["locale"]) == ("policy", "legal/terms of service", "en")

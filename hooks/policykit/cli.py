@@ -15,10 +15,12 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import sys
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 from policykit.cache_rules import HEADERS_FILE, MANIFEST_FILE, HeaderRuleError
 from policykit.dates import zone
@@ -30,10 +32,24 @@ from policykit.history_export import FORMAT as HISTORY_FORMAT, VERSION as HISTOR
 from policykit.manifest import ManifestError, load_manifest
 from policykit.mtimes import MtimeError
 from policykit.settings import Settings
+from policykit.theme_scripts import ThemeScripts
 from policykit.site_layout import LAYOUTS, Layout, LayoutError, parse_languages, registry_of, site_paths
 
 #: Files of a finalized site that its manifest does not list (the manifest itself and the header file).
 UNLISTED = (HEADERS_FILE, MANIFEST_FILE)
+
+
+_HASH_RE = re.compile(r"^'?(sha(256|384|512)-[A-Za-z0-9+/]+={0,2})'?$")
+
+
+@dataclass
+class ListedScripts(ThemeScripts):
+    """The theme's inline scripts, as hashes the site owner listed (``--script-hash``)."""
+
+    listed: tuple[str, ...] = ()
+
+    def hashes(self, html_paths: Iterable[str]) -> list[str]:
+        return sorted(set(self.listed))
 
 
 class UsageError(Exception):
@@ -80,6 +96,10 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--previous-manifest", metavar="PATH_OR_URL", help="the last deploy's manifest.json, for the purge list")
     f.add_argument("--deploy-dir", metavar="DIR", help="where the nginx include and purge list go (default SITE_DIR-deploy)")
     f.add_argument("--base-url", metavar="URL", help="make purge URLs absolute (the site is served at the host root)")
+    f.add_argument("--script-hash", action="append", default=[], metavar="'sha256-...'",
+                   help="an inline script of the theme the Content-Security-Policy allows (repeat it). Nothing found "
+                        "in the output is allowed on its own: finalize lists the hashes of the scripts it blocks, "
+                        "review them and list the theme's here")
 
     v = sub.add_parser("verify", help="check every file of the site against its manifest.json")
     v.add_argument("site", metavar="SITE_DIR")
@@ -152,6 +172,12 @@ def _read_history_file(path: str) -> dict[str, Any]:
 def _finalize(args: argparse.Namespace) -> int:
     site = _folder(args.site, "SITE_DIR")
     layout = _layout(args)
+    listed = []
+    for value in args.script_hash:
+        m = _HASH_RE.match(value.strip())
+        if m is None:
+            raise UsageError(f"--script-hash {value!r}: expected a CSP hash such as 'sha256-AbC...='")
+        listed.append(f"'{m.group(1)}'")
     doc = _read_history_file(args.history) if args.history else _document(args, layout)
     if args.history and set(doc["locales"]) != set(layout.locales):
         raise UsageError(f"{args.history} was read with the languages {', '.join(doc['locales'])}; "
@@ -169,6 +195,7 @@ def _finalize(args: argparse.Namespace) -> int:
         deploy_dir=args.deploy_dir,
         base_url=args.base_url,
         clock=doc.get("build_clock"),
+        theme_scripts=ListedScripts(listed=tuple(listed)),
     )
     print(f"Wrote {result.headers_file} ({result.headers_rule_count} rules), {result.manifest_file}, "
           f"{result.nginx_include} and {result.purge_files.get('urls', result.nginx_include.parent / 'purge')}",
@@ -177,9 +204,15 @@ def _finalize(args: argparse.Namespace) -> int:
     if result.purge.message:
         print(f"Purge: {result.purge.message}", file=sys.stderr)
     if result.unlisted_scripts:
-        print(f"Note: {len(result.unlisted_scripts)} inline scripts (e.g. in {result.unlisted_scripts[0][0]}) are "
-              "blocked by the Content-Security-Policy; without the plugin no theme script is allowed by hash. "
-              "Move them into files.", file=sys.stderr)
+        blocked: dict[str, list[str]] = {}
+        for path, digest in result.unlisted_scripts:
+            blocked.setdefault(digest, []).append(path)
+        print(f"Note: the Content-Security-Policy blocks {len(blocked)} different inline scripts outside the page "
+              "content. If they are your theme's, allow each with --script-hash (or move it into a file):",
+              file=sys.stderr)
+        for digest, paths in sorted(blocked.items()):
+            more = f" and {len(paths) - 1} more" if len(paths) > 1 else ""
+            print(f"  --script-hash \"{digest}\"   # e.g. {paths[0]}{more}", file=sys.stderr)
     return 0
 
 
