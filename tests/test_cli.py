@@ -310,13 +310,17 @@ def test_verify_passes_then_names_every_difference(finalized: Path, tmp_path: Pa
         (["finalize", "site"], 2, "one of the arguments --docs --history is required"),
         (["finalize", "site", "--history", "docs/en/index.md", *LANGS], 1, "cannot read a history file"),
         (["history", "docs", "--json", "--timezone", "Mars/Base"], 2, "--timezone: unknown timezone 'Mars/Base'"),
+        (["finalize", "site", "--history", "truncated.json", *LANGS], 1, "not a valid `policykit history --json`"),
+        (["finalize", "site", "--history", "history.json", "--language", "en"], 2, "was read with the languages"),
         (["history", "/", "--json"], 1, "is not inside a git repository"),
         (["verify", "docs"], 1, "no manifest; run `policykit finalize` first"),
         (["finalize", "site", "--docs", "docs", *LANGS, "--script-hash", "alert(1)"], 2, "expected a CSP hash"),
         (["frobnicate"], 2, "invalid choice: 'frobnicate'"),
     ],
 )
-def test_user_mistakes_are_messages_not_tracebacks(project: GitRepo, args: list[str], code: int, message: str) -> None:
+def test_user_mistakes_are_messages_not_tracebacks(project: GitRepo, history: dict[str, Any], args: list[str], code: int, message: str) -> None:
+    (project.path / "truncated.json").write_text('{"format": "policykit-history", "version": 1, "locales": ["zh-Hant", '
+                                                 '"en"], "policies": [{"src_path": "x.md"}]}', encoding="utf-8")
     before = sorted(p.name for p in (project.path / "site").iterdir())
     done = policykit(*args, cwd=project.path)
     assert done.returncode == code, done.stderr

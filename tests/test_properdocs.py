@@ -13,6 +13,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,11 @@ def test_output_is_byte_identical_except_the_generator(builds: tuple[Path, Path,
     assert m1 == m2
     for path, file in tree(mk / "site-deploy").items():  # nginx include, purge list
         assert file.read_bytes() == (pd / "site-deploy" / path).read_bytes(), path
+
+
+def test_policykit_verify_accepts_both_builds(builds: tuple[Path, Path, str]) -> None:
+    """The plugin's manifest is the one ``policykit verify`` checks (tests/test_cli.py covers its failures)."""
+    for project in builds[:2]:
+        done = subprocess.run([sys.executable, "-m", "policykit.cli", "verify", "site"], cwd=project,
+                              env=git_env({"PYTHONPATH": str(PROJECT / "hooks")}), capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr

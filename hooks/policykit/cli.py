@@ -179,14 +179,16 @@ def _finalize(args: argparse.Namespace) -> int:
             raise UsageError(f"--script-hash {value!r}: expected a CSP hash such as 'sha256-AbC...='")
         listed.append(f"'{m.group(1)}'")
     doc = _read_history_file(args.history) if args.history else _document(args, layout)
-    if args.history and set(doc["locales"]) != set(layout.locales):
-        raise UsageError(f"{args.history} was read with the languages {', '.join(doc['locales'])}; "
-                         f"--language gives {', '.join(layout.locales)}")
     try:
+        if args.history and set(doc["locales"]) != set(layout.locales):
+            raise UsageError(f"{args.history} was read with the languages {', '.join(doc['locales'])}; "
+                             f"--language gives {', '.join(layout.locales)}")
         registry = registry_of(doc, layout, site_paths(site))
+        head_date = datetime.fromisoformat(doc["head_date"]) if doc.get("head_date") else None
     except LayoutError as exc:
         raise Failure(str(exc)) from exc
-    head_date = datetime.fromisoformat(doc["head_date"]) if doc.get("head_date") else None
+    except (KeyError, TypeError, ValueError, IndexError) as exc:  # a hand-edited or truncated history file
+        raise Failure(f"{args.history}: not a valid `policykit history --json` document ({exc!r})") from exc
     result = finalize_site(
         site,
         registry,

@@ -19,7 +19,7 @@ files exactly as ``--docs`` would.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Sequence
 
 from policykit import archive, effective, gitrepo
@@ -32,12 +32,9 @@ FORMAT = "policykit-history"
 VERSION = 1
 
 
-def _iso(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value.isoformat()  # a date
+def _iso(value: date | datetime | None) -> str | None:
+    """ISO 8601: a date as ``YYYY-MM-DD``, an instant with its UTC offset."""
+    return None if value is None else value.isoformat()
 
 
 def history_document(
