@@ -364,3 +364,20 @@ def test_plain_mkdocs_site_with_file_urls(tmp_path: Path) -> None:
     assert entry["last_modified"] == "2025-10-29T09:00:00Z"
     ok = policykit("verify", "site", cwd=repo.path)
     assert ok.returncode == 0, ok.stderr
+
+
+@pytest.mark.parametrize(
+    ("src", "locale", "layout", "expected"),
+    [
+        ("privacy.md", "zh-Hant", "directory", "privacy/index.html"),
+        ("zh-Hant/privacy.md", "zh-Hant", "directory", "privacy/index.html"),
+        ("en/legal/terms of service.md", "en", "directory", "en/legal/terms of service/index.html"),
+        ("en/legal/terms.md", "en", "file", "en/legal/terms.html"),
+        ("en/index.md", "en", "file", "en/index.html"),
+        ("legal/README.md", "zh-Hant", "directory", "legal/index.html"),  # MkDocs publishes README.md as the index
+        ("legal/README.md", "zh-Hant", "file", "legal/index.html"),
+    ],
+)
+def test_dest_path_follows_mkdocs_rules(src: str, locale: str, layout: str, expected: str) -> None:
+    from policykit.site_layout import Layout, dest_path, parse_languages
+    assert dest_path(src, locale, Layout(layout, parse_languages(["zh-Hant=/", "en=/en/"]))) == expected
