@@ -1,0 +1,254 @@
+"""``policykit``: the policy tools without MkDocs, over any generator's output.
+
+    policykit history DOCS_DIR --json          every policy's versions and dates
+    policykit finalize SITE_DIR --docs DOCS_DIR [--layout directory|file] [--language zh-Hant=/ --language en=/en/]
+    policykit finalize SITE_DIR --history history.json [--layout ...] [--language ...]
+    policykit verify SITE_DIR                  the site matches its manifest.json
+
+Exit codes: 0 done, 1 a check failed or the input is wrong, 2 a usage error.
+Nothing here imports MkDocs (README, "Other engines").
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from policykit.cache_rules import HEADERS_FILE, MANIFEST_FILE, HeaderRuleError
+from policykit.dates import zone
+from policykit.deploy import finalize_site
+from policykit.fingerprint import FingerprintError
+from policykit.gitrepo import GitError
+from policykit.history import HistoryOptions
+from policykit.history_export import FORMAT as HISTORY_FORMAT, VERSION as HISTORY_VERSION, history_document
+from policykit.manifest import ManifestError, load_manifest
+from policykit.mtimes import MtimeError
+from policykit.settings import Settings
+from policykit.theme_scripts import ThemeScripts
+from policykit.site_layout import LAYOUTS, Layout, LayoutError, parse_languages, registry_of, site_paths
+
+#: Files of a finalized site that its manifest does not list (the manifest itself and the header file).
+UNLISTED = (HEADERS_FILE, MANIFEST_FILE)
+
+
+_HASH_RE = re.compile(r"^'?(sha(256|384|512)-[A-Za-z0-9+/]+={0,2})'?$")
+
+
+@dataclass
+class ListedScripts(ThemeScripts):
+    """The theme's inline scripts, as hashes the site owner listed (``--script-hash``)."""
+
+    listed: tuple[str, ...] = ()
+
+    def hashes(self, html_paths: Iterable[str]) -> list[str]:
+        return sorted(set(self.listed))
+
+
+class UsageError(Exception):
+    """The command line is wrong (exit 2)."""
+
+
+class Failure(Exception):
+    """The input is wrong or a check failed (exit 1)."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="policykit", description="Policy history, cache headers and manifests "
+                                "for a static site built by any generator.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def languages(q: argparse.ArgumentParser) -> None:
+        q.add_argument("--language", action="append", default=[], metavar="LOCALE=PREFIX",
+                       help="a language and where the site publishes it, e.g. zh-Hant=/ en=/en/ (repeat it); "
+                            "sources under docs/LOCALE/ are that language. Default: one language, en=/")
+        q.add_argument("--exclude", action="append", default=None, metavar="NAME",
+                       help=f"a file name that is not a policy (repeat it; default: {', '.join(Settings().policy_exclude)})")
+
+    def history_opts(q: argparse.ArgumentParser) -> None:
+        q.add_argument("--timezone", default="UTC", help="the timezone effective dates start in (default UTC)")
+        q.add_argument("--date-source", choices=("committer", "author"), default="committer",
+                       help="which git date is a version's date (default committer)")
+
+    h = sub.add_parser("history", help="every policy's versions and dates, from git")
+    h.add_argument("docs", metavar="DOCS_DIR")
+    h.add_argument("--json", action="store_true", required=True, help="print JSON (the only format)")
+    languages(h)
+    history_opts(h)
+
+    f = sub.add_parser("finalize", help="_headers, the nginx include, manifest.json and the purge list of a built site")
+    f.add_argument("site", metavar="SITE_DIR")
+    src = f.add_mutually_exclusive_group(required=True)
+    src.add_argument("--docs", metavar="DOCS_DIR", help="the docs folder the site was built from (in its git repository)")
+    src.add_argument("--history", metavar="FILE", help="the output of `policykit history --json`")
+    f.add_argument("--layout", choices=LAYOUTS, default="directory",
+                   help="directory: page.md -> page/index.html (use_directory_urls: true, the default); "
+                        "file: page.md -> page.html")
+    languages(f)
+    history_opts(f)
+    f.add_argument("--previous-manifest", metavar="PATH_OR_URL", help="the last deploy's manifest.json, for the purge list")
+    f.add_argument("--deploy-dir", metavar="DIR", help="where the nginx include and purge list go (default SITE_DIR-deploy)")
+    f.add_argument("--base-url", metavar="URL", help="make purge URLs absolute (the site is served at the host root)")
+    f.add_argument("--script-hash", action="append", default=[], metavar="'sha256-...'",
+                   help="an inline script of the theme the Content-Security-Policy allows (repeat it). Nothing found "
+                        "in the output is allowed on its own: finalize lists the hashes of the scripts it blocks, "
+                        "review them and list the theme's here")
+
+    v = sub.add_parser("verify", help="check every file of the site against its manifest.json")
+    v.add_argument("site", metavar="SITE_DIR")
+    v.add_argument("--manifest", metavar="FILE", help="the manifest to check against (default SITE_DIR/manifest.json)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)  # exits 2 with argparse's message on a usage error
+    try:
+        if args.command == "history":
+            return _history(args)
+        if args.command == "finalize":
+            return _finalize(args)
+        return _verify(args)
+    except UsageError as exc:
+        print(f"policykit {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except (Failure, GitError, ManifestError, HeaderRuleError, FingerprintError, MtimeError) as exc:
+        print(f"policykit {args.command}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _folder(path: str, what: str) -> Path:
+    folder = Path(path)
+    if not folder.is_dir():
+        raise UsageError(f"{what} {path!r} is not a folder")
+    return folder
+
+
+def _layout(args: argparse.Namespace) -> Layout:
+    try:
+        return Layout(args.layout if "layout" in args else "directory", parse_languages(args.language))
+    except LayoutError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _document(args: argparse.Namespace, layout: Layout) -> dict[str, Any]:
+    docs = _folder(args.docs, "DOCS_DIR")
+    try:
+        zone(args.timezone)
+    except ValueError as exc:
+        raise UsageError(f"--timezone: {exc}") from exc
+    return history_document(
+        docs,
+        locales=layout.locales,
+        default_locale=layout.default_locale,
+        exclude=tuple(args.exclude) if args.exclude else Settings().policy_exclude,
+        timezone_name=args.timezone,
+        options=HistoryOptions(date_source=args.date_source),
+    )
+
+
+def _history(args: argparse.Namespace) -> int:
+    doc = _document(args, _layout(args))
+    sys.stdout.write(json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    return 0
+
+
+def _read_history_file(path: str) -> dict[str, Any]:
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Failure(f"{path}: cannot read a history file: {exc}") from exc
+    if not isinstance(doc, dict) or doc.get("format") != HISTORY_FORMAT or doc.get("version") != HISTORY_VERSION:
+        raise Failure(f"{path}: not the output of `policykit history --json` ({HISTORY_FORMAT} version {HISTORY_VERSION})")
+    return doc
+
+
+def _finalize(args: argparse.Namespace) -> int:
+    site = _folder(args.site, "SITE_DIR")
+    layout = _layout(args)
+    listed = []
+    for value in args.script_hash:
+        m = _HASH_RE.match(value.strip())
+        if m is None:
+            raise UsageError(f"--script-hash {value!r}: expected a CSP hash such as 'sha256-AbC...='")
+        listed.append(f"'{m.group(1)}'")
+    doc = _read_history_file(args.history) if args.history else _document(args, layout)
+    try:
+        if args.history and set(doc["locales"]) != set(layout.locales):
+            raise UsageError(f"{args.history} was read with the languages {', '.join(doc['locales'])}; "
+                             f"--language gives {', '.join(layout.locales)}")
+        registry = registry_of(doc, layout, site_paths(site))
+        head_date = datetime.fromisoformat(doc["head_date"]) if doc.get("head_date") else None
+    except LayoutError as exc:
+        raise Failure(str(exc)) from exc
+    except (KeyError, TypeError, ValueError, IndexError) as exc:  # a hand-edited or truncated history file
+        raise Failure(f"{args.history}: not a valid `policykit history --json` document ({exc!r})") from exc
+    result = finalize_site(
+        site,
+        registry,
+        source_date=head_date,
+        previous_manifest=args.previous_manifest,
+        deploy_dir=args.deploy_dir,
+        base_url=args.base_url,
+        clock=doc.get("build_clock"),
+        theme_scripts=ListedScripts(listed=tuple(listed)),
+    )
+    print(f"Wrote {result.headers_file} ({result.headers_rule_count} rules), {result.manifest_file}, "
+          f"{result.nginx_include} and {result.purge_files.get('urls', result.nginx_include.parent / 'purge')}",
+          file=sys.stderr)
+    print(f"{len(registry)} policy pages registered; {len(result.rules.files)} files", file=sys.stderr)
+    if result.purge.message:
+        print(f"Purge: {result.purge.message}", file=sys.stderr)
+    if result.unlisted_scripts:
+        blocked: dict[str, list[str]] = {}
+        for path, digest in result.unlisted_scripts:
+            blocked.setdefault(digest, []).append(path)
+        print(f"Note: the Content-Security-Policy blocks {len(blocked)} different inline scripts outside the page "
+              "content. If they are your theme's, allow each with --script-hash (or move it into a file):",
+              file=sys.stderr)
+        for digest, paths in sorted(blocked.items()):
+            more = f" and {len(paths) - 1} more" if len(paths) > 1 else ""
+            print(f"  --script-hash \"{digest}\"   # e.g. {paths[0]}{more}", file=sys.stderr)
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    site = _folder(args.site, "SITE_DIR")
+    source = Path(args.manifest) if args.manifest else site / MANIFEST_FILE
+    if not source.is_file():
+        raise Failure(f"{source}: no manifest; run `policykit finalize` first")
+    manifest = load_manifest(source)
+    listed: dict[str, dict[str, Any]] = {}
+    for url, entry in manifest["urls"].items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+            raise Failure(f"{source}: entry {url!r} has no path")
+        listed[entry["path"]] = entry
+    problems = []
+    for path, entry in sorted(listed.items()):
+        file = site / path
+        if not file.is_file():
+            problems.append(f"missing: {path}")
+            continue
+        data = file.read_bytes()
+        if len(data) != entry.get("size"):
+            problems.append(f"size differs: {path} is {len(data)} bytes, the manifest says {entry.get('size')}")
+        elif hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+            problems.append(f"content differs: {path} (sha256 {hashlib.sha256(data).hexdigest()}, "
+                            f"the manifest says {entry.get('sha256')})")
+    for path in site_paths(site):
+        if path not in listed and path not in UNLISTED:
+            problems.append(f"not in the manifest: {path}")
+    if problems:
+        raise Failure(f"{site} does not match {source} ({len(problems)} problems):\n  " + "\n  ".join(problems))
+    print(f"{site}: {len(listed)} files match {source}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
