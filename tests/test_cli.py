@@ -22,7 +22,7 @@ import pytest
 
 from gitfixture import PROJECT, GitRepo, git_env
 from nginx_server import NginxServer
-from policykit.cache_rules import REVALIDATE, STATIC, http_date
+from policykit.deploy.cache_rules import REVALIDATE, STATIC, http_date
 from test_headers_netlify import cloudflare, node_parser, parse  # noqa: F401  (node_parser is a fixture)
 
 SCHEMA = PROJECT / "hooks" / "policykit" / "schemas" / "history.schema.json"

@@ -22,18 +22,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from policykit.cache_rules import HEADERS_FILE, MANIFEST_FILE, HeaderRuleError
+from policykit.deploy.cache_rules import HEADERS_FILE, MANIFEST_FILE, HeaderRuleError
 from policykit.dates import zone
-from policykit.deploy import finalize_site
-from policykit.fingerprint import FingerprintError
-from policykit.gitrepo import GitError
-from policykit.history import HistoryOptions
-from policykit.history_export import FORMAT as HISTORY_FORMAT, VERSION as HISTORY_VERSION, history_document
-from policykit.manifest import ManifestError, load_manifest
-from policykit.mtimes import MtimeError
+from policykit.deploy.finalize import finalize_site
+from policykit.deploy.fingerprint import FingerprintError
+from policykit.history.gitrepo import GitError
+from policykit.history.versions import HistoryOptions
+from policykit.history.export import FORMAT as HISTORY_FORMAT, VERSION as HISTORY_VERSION, history_document
+from policykit.deploy.manifest import ManifestError, load_manifest
+from policykit.deploy.mtimes import MtimeError
 from policykit.settings import Settings
-from policykit.theme_scripts import ThemeScripts
-from policykit.site_layout import LAYOUTS, Layout, LayoutError, parse_languages, registry_of, site_paths
+from policykit.deploy.theme_scripts import ThemeScripts
+from policykit.deploy.site_layout import LAYOUTS, Layout, LayoutError, parse_languages, registry_of, site_paths
 
 #: Files of a finalized site that its manifest does not list (the manifest itself and the header file).
 UNLISTED = (HEADERS_FILE, MANIFEST_FILE)

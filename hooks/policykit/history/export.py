@@ -1,6 +1,6 @@
 """Every policy's versions and dates as one JSON document (``policykit history --json``).
 
-The shape is ``schemas/policykit-history.schema.json``.  Dates:
+The shape is ``policykit/schemas/history.schema.json``.  Dates:
 
 * ``published``: the version's commit date (committer by default, or author:
   ``date_source``), ISO 8601 with its UTC offset, as git recorded it;
@@ -22,11 +22,13 @@ import os
 from datetime import date, datetime, timezone
 from typing import Any, Sequence
 
-from policykit import archive, effective, gitrepo
-from policykit.catalog import policy_ref
-from policykit.chain import read_chain
-from policykit.history import History, HistoryOptions, read_history
-from policykit.mtimes import build_clock, to_epoch
+from policykit.pages import archive
+from policykit.pages import effective
+from policykit.history import gitrepo
+from policykit.pages.catalog import policy_ref
+from policykit.history.chain import read_chain
+from policykit.history.versions import History, HistoryOptions, read_history
+from policykit.deploy.mtimes import build_clock, to_epoch
 
 FORMAT = "policykit-history"
 VERSION = 1

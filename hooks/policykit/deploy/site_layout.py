@@ -24,8 +24,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from policykit import archive
-from policykit.published import CURRENT_VERSION, HISTORY, POLICY, VERSION, PublishedPage, PublishedPages
+from policykit.pages import archive
+from policykit.deploy.published import CURRENT_VERSION, HISTORY, POLICY, VERSION, PublishedPage, PublishedPages
 
 LAYOUTS = ("directory", "file")
 
