@@ -17,7 +17,7 @@ SITE_URL = "https://policy.1mix.org/"
 
 
 def new_site(base: Path) -> GitRepo:
-    """The project's site (mkdocs.yml, docs/, overrides/, hooks/) in a fresh, uncommitted git repo at *base*."""
+    """The project's site (mkdocs.yml, docs/, hooks/) in a fresh, uncommitted git repo at *base*."""
     return project_repo(base / "site-project")
 
 
@@ -52,10 +52,11 @@ def set_front_matter(repo: GitRepo, relpath: str, key: str, value: str) -> None:
 
 
 def set_setting(repo: GitRepo, key: str, value: str) -> None:
-    """Set ``extra.policy_site.<key>`` in mkdocs.yml (outside docs/: no commit needed)."""
+    """Set the policy-site plugin's option *key* in mkdocs.yml (outside docs/: no commit needed)."""
     text = repo.read("mkdocs.yml")
-    text = re.sub(rf"\n    {key}: .*", "", text)
-    text = text.replace("  policy_site:\n", f"  policy_site:\n    {key}: {value}\n", 1)
+    text = re.sub(rf"\n      {key}: .*", "", text)
+    assert "  - policy-site:\n" in text, "mkdocs.yml lists no policy-site plugin with options"
+    text = text.replace("  - policy-site:\n", f"  - policy-site:\n      {key}: {value}\n", 1)
     repo.write("mkdocs.yml", text)
 
 

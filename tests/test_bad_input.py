@@ -243,7 +243,7 @@ def test_empty_repository_builds_drafts_without_strict(tmp_path: Path) -> None:
 def test_fallback_to_build_date_says_why(tmp_path: Path) -> None:
     repo = new_site(tmp_path)
     shutil.rmtree(repo.path / ".git")  # a folder that is not a repository (an export, a tarball)
-    text = repo.read("mkdocs.yml").replace("  policy_site:\n", "  policy_site:\n    fallback_to_build_date: true\n", 1)
+    text = repo.read("mkdocs.yml").replace("  - policy-site:\n", "  - policy-site:\n      fallback_to_build_date: true\n", 1)
     repo.write("mkdocs.yml", text)
     result = mkdocs_build(repo.path, "--strict", env={"SOURCE_DATE_EPOCH": "1700000000"})
     assert result.returncode == 0, result.stdout

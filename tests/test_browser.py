@@ -185,7 +185,8 @@ def test_stamp_shows_committer_date_of_last_real_change(served, page) -> None:
     site, origin = served
     raw = site.repo.run("log", "-1", "--format=%cI", "--", "docs/zh-Hant/privacy.md")
     config = yaml.safe_load((site.repo.path / "mkdocs.yml").read_text(encoding="utf-8"))
-    tz = ZoneInfo(config["extra"]["policy_site"]["timezone"])
+    options = next(p["policy-site"] for p in config["plugins"] if isinstance(p, dict) and "policy-site" in p)
+    tz = ZoneInfo(options["timezone"])
     expected = datetime.fromisoformat(raw).astimezone(tz).isoformat(timespec="seconds")
     assert expected == "2023-09-01T16:20:00+08:00"  # v4's committer date, not its author date nor HEAD's
     page.goto(f"{origin}/privacy/")

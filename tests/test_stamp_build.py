@@ -129,23 +129,17 @@ docs_dir: content/policies
 site_dir: build/site
 theme:
   name: material
-  custom_dir: overrides
   language: en
   font: false
-hooks:
-  - hooks/mkdocs_site.py
-extra:
-  policy_site:
-    source_locale: en
-    default_locale: en
-    timezone: America/New_York
+plugins:
+  - search
+  - policy-site:
+      timezone: America/New_York
 """
 
 
 def test_single_language_site_without_i18n_nested_docs_dir(git_repo: GitRepo):
     repo = git_repo
-    for name in ("hooks", "overrides"):
-        shutil.copytree(PROJECT / name, repo.path / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     repo.write("mkdocs.yml", SINGLE_LANGUAGE_YML)
     repo.write(".gitignore", "build/\n.cache/\n__pycache__/\n")
     repo.write("README.md", "Not part of the site.\n")
