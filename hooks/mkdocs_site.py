@@ -107,7 +107,7 @@ def _effective(config: MkDocsConfig, page: Page):
     except effective.EffectiveDateError as exc:
         raise PluginError(
             f"{_shown_path(config, page)}: front matter key '{effective.KEY}': {exc}. "
-            f"Write a real date as YYYY-MM-DD, e.g. '{effective.KEY}: 2025-01-31'."
+            f"Write a real date, e.g. '{effective.KEY}: 2025-01-31' or '{effective.KEY}: 31 January 2025'."
         ) from exc
 
 

@@ -32,7 +32,7 @@ from policykit import archive, generated
 from policykit import frontmatter_schema as schema
 
 _TEXT = (".md", ".markdown")
-_STATE: dict[str, Any] = {"epoch_set_by_us": None, "no_yaml_block": set()}
+_STATE: dict[str, Any] = {"epoch_set_by_us": None}
 
 
 class _LinkHint(logging.Filter):
@@ -89,7 +89,6 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     root = os.path.realpath(tree_root) if tree_root is not None else os.path.realpath(docs)
     real_docs = os.path.realpath(docs)
     problems: list[str] = []
-    _STATE["no_yaml_block"] = set()
     submodules: dict[str, str | None] = {}
     reported: set[str] = set()
     for f in sorted(files, key=lambda f: f.src_uri):
@@ -136,12 +135,10 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             )
             continue
         try:
-            fm = schema.check_source(raw, _shown(src))
+            schema.check_source(raw, _shown(src))
         except schema.FrontMatterSchemaError as exc:
             problems.extend(str(exc).splitlines())
             continue
-        if not fm.present:
-            _STATE["no_yaml_block"].add(f.src_uri)
     problems.extend(_collisions(files, config, docs))
     if problems:
         raise PluginError(
@@ -213,15 +210,20 @@ def _submodule_of(folder: str, docs: str, memo: dict[str, str | None]) -> str | 
     return found
 
 
-def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    """Without a '---' block MkDocs reads leading 'Key: value' lines as metadata: check those keys too."""
-    if page.file.src_uri in _STATE["no_yaml_block"] and page.meta:
-        src = _shown(page.file.abs_src_path or page.file.src_path)
-        try:
-            schema.validate(page.meta, src)
-        except schema.FrontMatterSchemaError as exc:
-            raise PluginError(
-                f"{exc}\n  (MkDocs read the first lines of the file as 'key: value' metadata. If they are "
-                "policy text, start the file with a heading or a blank line.)"
-            ) from exc
-    return markdown
+def on_page_read_source(page: Page, config: MkDocsConfig) -> str | None:
+    """Leading 'Key: value' lines of a file without '---' stay policy text (README, "Front matter").
+
+    MkDocs would read them as MultiMarkdown metadata and drop them from the page
+    (``Effective: 29 October 2025``, ``IMPORTANT: If you reside in India…``), so a
+    sentence of the policy would vanish. A leading line break makes MkDocs see no
+    metadata; it then strips that line break again, so the text is exactly the file's.
+    Past versions (policykit.markdown_render) render the same text the same way.
+    """
+    src = page.file.abs_src_path
+    if not src or not os.path.isfile(src):
+        return None
+    with open(src, encoding="utf-8-sig", errors="strict") as fh:
+        text = fh.read()
+    if text.startswith("---"):
+        return None  # a YAML front matter block: MkDocs reads it as usual
+    return "\n" + text

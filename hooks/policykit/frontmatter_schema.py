@@ -22,6 +22,7 @@ import yaml
 
 from . import safeyaml
 from .sourcetext import split_front_matter, unclosed_front_matter
+from .writtendate import EXAMPLES, WrittenDateError, parse_written_date
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -42,13 +43,6 @@ class FrontMatterSchemaError(ValueError):
 
 #: Characters refused in file names under docs (see README.md, "Front matter").
 NAME_CHARS_REFUSED = {
-    "#": "starts a fragment in a URL",
-    "?": "starts a query in a URL",
-    "%": "is read as a percent-escape by web servers",
-    '"': "breaks HTML attributes and shell commands",
-    "'": "breaks HTML attributes and shell commands",
-    "<": "is HTML markup",
-    ">": "is HTML markup",
     "`": "breaks Markdown and shell commands",
     "\\": "is a folder separator on Windows",
     "*": "is a wildcard in _headers (Netlify, Cloudflare Pages) that browsers do not encode",
@@ -208,7 +202,16 @@ def _text(*, non_empty: bool, plain: bool = False) -> Check:
 
 
 def _effective(value: Any) -> str | None:
-    return None  # policykit.effective validates the value (mkdocs_site); here only the key is known
+    """The one date parser (policykit.writtendate), so the error names the file, the line and the value."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        return f"a date written as {EXAMPLES}"
+    try:
+        parse_written_date(value)
+    except WrittenDateError as exc:
+        return f"a date: {exc}"
+    return None
 
 
 def _hide(value: Any) -> str | None:
@@ -240,7 +243,7 @@ def _template(value: Any) -> str | None:
 SCHEMA: dict[str, tuple[Check, str]] = {
     "title": (_text(non_empty=True), "the page title (tab, navigation, feeds, archive); default: the first heading"),
     "description": (_text(non_empty=False, plain=True), "the summary for search engines and link previews (<meta name=description>)"),
-    "effective": (_effective, "the date this text takes effect, YYYY-MM-DD"),
+    "effective": (_effective, "the date this text takes effect, e.g. 2025-10-29 or 29 October 2025"),
     "change_note": (_text(non_empty=True), "what changed in this version, for readers (history page, feeds); default: the commit subject"),
     "hide": (_hide, "Material: parts of the page to hide, e.g. [toc]"),
     "search": (_search, "Material/MkDocs search: 'exclude: true' keeps the page out of search, 'boost: 2' ranks it higher"),
