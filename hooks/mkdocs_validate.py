@@ -28,10 +28,11 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 import mkdocs_common as common
-from policykit import archive, generated
+from policykit import archive, foreign_front_matter, generated
 from policykit import frontmatter_schema as schema
 
 _TEXT = (".md", ".markdown")
+log = logging.getLogger("mkdocs.policykit.frontmatter")
 _STATE: dict[str, Any] = {"epoch_set_by_us": None}
 
 
@@ -91,6 +92,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     problems: list[str] = []
     submodules: dict[str, str | None] = {}
     reported: set[str] = set()
+    unknown = common.settings(config).unknown_front_matter
+    foreign: dict[str, list[foreign_front_matter.KeyUse]] = {}
     for f in sorted(files, key=lambda f: f.src_uri):
         src = f.abs_src_path
         if not src or not os.path.abspath(src).startswith(docs + os.sep):
@@ -135,16 +138,20 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             )
             continue
         try:
-            schema.check_source(raw, _shown(src))
+            fm = schema.check_source(raw, _shown(src), unknown=unknown)
         except schema.FrontMatterSchemaError as exc:
             problems.extend(str(exc).splitlines())
             continue
+        for key in schema.unknown_keys(fm):
+            foreign.setdefault(key, []).append(foreign_front_matter.KeyUse(_shown(src), fm.data[key], "/" + f.url))
     problems.extend(_collisions(files, config, docs))
     if problems:
         raise PluginError(
             f"{len(problems)} problem(s) in the pages; nothing was built. Fix them and build again:\n  "
             + "\n  ".join(problems)
         )
+    for line in foreign_front_matter.report(foreign):  # once per build: on_files runs in the first language build only
+        log.info(line)
     return files
 
 

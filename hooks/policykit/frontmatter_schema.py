@@ -251,18 +251,41 @@ SCHEMA: dict[str, tuple[Check, str]] = {
 }
 
 
-def validate(fm: FrontMatter | Mapping[str, Any], path: str) -> None:
-    """Raise FrontMatterSchemaError listing every problem of *fm* (file *path*)."""
+#: Keys of another convention (Jekyll, GitHub Pages) that would change a page's URL; never applied here.
+URL_KEYS = ("permalink", "redirect_from", "redirect_to")
+#: Keys the build sets on pages itself (policy_ref, policy_stamp, ...): never written by editors.
+RESERVED_PREFIX = "policy_"
+#: What ``unknown_front_matter`` may be: refuse unknown keys, or keep them and report them at INFO.
+UNKNOWN_MODES = ("info", "error")
+
+
+def unknown_keys(fm: FrontMatter | Mapping[str, Any]) -> list[str]:
+    """The keys of *fm* the tool does not know (kept in ``page.meta`` for the theme when allowed)."""
+    data = fm.data if isinstance(fm, FrontMatter) else dict(fm)
+    return [key for key in data if isinstance(key, str) and key not in SCHEMA and not key.startswith(RESERVED_PREFIX)]
+
+
+def validate(fm: FrontMatter | Mapping[str, Any], path: str, *, unknown: str = "error") -> None:
+    """Raise FrontMatterSchemaError listing every problem of *fm* (file *path*).
+
+    With ``unknown="info"`` a key the tool does not know is no problem (the
+    caller reports it, see unknown_keys); keys the build sets itself and keys
+    that are not text stay errors.
+    """
     data = fm.data if isinstance(fm, FrontMatter) else dict(fm)
     lines = fm.lines if isinstance(fm, FrontMatter) else {}
     problems: list[str] = []
     for key, value in data.items():
         at = f"line {lines[str(key)]}: " if str(key) in lines else ""
         if not isinstance(key, str) or key not in SCHEMA:
+            if unknown == "info" and isinstance(key, str) and not key.startswith(RESERVED_PREFIX):
+                continue
             hint = get_close_matches(str(key), SCHEMA, n=1, cutoff=0.6)
             tip = f" Did you mean '{hint[0]}'?" if hint else ""
+            why = (f" Keys starting with '{RESERVED_PREFIX}' are set by the build." if isinstance(key, str)
+                   and key.startswith(RESERVED_PREFIX) else "")
             problems.append(
-                f"{at}unknown front matter key '{key}'.{tip} Allowed keys: {', '.join(SCHEMA)} "
+                f"{at}unknown front matter key '{key}'.{tip}{why} Allowed keys: {', '.join(SCHEMA)} "
                 "(see README.md, section Front matter)."
             )
             continue
@@ -274,8 +297,8 @@ def validate(fm: FrontMatter | Mapping[str, Any], path: str) -> None:
         raise FrontMatterSchemaError(path, problems)
 
 
-def check_source(raw: bytes, path: str) -> FrontMatter:
+def check_source(raw: bytes, path: str, *, unknown: str = "error") -> FrontMatter:
     """Load and validate the front matter of one source file's bytes."""
     fm = load_front_matter(raw, path)
-    validate(fm, path)
+    validate(fm, path, unknown=unknown)
     return fm
