@@ -125,6 +125,14 @@ def retired_policy_dest(config: MkDocsConfig, ref: PolicyRef) -> str:
     return f"{prefix}{ref.policy_id}/index.html"
 
 
+def info_once(key: str, message: str, *args: Any) -> None:
+    """An INFO line (keeps --strict passing) logged once per build even though i18n builds each language."""
+    if key in STATE.warned:
+        return
+    STATE.warned.add(key)
+    log.info(message, *args)
+
+
 def warn_once(key: str, message: str, *args: Any) -> None:
     """A warning (fails --strict) logged once per build even though i18n builds each language."""
     if key in STATE.warned:
