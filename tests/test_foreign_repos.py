@@ -157,6 +157,8 @@ def test_jekyll_stamps_are_gits_dates_and_readme_is_no_policy(jekyll) -> None:
     terms = (site / "site-policy/terms/terms-of-service/index.html").read_text()
     assert stamp_iso(terms) == git_iso(J_DATES[0])
     assert '<time datetime="2025-10-29">' in terms  # effective: October 29, 2025
+    history = (site / "site-policy/terms/terms-of-service/history/index.html").read_text()
+    assert "October 29, 2025" in history  # the archive reads it with the same parser (in force from then)
     assert (site / "Policies/privacy/privacy-statement/versions/2/index.html").is_file()
     # README.md is the home page (MkDocs' rule), not a policy; LICENSE is copied as a file
     assert not (site / "history").exists() and not (site / "README").exists()
