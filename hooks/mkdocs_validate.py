@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
+from pathspec.gitignore import GitIgnoreSpec
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
@@ -33,6 +35,13 @@ from policykit import frontmatter_schema as schema
 
 _TEXT = (".md", ".markdown")
 log = logging.getLogger("mkdocs.policykit.frontmatter")
+
+
+def glob_escape(path: str) -> str:
+    """*path* as a literal gitignore pattern (``exclude_docs``): wildcards and brackets escaped."""
+    return re.sub(r"([*?\[\]\\!#])", r"\\\1", path)
+
+
 _STATE: dict[str, Any] = {"epoch_set_by_us": None}
 
 
@@ -56,7 +65,30 @@ EPOCH_ORIGIN = "POLICY_SITE_EPOCH_ORIGIN"
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     logging.getLogger("mkdocs.structure.pages").addFilter(_HINT)  # a set: adding twice is harmless
     _source_date_epoch(config)
+    _readme_beside_index(config)
     return config
+
+
+def _readme_beside_index(config: MkDocsConfig) -> None:
+    """A README.md beside an index.md is the repository's note, not a page: leave it out without MkDocs' warning.
+
+    MkDocs itself drops it with a WARNING (so --strict fails on many real policy
+    repositories); excluding it first gives the same site and an INFO line.
+    """
+    docs = config.docs_dir
+    found = []
+    for folder, dirs, names in os.walk(docs):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        lower = {n.lower(): n for n in names}
+        if "readme.md" in lower and "index.md" in lower:
+            rel = os.path.relpath(os.path.join(folder, lower["readme.md"]), docs).replace(os.sep, "/")
+            found.append("/" + glob_escape(rel))
+    if not found:
+        return
+    extra = GitIgnoreSpec.from_lines(found)
+    config.exclude_docs = extra if config.exclude_docs is None else config.exclude_docs + extra
+    common.info_once("readme-beside-index", "Not published (a README.md beside an index.md): %s",
+                     ", ".join(f.lstrip("/") for f in found))
 
 
 def _source_date_epoch(config: MkDocsConfig) -> None:

@@ -96,6 +96,8 @@ def jekyll(tmp_path_factory: pytest.TempPathFactory):
     repo = GitRepo.init(tmp_path_factory.mktemp("jekyll") / "site-policy")
     repo.write("docs/README.md", "# Site policy\n\nThis repository holds our policies. Pull requests welcome.\n")
     repo.write("docs/LICENSE", "Creative Commons Zero v1.0 Universal\n")
+    repo.write("docs/Policies/README.md", "# Maintainers' notes\n")
+    repo.write("docs/Policies/index.md", "# Policies\n\n<!-- policy-list -->\n")
     repo.write("docs/Policies/privacy/privacy-statement.md", JEKYLL_PRIVACY.format(what="little"))
     repo.write("docs/site-policy/terms/terms-of-service.md", JEKYLL_TERMS)
     repo.write("probe.py", PROBE)
@@ -119,6 +121,8 @@ def test_jekyll_repo_builds_strict_with_foreign_keys_reported_once(jekyll) -> No
     versions = next(line for line in out.splitlines() if "key 'versions'" in line)
     assert "in 2 file(s): docs/Policies/privacy/privacy-statement.md, docs/site-policy/terms/terms-of-service.md." in versions
     assert "unknown front matter key" not in out
+    assert "INFO    -  Not published (a README.md beside an index.md): Policies/README.md" in out
+    assert "WARNING" not in out
 
 
 def test_url_changing_keys_are_reported_not_applied_with_the_urls(jekyll) -> None:
@@ -164,6 +168,9 @@ def test_jekyll_stamps_are_gits_dates_and_readme_is_no_policy(jekyll) -> None:
     assert not (site / "history").exists() and not (site / "README").exists()
     assert "policy-stamp__history" not in (site / "index.html").read_text()  # no history: not a policy
     assert (site / "LICENSE").read_text().startswith("Creative Commons")
+    # README.md beside index.md: left out as MkDocs would, but without its WARNING (which fails --strict)
+    index = (site / "Policies/index.html").read_text()
+    assert "Maintainers" not in index and "privacy-statement/" in index  # the policy list
 
 
 def test_error_mode_is_the_editors_gate(jekyll) -> None:
