@@ -23,11 +23,11 @@ import re
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
-from pathspec.gitignore import GitIgnoreSpec
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
+from pathspec.gitignore import GitIgnoreSpec
 
 import mkdocs_common as common
 from policykit import archive, foreign_front_matter, generated

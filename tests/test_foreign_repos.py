@@ -20,7 +20,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-
 from foreign_site import write_mkdocs_yml
 from gitfixture import GitRepo
 from nginx_server import NginxServer
@@ -111,7 +110,7 @@ def jekyll(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_jekyll_repo_builds_strict_with_foreign_keys_reported_once(jekyll) -> None:
-    repo, result = jekyll
+    _, result = jekyll
     out = result.stdout
     assert result.returncode == 0, out
     for key in ("versions", "topics", "layout"):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
-from policykit import archive, frontmatter_schema as schema
+from policykit import archive
+from policykit import frontmatter_schema as schema
 from policykit.catalog import policy_ref
 from policykit.effective import EffectiveDateError, effective_of_source, parse_effective
 from policykit.foreign_front_matter import KeyUse, report
@@ -100,12 +100,12 @@ def test_report_lists_each_key_once_with_its_files_and_differing_urls() -> None:
         "redirect_from": [KeyUse("a.md", ["/old/", "/legal/a/"], "/legal/a/")],
     })
     assert lines == [
-        "Front matter key 'permalink' is not applied (URLs come from file paths) in 2 file(s); the URL differs "
-        "for 1: a.md asks for /privacy/ but is published at /legal/a/; 1 already match. "
-        "Move the file (git mv) to publish it at the URL you want.",
-        "Front matter key 'redirect_from' is not applied (this tool creates no redirects) in 1 file(s): "
-        "/old/ -> /legal/a/ (a.md). Configure these redirects on the web server or CDN (e.g. Netlify "
-        "_redirects) if old links must keep working.",
+        ("Front matter key 'permalink' is not applied (URLs come from file paths) in 2 file(s); the URL differs "
+         "for 1: a.md asks for /privacy/ but is published at /legal/a/; 1 already match. "
+         "Move the file (git mv) to publish it at the URL you want."),
+        ("Front matter key 'redirect_from' is not applied (this tool creates no redirects) in 1 file(s): "
+         "/old/ -> /legal/a/ (a.md). Configure these redirects on the web server or CDN (e.g. Netlify "
+         "_redirects) if old links must keep working."),
         "Front matter key 'topics' is not used by this tool; it is kept for the theme (page.meta) in 2 file(s): a.md, b.md.",
     ]
 

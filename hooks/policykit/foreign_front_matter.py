@@ -31,8 +31,7 @@ def _same_url(wanted: str, actual: str) -> bool:
     def norm(u: str) -> str:
         u = u.split("#", 1)[0]
         for suffix in ("index.html", ".html"):
-            if u.endswith(suffix):
-                u = u[: -len(suffix)]
+            u = u.removesuffix(suffix)
         return "/" + u.strip("/")
     return norm(wanted) == norm(actual)
 
