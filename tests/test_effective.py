@@ -103,12 +103,12 @@ def test_invalid_effective_date_stops_the_build(project, after):
     project.commit("impossible date", date="2022-01-01T10:00:00+08:00")
     result = mkdocs_build(project.path)
     assert result.returncode != 0
-    assert "docs/en/privacy.md: front matter key 'effective'" in result.stdout
-    assert "2024-02-30" in result.stdout
+    # checked with the other front matter before the build (file, line and value), by the one parser
+    assert re.search(r"docs/en/privacy\.md: line \d+: front matter key 'effective': expected a date: '2024-02-30' is not a real date", result.stdout)
     assert "Traceback" not in result.stdout
 
 
-@pytest.mark.parametrize("value", ["2024-02-30", "tomorrow", "2024-1-5", "20240105", "2024-01-05T10:00:00", "[2024]", "12"])
+@pytest.mark.parametrize("value", ["2024-02-30", "tomorrow", "10/11/2024", "20240105", "2024-01-05T10:00:00", "[2024]", "12"])
 def test_invalid_values(value):
     with pytest.raises(EffectiveDateError, match="effective"):
         effective_of_source(f"---\ntitle: x\neffective: {value}\n---\n# x\n".encode())
@@ -117,6 +117,7 @@ def test_invalid_values(value):
 def test_valid_values():
     assert effective_of_source(b"---\neffective: 2024-02-29\n---\n") == date(2024, 2, 29)
     assert effective_of_source(b"---\neffective: '2024-02-29'\n---\n") == date(2024, 2, 29)
+    assert effective_of_source(b"---\neffective: 2024-1-5\n---\n") == date(2024, 1, 5)  # year first: one reading
     assert effective_of_source(b"---\ntitle: x\n---\n") is None
     assert effective_of_source(b"# no front matter\n") is None
     assert parse_effective(date(2024, 1, 1)) == date(2024, 1, 1)

@@ -34,7 +34,7 @@ def test_project_pages_pass() -> None:
 
 def test_valid_front_matter() -> None:
     assert problems(
-        "---\ntitle: Privacy\ndescription: ''\neffective: 2024-02-30\nchange_note: Clearer wording\n"
+        "---\ntitle: Privacy\ndescription: ''\neffective: 2024-02-29\nchange_note: Clearer wording\n"
         "hide: [toc, navigation]\nsearch:\n  exclude: true\n  boost: 2\ntemplate: main.html\n---\n# x\n"
     ) == []
     assert problems("# No front matter\n") == []

@@ -103,7 +103,7 @@ def test_refused_files_are_all_listed(tmp_path: Path) -> None:
     repo = new_site(tmp_path)
     outside = tmp_path / "secret.txt"
     outside.write_text("TOP SECRET of the build machine\n", encoding="utf-8")
-    repo.write("docs/en/it's \"q\" 100% #1?.md", "---\ntitle: Q\n---\n\n# Q\n")
+    repo.write("docs/en/it's *q*.md", "---\ntitle: Q\n---\n\n# Q\n")
     repo.write("docs/en/huge.md", "# Huge\n\n" + "A policy paragraph that goes on.\n\n" * 330_000)  # ~11 MB
     (repo.path / "docs/en/leak.md").symlink_to(outside)
     (repo.path / "docs/en/alias.md").symlink_to("privacy.md")
@@ -125,7 +125,7 @@ def test_refused_files_are_all_listed(tmp_path: Path) -> None:
     assert "7 problem(s) in the pages; nothing was built" in out
     assert "front matter key 'title'" not in out
     assert "docs/zh-Hant/privacy.md: line 3: front matter key 'description': expected plain text" in out
-    assert "docs/en/it's \"q\" 100% #1?.md: its name contains \"'\"" in out and "Rename it (git mv)" in out
+    assert "docs/en/it's *q*.md: its name contains '*'" in out and "Rename it (git mv)" in out
     assert re.search(r"docs/en/huge\.md: is 10\.\d MB; Markdown pages may be at most 1 MB", out)
     assert "docs/en/leak.md: is (or is inside) a symbolic link to a file outside this repository" in out
     assert "docs/en/alias.md: is (or is inside) a symbolic link to a file elsewhere in the repository" in out
@@ -135,7 +135,7 @@ def test_refused_files_are_all_listed(tmp_path: Path) -> None:
     assert not (repo.path / "site").exists()
 
 
-@pytest.mark.parametrize("name", ['"><img src=x onerror=alert(1)>.md', "a#b.md", "a?b.md", "100%.md"])
+@pytest.mark.parametrize("name", ["a*b.md", ":id/a.md", "a`b.md", "a\\b.md", "a\u200bb.md"])
 def test_hostile_file_names_are_refused(name: str) -> None:
     from policykit.source.schema import check_file_name
     assert check_file_name(f"en/{name}") is not None

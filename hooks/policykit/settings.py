@@ -26,11 +26,12 @@ class Settings:
     ignore_revs_file: str | None = None  # default: .git-blame-ignore-revs when present
     fallback_to_build_date: bool = False  # stamp with the build date when git history is unavailable
     cache_dir: str = ".cache/policy-site"  # relative to the config file
-    policy_exclude: tuple[str, ...] = ("index.md",)  # file names that are not policies
+    policy_exclude: tuple[str, ...] = ("index.md", "README.md", "LICENSE.md")  # names or paths (globs) that are not policies
     previous_manifest: str | None = None  # last deploy's manifest.json (path or URL), for the purge list
     corrections_file: str = "policy-corrections.yml"  # declared legal corrections of published versions (policykit.corrections)
     translation_lag: str = "warn"  # lagging/missing translations: "warn" (fails --strict), "fail" or "ignore"
     render_timeout: float = 20.0  # seconds Python-Markdown may take per page (live or past version)
+    unknown_front_matter: str = "info"  # keys the tool does not know: "info" (kept, reported once) or "error"
 
     def history_options(self, cache_dir: str | None) -> HistoryOptions:
         return HistoryOptions(
@@ -66,6 +67,8 @@ def parse_settings(raw: Mapping[str, Any] | None, *, where: str = "mkdocs.yml", 
         raise SettingsError(f"{where}: '{_KEY}.date_source' must be 'committer' or 'author', found {values['date_source']!r}.")
     if values.get("translation_lag", "warn") not in ("warn", "fail", "ignore"):
         raise SettingsError(f"{where}: '{_KEY}.translation_lag' must be 'warn', 'fail' or 'ignore', found {values['translation_lag']!r}.")
+    if values.get("unknown_front_matter", "info") not in ("info", "error"):
+        raise SettingsError(f"{where}: '{_KEY}.unknown_front_matter' must be 'info' or 'error', found {values['unknown_front_matter']!r}.")
     if "fallback_to_build_date" in values and not isinstance(values["fallback_to_build_date"], bool):
         raise SettingsError(f"{where}: '{_KEY}.fallback_to_build_date' must be true or false.")
     rt = values.get("render_timeout", 20.0)
@@ -74,7 +77,7 @@ def parse_settings(raw: Mapping[str, Any] | None, *, where: str = "mkdocs.yml", 
     if "policy_exclude" in values:
         pe = values["policy_exclude"]
         if not (isinstance(pe, list) and all(isinstance(x, str) for x in pe)):
-            raise SettingsError(f"{where}: '{_KEY}.policy_exclude' must be a list of file names.")
+            raise SettingsError(f"{where}: '{_KEY}.policy_exclude' must be a list of file names or paths (globs such as 'drafts/*').")
         values["policy_exclude"] = tuple(pe)
     try:
         zone(values.get("timezone", "UTC"))

@@ -39,6 +39,7 @@ import bisect
 import functools
 import re
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from policykit.deploy.cache_rules import HEADERS_FILE, REVALIDATE, VERSION_SNAPSHOT, HeaderRuleError, SiteRules, check_name
 
@@ -127,8 +128,22 @@ def _entries(rules: SiteRules, *, platform_default: bool = False) -> list[tuple[
             else:
                 headers = (("Cache-Control", fr.cache.cache_control),)
         for url in fr.urls:
-            out.append((fr.path, _headers_path(url, fr.path), headers, fr.cache.collapsible))
+            typed = _headers_path(url, fr.path)
+            out.append((fr.path, typed, headers, fr.cache.collapsible))
+            linked = link_form(url)
+            if linked != typed:  # e.g. O'Reilly: typed as is, but MkDocs' own links say O%27Reilly
+                out.append((fr.path, linked, headers, fr.cache.collapsible))
     return out
+
+
+def link_form(path: str) -> str:
+    """The path as MkDocs writes it in links, sitemap and feeds (``urllib.parse.quote``: also ``'&()+,;=@!$``).
+
+    A _headers rule matches the request's path literally (@netlify/headers-parser), and a
+    browser sends a link's path as written, so a name such as ``O'Reilly`` needs a rule for
+    ``/O'Reilly/`` (typed) and one for ``/O%27Reilly/`` (followed from a page).
+    """
+    return quote(path, safe="/")
 
 
 def netlify_rules(
@@ -260,6 +275,6 @@ def render_nginx(rules: SiteRules) -> str:
 
 
 __all__ = [
-    "HeaderRule", "CLOUDFLARE_MAX_RULES", "CLOUDFLARE_MAX_LINE", "encode_url_path", "netlify_regex",
+    "HeaderRule", "CLOUDFLARE_MAX_RULES", "CLOUDFLARE_MAX_LINE", "encode_url_path", "link_form", "netlify_regex",
     "cloudflare_merge", "netlify_rules", "render_netlify", "nginx_quote", "render_nginx",
 ]

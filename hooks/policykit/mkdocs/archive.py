@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from mkdocs.commands.build import get_context
 from mkdocs.config.defaults import MkDocsConfig
@@ -166,8 +167,8 @@ def _policy_shell(config: MkDocsConfig, kind: str, policy_dest: str, translation
     if title is not None:
         feed_title = labels_for(common.current_locale(config)).get("feed_policy_title", "{title}").format(title=title)
         shell = shell.replace(PH_FEED_TITLE, html.escape(feed_title, quote=True))
-    if depth:
-        shell = shell.replace(_segments(depth), base)
+    if depth:  # the segments only occur in absolute URLs (canonical, feeds): percent-encoded as MkDocs writes them
+        shell = shell.replace(_segments(depth), quote(base, safe="/"))
     suffix = "history/" if kind in ("history", "version") else ""
     for lang, root in _language_roots(config).items():
         target = translations[lang] + suffix if lang in translations else root

@@ -42,7 +42,8 @@ on_nav             -150      site: drop the language folder section        after
 on_nav             -300      titles: section titles escaped once           after site (-150) matched the section titles
 on_env             0         site: keep the Jinja env; deploy [headers]:   after i18n's on_env (listed before)
                              ``policy_asset`` and the theme's scripts
-on_page_markdown   0         validate: leading "Key: value" metadata       after i18n (50)
+on_page_read_source 0        validate: leading "Key: value" lines stay     --
+                             policy text (MkDocs would drop them as meta)
 on_page_content    100       titles: page title escaped once               before anything reads the title
 on_page_content    0         site: stamp, upcoming notice, page registry   --
 on_page_content    -10       translations: lagging/fallback notices        after site set ``policy_ref``
@@ -98,7 +99,8 @@ class PolicySiteConfig(base.Config):
     fallback_to_build_date = c.Type(bool, default=False)
     translation_lag = c.Choice(("warn", "fail", "ignore"), default="warn")
     cache_dir = c.Type(str, default=".cache/policy-site")
-    policy_exclude = c.ListOfItems(c.Type(str), default=["index.md"])
+    policy_exclude = c.ListOfItems(c.Type(str), default=["index.md", "README.md", "LICENSE.md"])
+    unknown_front_matter = c.Choice(("info", "error"), default="info")  # front matter keys the tool does not know
     previous_manifest = c.Optional(c.Type(str))
     corrections_file = c.Type(str, default="policy-corrections.yml")
     render_timeout = c.Type((int, float), default=20)  # seconds one page may take Python-Markdown (worker processes)
@@ -239,8 +241,8 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
             env = deploy.on_env(env, config, files)
         return env
 
-    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        return validate.on_page_markdown(markdown, page, config, files)
+    def on_page_read_source(self, *, page: Page, config: MkDocsConfig) -> str | None:
+        return validate.on_page_read_source(page, config)
 
     @event_priority(100)
     def _content_titles(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:

@@ -20,7 +20,9 @@ from policykit.pages import archive
 from policykit.pages import effective
 from policykit.deploy import published
 from policykit.pages import translations
-from policykit.dates import build_time, display_date, iso_instant
+from policykit.source import stated_dates
+from policykit.source.text import split_front_matter
+from policykit.dates import build_time, display_date, iso_instant, local_date
 from policykit.pages.feeds import policy_feed_path
 from policykit.pages.labels import labels_for
 from policykit.pages.titles import plain_title
@@ -102,7 +104,7 @@ def _effective(config: MkDocsConfig, page: Page):
     except effective.EffectiveDateError as exc:
         raise PluginError(
             f"{_shown_path(config, page)}: front matter key '{effective.KEY}': {exc}. "
-            f"Write a real date as YYYY-MM-DD, e.g. '{effective.KEY}: 2025-01-31'."
+            f"Write a real date, e.g. '{effective.KEY}: 2025-01-31' or '{effective.KEY}: 31 January 2025'."
         ) from exc
 
 
@@ -161,6 +163,8 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
             )
     elif stamp.iso:
         page.meta["policy_modified"] = stamp.iso
+        if ref is not None and not stamp.fallback:
+            _check_stated_dates(config, page, stamp, locale)
         page.update_date = stamp.iso  # the sitemap's <lastmod>
         if ref is not None:
             upcoming = _upcoming_notice(config, page, locale)
@@ -170,6 +174,40 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     return html
 
 
+def _check_stated_dates(config: MkDocsConfig, page: Page, stamp: Any, locale: str) -> None:
+    """A date the text states about itself that git's record contradicts: INFO once, and a note beside the stamp."""
+    src = page.file.abs_src_path
+    if not src or not os.path.isfile(src):
+        return
+    with open(src, "rb") as fh:
+        data = fh.read()
+    fm, body = split_front_matter(data)
+    first_line = data[: len(data) - len(body)].count(b"\n") + 1
+    tz = common.settings(config).timezone
+    modified = local_date(stamp.instant, tz)
+    found = stated_dates.disagreements(
+        stated_dates.stated_dates(body.decode("utf-8", "replace"), first_line),
+        modified=modified, in_force_from=stamp.effective or modified,
+    )
+    if not found:
+        return
+    labels = labels_for(locale)
+    notes = []
+    for d in found:
+        key = "stated_modified_differs" if d.stated.kind == stated_dates.MODIFIED else "stated_effective_differs"
+        notes.append(labels[key].format(written=d.stated.written, recorded=display_date(d.recorded, locale, tz)))
+        what = "last changed on" if d.stated.kind == stated_dates.MODIFIED else "in force from"
+        common.info_once(
+            config,
+            f"stated:{page.file.src_path}:{d.stated.line}",
+            "%s, line %d: the text states '%s' (%s), but git's record shows the policy %s %s. The page shows "
+            "both (a note beside the stamp). Correct the line if the record is right%s.",
+            _shown_path(config, page), d.stated.line, d.stated.written, d.stated.date.isoformat(), what, d.recorded.isoformat(),
+            "" if d.stated.kind == stated_dates.MODIFIED else f", or set 'effective: {d.stated.date.isoformat()}' in front matter if the text is",
+        )
+    page.meta["policy_stated"] = notes
+
+
 def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
     locale = common.current_locale(config)
     labels = labels_for(locale)
@@ -177,8 +215,10 @@ def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, n
     html = page.content or ""
     stamp = page.meta.get("policy_stamp")
     if stamp is not None:
-        stamp_html = env.get_template("partials/policy-stamp.html").render(stamp=stamp, labels=labels, policy=page.meta.get("policy_ref"),
-                                                                          archive=common.feature(config, "archive"))
+        stamp_html = env.get_template("partials/policy-stamp.html").render(
+            stamp=stamp, labels=labels, policy=page.meta.get("policy_ref"), archive=common.feature(config, "archive"),
+            stated=page.meta.get("policy_stated") or (),
+        )
         notices = page.meta.get("policy_notices")  # from this hook and mkdocs_translations.py
         if notices:
             stamp_html += env.get_template("partials/policy-notices.html").render(notices=notices, labels=labels)

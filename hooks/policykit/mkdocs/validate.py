@@ -19,19 +19,29 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
+from pathspec.gitignore import GitIgnoreSpec
+
+from pathspec.gitignore import GitIgnoreSpec
 
 from policykit.mkdocs import common
 from policykit.pages import archive
 from policykit import generated
-from policykit.source import schema
+from policykit.source import foreign_front_matter, schema
 
 _TEXT = (".md", ".markdown")
+log = logging.getLogger("mkdocs.policykit.frontmatter")
+
+
+def glob_escape(path: str) -> str:
+    """*path* as a literal gitignore pattern (``exclude_docs``): wildcards and brackets escaped."""
+    return re.sub(r"([*?\[\]\\!#])", r"\\\1", path)
 
 
 @dataclass
@@ -40,7 +50,6 @@ class _Run:
 
     epoch_set_by_us: str | None = None
     epoch_before: tuple[str | None, str | None] | None = None  # the caller's SOURCE_DATE_EPOCH and origin
-    no_yaml_block: set[str] = field(default_factory=set)
 
 
 class _LinkHint(logging.Filter):
@@ -62,7 +71,30 @@ EPOCH_ORIGIN = "POLICY_SITE_EPOCH_ORIGIN"
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     logging.getLogger("mkdocs.structure.pages").addFilter(_HINT)  # a set: adding twice is harmless
     _source_date_epoch(config)
+    _readme_beside_index(config)
     return config
+
+
+def _readme_beside_index(config: MkDocsConfig) -> None:
+    """A README.md beside an index.md is the repository's note, not a page: leave it out without MkDocs' warning.
+
+    MkDocs itself drops it with a WARNING (so --strict fails on many real policy
+    repositories); excluding it first gives the same site and an INFO line.
+    """
+    docs = config.docs_dir
+    found = []
+    for folder, dirs, names in os.walk(docs):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        lower = {n.lower(): n for n in names}
+        if "readme.md" in lower and "index.md" in lower:
+            rel = os.path.relpath(os.path.join(folder, lower["readme.md"]), docs).replace(os.sep, "/")
+            found.append("/" + glob_escape(rel))
+    if not found:
+        return
+    extra = GitIgnoreSpec.from_lines(found)
+    config.exclude_docs = extra if config.exclude_docs is None else config.exclude_docs + extra
+    common.info_once(config, "readme-beside-index", "Not published (a README.md beside an index.md): %s",
+                     ", ".join(f.lstrip("/") for f in found))
 
 
 def _source_date_epoch(config: MkDocsConfig) -> None:
@@ -114,10 +146,10 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     root = os.path.realpath(tree_root) if tree_root is not None else os.path.realpath(docs)
     real_docs = os.path.realpath(docs)
     problems: list[str] = []
-    no_yaml_block = common.state(config).slot(_Run).no_yaml_block
-    no_yaml_block.clear()
     submodules: dict[str, str | None] = {}
     reported: set[str] = set()
+    unknown = common.settings(config).unknown_front_matter
+    foreign: dict[str, list[foreign_front_matter.KeyUse]] = {}
     for f in sorted(files, key=lambda f: f.src_uri):
         src = f.abs_src_path
         if not src or not os.path.abspath(src).startswith(docs + os.sep):
@@ -162,18 +194,20 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             )
             continue
         try:
-            fm = schema.check_source(raw, _shown(src))
+            fm = schema.check_source(raw, _shown(src), unknown=unknown)
         except schema.FrontMatterSchemaError as exc:
             problems.extend(str(exc).splitlines())
             continue
-        if not fm.present:
-            no_yaml_block.add(f.src_uri)
+        for key in schema.unknown_keys(fm):
+            foreign.setdefault(key, []).append(foreign_front_matter.KeyUse(_shown(src), fm.data[key], "/" + f.url))
     problems.extend(_collisions(files, config, docs))
     if problems:
         raise PluginError(
             f"{len(problems)} problem(s) in the pages; nothing was built. Fix them and build again:\n  "
             + "\n  ".join(problems)
         )
+    for line in foreign_front_matter.report(foreign):  # once per build: on_files runs in the first language build only
+        log.info(line)
     return files
 
 
@@ -239,15 +273,20 @@ def _submodule_of(folder: str, docs: str, memo: dict[str, str | None]) -> str | 
     return found
 
 
-def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    """Without a '---' block MkDocs reads leading 'Key: value' lines as metadata: check those keys too."""
-    if page.file.src_uri in common.state(config).slot(_Run).no_yaml_block and page.meta:
-        src = _shown(page.file.abs_src_path or page.file.src_path)
-        try:
-            schema.validate(page.meta, src)
-        except schema.FrontMatterSchemaError as exc:
-            raise PluginError(
-                f"{exc}\n  (MkDocs read the first lines of the file as 'key: value' metadata. If they are "
-                "policy text, start the file with a heading or a blank line.)"
-            ) from exc
-    return markdown
+def on_page_read_source(page: Page, config: MkDocsConfig) -> str | None:
+    """Leading 'Key: value' lines of a file without '---' stay policy text (README, "Front matter").
+
+    MkDocs would read them as MultiMarkdown metadata and drop them from the page
+    (``Effective: 29 October 2025``, ``IMPORTANT: If you reside in India…``), so a
+    sentence of the policy would vanish. A leading line break makes MkDocs see no
+    metadata; it then strips that line break again, so the text is exactly the file's.
+    Past versions (policykit.markdown_render) render the same text the same way.
+    """
+    src = page.file.abs_src_path
+    if not src or not os.path.isfile(src):
+        return None
+    with open(src, encoding="utf-8-sig", errors="strict") as fh:
+        text = fh.read()
+    if text.startswith("---"):
+        return None  # a YAML front matter block: MkDocs reads it as usual
+    return "\n" + text

@@ -17,6 +17,7 @@ from policykit.dates import zone
 from policykit import generated
 from policykit.history.versions import FileHistory, Version
 from policykit.source.text import FrontMatterError, parse_front_matter
+from policykit.source.writtendate import WrittenDateError, parse_written_date
 
 log = logging.getLogger("mkdocs.policykit.archive")
 _REPORTED: set[tuple[str, str]] = set()  # (commit, path) whose unreadable front matter was logged (this build)
@@ -93,10 +94,10 @@ def _as_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            return None
+        try:  # the same parser as the live page (policykit.effective.parse_effective)
+            return parse_written_date(value) if value.strip() else None
+        except WrittenDateError:
+            return None  # a past version's unreadable date: the version starts at its publication
     return None
 
 

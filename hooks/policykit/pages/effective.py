@@ -13,7 +13,6 @@ HTML and are switched by overrides/assets/policy.js with the reader's clock.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Mapping, Sequence
@@ -24,35 +23,38 @@ from policykit.source import safeyaml
 from policykit.pages.archive import EffectiveChange, VersionEntry
 from policykit.dates import display_date, iso_instant, local_date
 from policykit.source.text import split_front_matter
+from policykit.source.writtendate import EXAMPLES, WrittenDateError, parse_written_date
 
 KEY = "effective"
-_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ABSENT = ("", "~", "null", "Null", "NULL")
 
 
 class EffectiveDateError(ValueError):
-    """The ``effective`` value is not a real YYYY-MM-DD date."""
+    """The ``effective`` value is not a date (or an ambiguous one)."""
 
 
 def parse_effective(value: Any) -> date | None:
-    """``effective`` from front matter as a date; None when absent; EffectiveDateError when invalid."""
+    """``effective`` from front matter as a date; None when absent; EffectiveDateError when invalid.
+
+    Text is read by policykit.writtendate (``2025-10-29``, ``29 October 2025``,
+    ``October 29, 2025``, ``2025年10月29日``); the one parser for the live page
+    and for every past version (policykit.archive).
+    """
     if value is None:
         return None
     if isinstance(value, datetime):
-        raise EffectiveDateError(f"'{KEY}' must be a date (YYYY-MM-DD), not a date and time: {value!r}")
+        raise EffectiveDateError(f"'{KEY}' must be a date, not a date and time: {value!r}")
     if isinstance(value, date):
         return value
     if isinstance(value, str):
         text = value.strip()
         if text in _ABSENT:
             return None
-        if not _ISO_DAY.match(text):
-            raise EffectiveDateError(f"'{KEY}' must be a date written YYYY-MM-DD, found {text!r}")
         try:
-            return date.fromisoformat(text)
-        except ValueError as exc:
-            raise EffectiveDateError(f"'{KEY}' is not a real date: {text!r} ({exc})") from exc
-    raise EffectiveDateError(f"'{KEY}' must be a date written YYYY-MM-DD, found {value!r}")
+            return parse_written_date(text)
+        except WrittenDateError as exc:
+            raise EffectiveDateError(f"'{KEY}': {exc}") from exc
+    raise EffectiveDateError(f"'{KEY}' must be a date written as {EXAMPLES}, found {value!r}")
 
 
 def effective_of_source(data: bytes, meta: Mapping[str, Any] | None = None) -> date | None:

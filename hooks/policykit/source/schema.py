@@ -22,6 +22,7 @@ import yaml
 
 from policykit.source import safeyaml
 from policykit.source.text import split_front_matter, unclosed_front_matter
+from policykit.source.writtendate import EXAMPLES, WrittenDateError, parse_written_date
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -42,13 +43,6 @@ class FrontMatterSchemaError(ValueError):
 
 #: Characters refused in file names under docs (see README.md, "Front matter").
 NAME_CHARS_REFUSED = {
-    "#": "starts a fragment in a URL",
-    "?": "starts a query in a URL",
-    "%": "is read as a percent-escape by web servers",
-    '"': "breaks HTML attributes and shell commands",
-    "'": "breaks HTML attributes and shell commands",
-    "<": "is HTML markup",
-    ">": "is HTML markup",
     "`": "breaks Markdown and shell commands",
     "\\": "is a folder separator on Windows",
     "*": "is a wildcard in _headers (Netlify, Cloudflare Pages) that browsers do not encode",
@@ -208,7 +202,16 @@ def _text(*, non_empty: bool, plain: bool = False) -> Check:
 
 
 def _effective(value: Any) -> str | None:
-    return None  # policykit.effective validates the value (mkdocs_site); here only the key is known
+    """The one date parser (policykit.writtendate), so the error names the file, the line and the value."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        return f"a date written as {EXAMPLES}"
+    try:
+        parse_written_date(value)
+    except WrittenDateError as exc:
+        return f"a date: {exc}"
+    return None
 
 
 def _hide(value: Any) -> str | None:
@@ -240,7 +243,7 @@ def _template(value: Any) -> str | None:
 SCHEMA: dict[str, tuple[Check, str]] = {
     "title": (_text(non_empty=True), "the page title (tab, navigation, feeds, archive); default: the first heading"),
     "description": (_text(non_empty=False, plain=True), "the summary for search engines and link previews (<meta name=description>)"),
-    "effective": (_effective, "the date this text takes effect, YYYY-MM-DD"),
+    "effective": (_effective, "the date this text takes effect, e.g. 2025-10-29 or 29 October 2025"),
     "change_note": (_text(non_empty=True), "what changed in this version, for readers (history page, feeds); default: the commit subject"),
     "hide": (_hide, "Material: parts of the page to hide, e.g. [toc]"),
     "search": (_search, "Material/MkDocs search: 'exclude: true' keeps the page out of search, 'boost: 2' ranks it higher"),
@@ -248,18 +251,41 @@ SCHEMA: dict[str, tuple[Check, str]] = {
 }
 
 
-def validate(fm: FrontMatter | Mapping[str, Any], path: str) -> None:
-    """Raise FrontMatterSchemaError listing every problem of *fm* (file *path*)."""
+#: Keys of another convention (Jekyll, GitHub Pages) that would change a page's URL; never applied here.
+URL_KEYS = ("permalink", "redirect_from", "redirect_to")
+#: Keys the build sets on pages itself (policy_ref, policy_stamp, ...): never written by editors.
+RESERVED_PREFIX = "policy_"
+#: What ``unknown_front_matter`` may be: refuse unknown keys, or keep them and report them at INFO.
+UNKNOWN_MODES = ("info", "error")
+
+
+def unknown_keys(fm: FrontMatter | Mapping[str, Any]) -> list[str]:
+    """The keys of *fm* the tool does not know (kept in ``page.meta`` for the theme when allowed)."""
+    data = fm.data if isinstance(fm, FrontMatter) else dict(fm)
+    return [key for key in data if isinstance(key, str) and key not in SCHEMA and not key.startswith(RESERVED_PREFIX)]
+
+
+def validate(fm: FrontMatter | Mapping[str, Any], path: str, *, unknown: str = "error") -> None:
+    """Raise FrontMatterSchemaError listing every problem of *fm* (file *path*).
+
+    With ``unknown="info"`` a key the tool does not know is no problem (the
+    caller reports it, see unknown_keys); keys the build sets itself and keys
+    that are not text stay errors.
+    """
     data = fm.data if isinstance(fm, FrontMatter) else dict(fm)
     lines = fm.lines if isinstance(fm, FrontMatter) else {}
     problems: list[str] = []
     for key, value in data.items():
         at = f"line {lines[str(key)]}: " if str(key) in lines else ""
         if not isinstance(key, str) or key not in SCHEMA:
+            if unknown == "info" and isinstance(key, str) and not key.startswith(RESERVED_PREFIX):
+                continue
             hint = get_close_matches(str(key), SCHEMA, n=1, cutoff=0.6)
             tip = f" Did you mean '{hint[0]}'?" if hint else ""
+            why = (f" Keys starting with '{RESERVED_PREFIX}' are set by the build." if isinstance(key, str)
+                   and key.startswith(RESERVED_PREFIX) else "")
             problems.append(
-                f"{at}unknown front matter key '{key}'.{tip} Allowed keys: {', '.join(SCHEMA)} "
+                f"{at}unknown front matter key '{key}'.{tip}{why} Allowed keys: {', '.join(SCHEMA)} "
                 "(see README.md, section Front matter)."
             )
             continue
@@ -271,8 +297,8 @@ def validate(fm: FrontMatter | Mapping[str, Any], path: str) -> None:
         raise FrontMatterSchemaError(path, problems)
 
 
-def check_source(raw: bytes, path: str) -> FrontMatter:
+def check_source(raw: bytes, path: str, *, unknown: str = "error") -> FrontMatter:
     """Load and validate the front matter of one source file's bytes."""
     fm = load_front_matter(raw, path)
-    validate(fm, path)
+    validate(fm, path, unknown=unknown)
     return fm
