@@ -182,14 +182,14 @@ def test_a_cache_made_by_another_normaliser_is_not_reused(git_repo: GitRepo, tmp
     cache = tmp_path / "cache"
     other = tmp_path / "other-code"
     shutil.copytree(Path(policykit.__file__).parent, other / "policykit", ignore=shutil.ignore_patterns("__pycache__"))
-    with (other / "policykit" / "sourcetext.py").open("a", encoding="utf-8") as fh:
+    with (other / "policykit" / "source" / "text.py").open("a", encoding="utf-8") as fh:
         fh.write(
             "\n\ndef normalized_body(data: bytes) -> bytes:  # another normaliser: every text is the same\n"
             "    return b'policy'\n"
         )
     script = (
         "import sys; sys.path.insert(0, sys.argv[1])\n"
-        "from policykit.history import HistoryOptions, read_history\n"
+        "from policykit.history.versions import HistoryOptions, read_history\n"
         "h = read_history(sys.argv[2], HistoryOptions(cache_dir=sys.argv[3]))\n"
         "print(len(h.get('en/p.md').versions))\n"
     )

@@ -8,6 +8,8 @@ must follow it, exactly as a build without the cache would.
 
 from __future__ import annotations
 
+import os
+
 import re
 import shutil
 from pathlib import Path
@@ -49,7 +51,9 @@ def _clean_view(html: str) -> str:
 
 
 def _build(repo, *args: str, env: dict[str, str] | None = None) -> str:
-    result = mkdocs_build(repo.path, "-v", *args, env=env)
+    # The project's own copy of the package first, so an edit of its code in the test reaches the build.
+    paths = [str(repo.path / "hooks"), *([env["PYTHONPATH"]] if env and env.get("PYTHONPATH") else [])]
+    result = mkdocs_build(repo.path, "-v", *args, env={**(env or {}), "PYTHONPATH": os.pathsep.join(paths)})
     assert result.returncode == 0, result.stdout[-3000:]
     return result.stdout
 
