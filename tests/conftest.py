@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 from gitfixture import PROJECT, SITE_FILES, GitRepo, project_repo  # noqa: F401  (re-exported for tests)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Site builds need the policy-site plugin installed in this Python (``./run`` does ``pip install -e .``)."""
+    import subprocess
+
+    probe = "import importlib.metadata as m, sys; sys.exit(0 if m.entry_points(group='mkdocs.plugins', name='policy-site') else 1)"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # as the tests' `python -m mkdocs` sees it
+    if subprocess.run([sys.executable, "-c", probe], cwd="/", env=env).returncode != 0:
+        pytest.exit(f"the policy-site MkDocs plugin is not installed in {sys.executable}: "
+                    f"run ./run test, or pip install -e {PROJECT}", returncode=4)
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ should not be fetched again.
     304 (ETag / Last-Modified), a changed one is fetched at once.  Current
     policy pages also carry ``Last-Modified`` = the registry instant
     (IMF-fixdate, RFC 9110 section 5.6.7); the nginx rendering gets the same
-    value because ``mtimes`` stamps the file with it.
+    value because ``mtimes`` sets it as the file's mtime.
 
 ``version`` -- ``public, max-age=600, must-revalidate``
     A version's snapshot (``/privacy/versions/3/``).  Its policy text never
@@ -262,14 +262,14 @@ def build_rules(
     site_dir: str | os.PathLike[str],
     registry: PublishedPages,
     fingerprinted: Iterable[str] = (),
-    stamps: Mapping[str, int] | None = None,
+    file_mtimes: Mapping[str, int] | None = None,
     paths: Iterable[str] | None = None,
     script_hashes: Iterable[str] = (),
 ) -> SiteRules:
     """Classify every file of ``site_dir``.
 
     ``fingerprinted``: paths of the project's own renamed assets (immutable).
-    ``stamps``: effective mtimes from ``mtimes.plan_mtimes``; a current policy's
+    ``file_mtimes``: effective mtimes from ``mtimes.plan_mtimes``; a current policy's
     Last-Modified is taken from it so both renderings agree with the file's mtime.
     ``script_hashes``: the CSP hashes of the theme's inline scripts (``policykit.theme_scripts``).
     """
@@ -284,8 +284,8 @@ def build_rules(
         last_modified = None
         if record is not None and record.kind == POLICY and record.last_modified is not None:
             last_modified = record.last_modified
-            if stamps is not None and rel in stamps:
-                last_modified = datetime.fromtimestamp(stamps[rel], timezone.utc)
+            if file_mtimes is not None and rel in file_mtimes:
+                last_modified = datetime.fromtimestamp(file_mtimes[rel], timezone.utc)
         rules.append(FileRule(rel, cache, policy_tags(record), last_modified, record))
     return SiteRules(tuple(rules), security_headers(sorted(set(script_hashes))))
 

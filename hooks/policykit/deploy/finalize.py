@@ -33,7 +33,7 @@ _GZIP_MAGIC = b"\x1f\x8b"
 def set_gzip_mtime(path: Path, epoch: int | None) -> None:
     """Put *epoch* into the header of the gzip file at *path* (if it exists), for reproducible bytes.
 
-    MkDocs stamps ``sitemap.xml.gz`` with the newest page date read as if it
+    MkDocs dates ``sitemap.xml.gz`` (its gzip header) with the newest page date read as if it
     were UTC (off by the timezone); the source date is the build's real "when".
     The header's MTIME field (bytes 4-7) is not covered by any checksum.
     """
@@ -58,7 +58,7 @@ class FinalizeResult:
     nginx_include: Path
     purge: PurgePlan
     purge_files: dict[str, Path]
-    stamps: dict[str, int]  # path -> mtime set
+    file_mtimes: dict[str, int]  # path -> mtime set
     registry_missing: tuple[str, ...]  # registry paths with no file in the site
     unlisted_scripts: tuple[tuple[str, str], ...] = ()  # (path, hash): inline scripts outside the content the CSP blocks
 
@@ -112,17 +112,17 @@ def finalize_site(
     dated = {}
     if theme is not None:
         dated = {p: theme[0] for p in theme_copies(paths, shas, theme[1], theme[2])}
-    stamps = plan_mtimes(paths, registry, clock, fixed=fixed, dated=dated, digests=shas,
+    file_mtimes = plan_mtimes(paths, registry, clock, fixed=fixed, dated=dated, digests=shas,
                          previous=previous_files(previous))
     hashes = theme_scripts.hashes(paths) if theme_scripts is not None else []
-    rules = build_rules(site, registry, fingerprinted=renamed.values(), stamps=stamps, paths=paths, script_hashes=hashes)
+    rules = build_rules(site, registry, fingerprinted=renamed.values(), file_mtimes=file_mtimes, paths=paths, script_hashes=hashes)
     unlisted = tuple(unlisted_scripts(site, paths, hashes))
 
     headers_file = site / HEADERS_FILE
     chosen = netlify_rules(rules)
     headers_file.write_text(render_netlify_rules(chosen), encoding="utf-8")
-    manifest = build_manifest(rules, digests, stamps, policies)
-    meta = manifest_mtime(manifest, previous, max([clock, *stamps.values()]))
+    manifest = build_manifest(rules, digests, file_mtimes, policies)
+    meta = manifest_mtime(manifest, previous, max([clock, *file_mtimes.values()]))
     manifest["mtime"] = meta
     manifest_file = site / MANIFEST_FILE
     manifest_file.write_text(manifest_json(manifest), encoding="utf-8")
@@ -132,8 +132,8 @@ def finalize_site(
     purge = plan_purge(manifest, previous, base_url)
     purge_files = write_purge(purge, out_dir / "purge")
 
-    all_stamps = {**stamps, HEADERS_FILE: meta, MANIFEST_FILE: meta}
-    apply_mtimes(site, all_stamps)
+    all_mtimes = {**file_mtimes, HEADERS_FILE: meta, MANIFEST_FILE: meta}
+    apply_mtimes(site, all_mtimes)
     missing = tuple(sorted(p.path for p in registry if p.path not in digests))
     return FinalizeResult(rules, renamed, headers_file, len(chosen), manifest_file,
-                          nginx_include, purge, purge_files, all_stamps, missing, unlisted)
+                          nginx_include, purge, purge_files, all_mtimes, missing, unlisted)

@@ -71,7 +71,7 @@ def _rfc3339(epoch: int) -> str:
 
 
 def build_manifest(
-    rules: SiteRules, digests: Mapping[str, tuple[str, int]], stamps: Mapping[str, int],
+    rules: SiteRules, digests: Mapping[str, tuple[str, int]], file_mtimes: Mapping[str, int],
     policies: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The manifest as a JSON-ready dict, keyed by canonical encoded URL."""
@@ -87,7 +87,7 @@ def build_manifest(
             "cache": fr.cache.name,
             "cache_control": fr.cache.cache_control,
             "tags": list(fr.tags),
-            "mtime": stamps[fr.path],
+            "mtime": file_mtimes[fr.path],
         }
         if fr.record is not None:
             entry.update(kind=fr.record.kind, locale=fr.record.locale, policy=fr.record.policy)

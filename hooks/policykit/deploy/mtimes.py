@@ -112,7 +112,7 @@ def plan_mtimes(
     (sha256, mtime) from the previous deploy's manifest.
     """
     fixed_set = frozenset(fixed)
-    stamps: dict[str, int] = {}
+    file_mtimes: dict[str, int] = {}
     for path in paths:
         if path in fixed_set:
             base = FIXED_EPOCH
@@ -128,14 +128,14 @@ def plan_mtimes(
         if prev is not None and digest is not None:
             prev_digest, prev_stamp = prev
             base = prev_stamp if prev_digest == digest else max(base, prev_stamp + 1)
-        stamps[path] = base
-    return stamps
+        file_mtimes[path] = base
+    return file_mtimes
 
 
-def apply_mtimes(site_dir: str | os.PathLike[str], stamps: Mapping[str, int]) -> None:
+def apply_mtimes(site_dir: str | os.PathLike[str], file_mtimes: Mapping[str, int]) -> None:
     """Set atime and mtime of every listed file under ``site_dir``."""
     root = Path(site_dir)
-    for path, stamp in stamps.items():
+    for path, stamp in file_mtimes.items():
         try:
             os.utime(root / path, (stamp, stamp))
         except OSError as exc:
