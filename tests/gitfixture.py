@@ -158,7 +158,7 @@ class GitRepo:
 PROJECT = Path(__file__).resolve().parent.parent
 
 #: What a site needs to build: mkdocs.yml and the folders it names.
-SITE_FILES = ("mkdocs.yml", "docs", "hooks")  # hooks/: the package, for `python -m policykit...`; the plugin is installed
+SITE_FILES = ("mkdocs.yml", "docs", "overrides", "hooks")  # hooks/: the package, for `python -m policykit...`; the plugin is installed
 _IGNORE_COPY = shutil.ignore_patterns("__pycache__", "*.pyc", ".cache", "site")
 
 

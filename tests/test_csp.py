@@ -115,7 +115,8 @@ def test_theme_overrides_are_hashed_and_a_stray_inline_script_is_reported(tmp_pa
     repo = new_site(tmp_path)
     own = "window.__own=1"
     material = Path(material_templates.__file__).parent / "partials" / "javascripts" / "content.html"
-    repo.write("mkdocs.yml", repo.read("mkdocs.yml").replace("  name: material\n", "  name: material\n  custom_dir: overrides\n", 1))
+    if "custom_dir: overrides" not in repo.read("mkdocs.yml"):
+        repo.write("mkdocs.yml", repo.read("mkdocs.yml").replace("  name: material\n", "  name: material\n  custom_dir: overrides\n", 1))
     repo.write("overrides/partials/javascripts/content.html", material.read_text(encoding="utf-8") + f"<script>{own}</script>\n")
     # a site's own main.html keeps the plugin's blocks by extending policy-main.html
     repo.write("overrides/main.html", '{% extends "policy-main.html" %}\n'

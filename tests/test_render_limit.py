@@ -86,6 +86,9 @@ def test_a_slow_past_version_stops_the_build_naming_file_and_version(tmp_path: P
     assert seconds < 60
     assert f"docs/en/privacy.md, version 2 (commit {bad[:12]}): Python-Markdown took more than 3 s" in out, out
     assert "past version" in out and "ignore-revs" in out
+    # The error came after MkDocs had written the live pages: no half-written site is left behind.
+    assert not (repo.path / "site").exists(), sorted(p.name for p in (repo.path / "site").rglob("*"))[:10]
+    assert "the partial site" in out
     # What the message offers works: with that commit ignored, it is not a version and the build passes.
     repo.write(".git-blame-ignore-revs", bad + "\n")
     repo.commit("Ignore the pathological commit", date="2020-04-01T10:00:00+08:00")

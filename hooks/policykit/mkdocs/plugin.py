@@ -54,7 +54,8 @@ on_post_build      0         archive [archive], then feeds [feeds]         per l
                                                                            feeds quote archive's change summaries
 on_post_build      -200      deploy [headers]: headers, manifest, purge;   the outer call, after i18n built every language
                              then SOURCE_DATE_EPOCH put back
-on_build_error     0         SOURCE_DATE_EPOCH put back                    --
+on_build_error     0         SOURCE_DATE_EPOCH put back; a failed          --
+                             ``mkdocs build`` removes its partial site
 =================  ========  ============================================  =====================================================
 """
 
@@ -62,6 +63,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from dataclasses import fields
 from difflib import get_close_matches
 from typing import Any
@@ -119,6 +121,19 @@ def site_locale(config: MkDocsConfig) -> str:
     return str(language) if language else "en"
 
 
+def remove_partial_site(site_dir: str) -> None:
+    """A failed ``mkdocs build`` leaves no half-written site: what it wrote is removed, with one line saying so.
+
+    MkDocs empties ``site_dir`` at the start of every build anyway, so nothing of an
+    earlier build survives a failed one either way; without this, the pages written
+    before the error would sit there looking like a site.  (``mkdocs serve`` keeps its
+    own folder; ``./run publish`` builds into a fresh folder and never exposes a failure.)
+    """
+    if os.path.isdir(site_dir):
+        shutil.rmtree(site_dir, ignore_errors=True)
+        log.info("The build failed, so the partial site in %s was removed.", site_dir)
+
+
 class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
     """See the module docstring: options, state and the event table."""
 
@@ -128,6 +143,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
         self.history_memo: dict[Any, Any] = {}  # git history, reused across serve rebuilds while HEAD stays
         self.state = common.BuildState()
         self._given: frozenset[str] = frozenset()
+        self._site_dir: str | None = None
 
     # ------------------------------------------------------------------ options
 
@@ -191,6 +207,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
 
     @event_priority(200)
     def _config_first(self, config: MkDocsConfig) -> MkDocsConfig:
+        self._site_dir = config.site_dir
         if THEME_DIR not in config.theme.dirs:  # after the site's custom_dir: a site can override any template
             config.theme.dirs.insert(1 if config.theme.custom_dir else 0, THEME_DIR)
         return site.on_config(config)
@@ -293,3 +310,5 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         validate.restore_epoch(self.state)
+        if self.command == "build" and self._site_dir:
+            remove_partial_site(self._site_dir)
