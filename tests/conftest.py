@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
+import venv
 from pathlib import Path
 
 import pytest
@@ -46,3 +49,22 @@ def site_project(tmp_path: Path) -> GitRepo:
     The build output and caches are git-ignored.
     """
     return project_repo(tmp_path / "site-project")
+
+
+@pytest.fixture(scope="session")
+def wheel_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new virtualenv with only the built wheel (and its dependencies, pinned by requirements.txt)."""
+    base = tmp_path_factory.mktemp("wheel")
+    dist = base / "dist"
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(PROJECT)],
+                           capture_output=True, text=True, timeout=300)
+    shutil.rmtree(PROJECT / "build", ignore_errors=True)  # setuptools' in-tree leftovers
+    assert built.returncode == 0, built.stdout + built.stderr
+    (wheel,) = dist.glob("policykit-*.whl")
+    env_dir = base / "venv"
+    venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
+    py = env_dir / "bin" / "python"
+    installed = subprocess.run([str(py), "-m", "pip", "install", "-q", "-c", str(PROJECT / "requirements.txt"), str(wheel)],
+                               capture_output=True, text=True, timeout=900)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    return py

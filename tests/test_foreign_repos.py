@@ -14,6 +14,8 @@ Each builds with ``--strict`` and the default options.
 
 from __future__ import annotations
 
+import subprocess
+
 import json
 import re
 from datetime import datetime
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from foreign_site import write_mkdocs_yml
-from gitfixture import GitRepo
+from gitfixture import PROJECT, GitRepo, git_env
 from nginx_server import NginxServer
 from policykit.dates import iso_instant
 from policykit.deploy.header_files import encode_url_path, link_form
@@ -319,3 +321,28 @@ def test_links_in_pages_are_percent_encoded_and_markup_free(services) -> None:
     sitemap = (repo.path / "site" / "sitemap.xml").read_text(encoding="utf-8")
     assert "https://policies.example.com/O%27Reilly/Privacy%20Policy/" in sitemap
     assert "https://policies.example.com/Q%23A/Terms/" in sitemap
+
+
+# ------------------------------------------------------- the same repositories, with the wheel in a fresh venv
+
+
+def _tree(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("which", ["jekyll", "services"])
+def test_the_wheel_in_a_fresh_virtualenv_builds_them_the_same(which: str, wheel_venv: Path, request) -> None:
+    """Installed from the wheel (nothing of this checkout on the path), each foreign repository builds strict
+    to the same bytes as with the checkout's package: stamps, kept lines, notes and encoded names included."""
+    repo, first = request.getfixturevalue(which)
+    assert first.returncode == 0, first.stdout
+    env = git_env({"NO_MKDOCS_2_WARNING": "1"})
+    env.pop("PYTHONPATH", None)
+    out = repo.path / "site-wheel"
+    result = subprocess.run([str(wheel_venv), "-m", "mkdocs", "build", "--strict", "-d", str(out)], cwd=repo.path,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout
+    assert str(PROJECT) not in result.stdout  # the plugin ran from the wheel, not from this checkout
+    mine, theirs = _tree(repo.path / "site"), _tree(out)
+    assert sorted(mine) == sorted(theirs)
+    assert [p for p in mine if mine[p] != theirs[p]] == []

@@ -13,7 +13,6 @@ import re
 import shutil
 import subprocess
 import sys
-import venv
 from pathlib import Path
 
 import pytest
@@ -196,25 +195,6 @@ def test_two_builds_in_one_process_are_independent(tmp_path: Path, monkeypatch: 
 
 
 # ------------------------------------------------------------------ (2) the wheel in a fresh virtualenv
-
-
-@pytest.fixture(scope="module")
-def wheel_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A new virtualenv with only the built wheel (and its dependencies, pinned by requirements.txt)."""
-    base = tmp_path_factory.mktemp("wheel")
-    dist = base / "dist"
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(PROJECT)],
-                           capture_output=True, text=True, timeout=300)
-    shutil.rmtree(PROJECT / "build", ignore_errors=True)  # setuptools' in-tree leftovers
-    assert built.returncode == 0, built.stdout + built.stderr
-    (wheel,) = dist.glob("policykit-*.whl")
-    env_dir = base / "venv"
-    venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
-    py = env_dir / "bin" / "python"
-    installed = subprocess.run([str(py), "-m", "pip", "install", "-q", "-c", str(PROJECT / "requirements.txt"), str(wheel)],
-                               capture_output=True, text=True, timeout=900)
-    assert installed.returncode == 0, installed.stdout + installed.stderr
-    return py
 
 
 def test_wheel_in_a_fresh_virtualenv_builds_the_english_repo(wheel_venv: Path, tmp_path: Path) -> None:
