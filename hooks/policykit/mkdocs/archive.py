@@ -32,7 +32,7 @@ from policykit.pages import archive
 from policykit.pages import effective
 from policykit.history import gitrepo
 from policykit.history import ledger
-from policykit.deploy.finalize import published
+from policykit.deploy import published
 from policykit.dates import build_time, display_date, iso_instant
 from policykit.history.versions import FileHistory
 from policykit.diff.htmldiff import DiffLabels

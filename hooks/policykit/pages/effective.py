@@ -67,7 +67,7 @@ def effective_of_source(data: bytes, meta: Mapping[str, Any] | None = None) -> d
     raw: Any = None
     if fm.strip():
         try:
-            raw = yaml.load(fm.decode("utf-8", "replace"), Loader=safeyaml.BaseLoader)
+            raw = safeyaml.load(fm.decode("utf-8", "replace"), safeyaml.BaseLoader)
         except yaml.YAMLError:
             raw = None
     if isinstance(raw, dict):
