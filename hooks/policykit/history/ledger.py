@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+from policykit.atomic import write_bytes_atomic
 from policykit.source import text as sourcetext
 from policykit.pages.archive import version_entries
 from policykit.history.versions import FileHistory
@@ -128,14 +127,8 @@ def current_records(
     for oid, data in read(wanted):
         texts[oid] = text_sha256(data)
     if cache is not None and wanted:
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=cache.parent, prefix=".text-", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh_out:
-                json.dump({"entries": texts, "check": _checksum(texts)}, fh_out, sort_keys=True, separators=(",", ":"))
-            os.replace(tmp, cache)
-        except OSError:
-            pass  # a read-only checkout still builds
+        body = json.dumps({"entries": texts, "check": _checksum(texts)}, sort_keys=True, separators=(",", ":"))
+        write_bytes_atomic(cache, body.encode("utf-8"), best_effort=True)  # a read-only checkout still builds
     out: dict[tuple[str, str], PolicyVersions] = {}
     for policy, locale, fh in sorted(items, key=lambda i: (i[0], i[1])):
         records = []
