@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from sitebuild import edit, mkdocs_build, new_site, set_front_matter
+from sitebuild import edit, mkdocs_build, new_site
 
 
 def alias_bomb(depth: int) -> str:
@@ -117,7 +117,7 @@ def test_every_yaml_read_refuses_aliases_and_deep_nesting(tmp_path: Path) -> Non
     corrections.write_text("- &e {policy: privacy}\n- *e\n", encoding="utf-8")
     with pytest.raises(CorrectionsError, match=r"corrections.yml:2: YAML aliases \('\*name'\) are not allowed"):
         load_corrections(corrections)
-    with pytest.raises(FrontMatterSchemaError, match=f"line 2: front matter: lists and mappings are nested more"):
+    with pytest.raises(FrontMatterSchemaError, match="line 2: front matter: lists and mappings are nested more"):
         load_front_matter(b"---\ntitle: " + deep.encode() + b"---\n", "docs/en/x.md")
     assert effective_of_source(b"---\neffective: " + deep.encode() + b"---\n", {"effective": "2024-01-02"}) is not None
     # the schema keeps dates as text (so 2024-02-30 gets its own message), the effective read keeps every scalar text

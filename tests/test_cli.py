@@ -197,7 +197,7 @@ def test_history_author_dates(project: GitRepo) -> None:
 # ----------------------------------------------------------------- finalize
 
 
-def test_finalize_writes_headers_netlify_parses(finalized: Path, history: dict[str, Any], node_parser: Path,
+def test_finalize_writes_headers_netlify_parses(finalized: Path, history: dict[str, Any], node_parser: Path,  # noqa: F811 (fixture)
                                                  tmp_path: Path) -> None:
     parsed = parse(node_parser, finalized / "_headers", ["/privacy/", "/en/privacy/", "/assets/site.css", "/terms/"],
                    tmp_path)

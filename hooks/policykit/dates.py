@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime, timezone
 from email.utils import format_datetime
-from functools import lru_cache
+from functools import lru_cache, cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
@@ -22,13 +22,13 @@ __all__ = [
 _EPOCH = re.compile(r"-?[0-9]+")
 
 
-@lru_cache(maxsize=None)
+@cache
 def babel_locale(locale: str) -> Locale:
     """The Babel locale for a site locale such as ``zh-Hant`` or ``en``."""
     return Locale.parse(locale.replace("-", "_"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def zone(name: str) -> ZoneInfo:
     """The display timezone; raises ValueError naming the bad zone."""
     try:

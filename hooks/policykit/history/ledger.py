@@ -25,6 +25,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -98,8 +99,7 @@ def text_sha256(data: bytes) -> str:
     return hashlib.sha256(sourcetext.normalized_body(data)).hexdigest()
 
 
-def _instant(dt: Any) -> str:
-    from datetime import timezone
+def _instant(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -262,7 +262,7 @@ def check_history(
             continue
         pv = result.policies.get((policy, locale))
         cur = next((r for r in pv.versions if r.number == n), None) if pv else None
-        if cur is None:
+        if pv is None or cur is None:
             result.errors.append(f"{where}: no published version {n} of {policy} ({locale}) to correct.")
         elif corr.sha256 != cur.sha256:
             result.errors.append(f"{where}: the correction of {policy} ({locale}) version {n} declares sha256 "

@@ -10,6 +10,7 @@ mkdocs_deploy's cache headers.  The documents come from policykit.feeds.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from dataclasses import dataclass, field
@@ -59,6 +60,10 @@ def _abs(config: MkDocsConfig, path: str) -> str:
         return feeds.absolute_url(config.site_url or "", path)
     except feeds.FeedError as exc:
         raise PluginError(f"{config.config_file_path or 'mkdocs.yml'}: 'site_url': {exc}") from exc
+
+
+def _version_url(config: MkDocsConfig, dest: str, number: int) -> str:
+    return _abs(config, archive.url_of(archive.version_path(dest, number)))
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -127,7 +132,7 @@ def on_post_build(config: MkDocsConfig) -> None:
                     policy_id=p.policy_id,
                     content_locale=p.content_locale,
                     title=p.title,
-                    link_of=lambda n, dest=p.dest: _abs(config, archive.url_of(archive.version_path(dest, n))),
+                    link_of=functools.partial(_version_url, config, p.dest),
                     summaries=summaries.get(p.src_path, {}),
                     labels=labels,
                     locale=locale,

@@ -22,7 +22,7 @@ import yaml
 
 from policykit.source import safeyaml
 from policykit.pages.archive import EffectiveChange, VersionEntry
-from policykit.dates import display_date, iso_instant, local_date
+from policykit.dates import display_date, iso_instant
 from policykit.source.text import split_front_matter
 
 KEY = "effective"

@@ -92,7 +92,7 @@ class Catalogue:
     by_policy: dict[str, dict[str, str]]
 
     @classmethod
-    def from_refs(cls, refs: Iterable[PolicyRef | None]) -> "Catalogue":
+    def from_refs(cls, refs: Iterable[PolicyRef | None]) -> Catalogue:
         by_policy: dict[str, dict[str, str]] = {}
         for ref in refs:
             if ref is not None:

@@ -44,10 +44,11 @@ class _NoAliasComposer:
 
     _policy_depth = 0
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
-        event = self.peek_event()  # type: ignore[attr-defined]
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()  # type: ignore[attr-defined]  # the loader's parser, mixed in after this class
         if isinstance(event, AliasEvent):
-            raise RefusedYAML(None, None, f"{ALIAS_PROBLEM} (found '*{event.anchor}')", event.start_mark)
+            raise RefusedYAML(None, None, f"{ALIAS_PROBLEM} (found '*{event.anchor}')",
+                              event.start_mark)  # type: ignore[arg-type]  # types-PyYAML adds libyaml's Mark; pure-Python here
         nested = isinstance(event, CollectionStartEvent)
         if nested:
             if self._policy_depth >= MAX_DEPTH:
@@ -63,11 +64,11 @@ class _NoAliasComposer:
                 self._policy_depth -= 1
 
 
-class SafeLoader(_NoAliasComposer, yaml.SafeLoader):  # type: ignore[misc]
+class SafeLoader(_NoAliasComposer, yaml.SafeLoader):
     """``yaml.SafeLoader`` without aliases and deep nesting."""
 
 
-class BaseLoader(_NoAliasComposer, yaml.BaseLoader):  # type: ignore[misc]
+class BaseLoader(_NoAliasComposer, yaml.BaseLoader):
     """``yaml.BaseLoader`` (every scalar a string) without aliases and deep nesting."""
 
 
