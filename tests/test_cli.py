@@ -391,5 +391,5 @@ def test_plain_mkdocs_site_with_file_urls(tmp_path: Path) -> None:
     ],
 )
 def test_dest_path_follows_mkdocs_rules(src: str, locale: str, layout: str, expected: str) -> None:
-    from policykit.site_layout import Layout, dest_path, parse_languages
+    from policykit.deploy.site_layout import Layout, dest_path, parse_languages
     assert dest_path(src, locale, Layout(layout, parse_languages(["zh-Hant=/", "en=/en/"]))) == expected
