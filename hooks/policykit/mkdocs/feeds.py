@@ -5,7 +5,8 @@ beside each policy (``/en/privacy/feed.xml``); every page's head links its
 language's feed and, on a policy's pages, the policy's feed
 (overrides/partials/policy-feed-links.html).  The feeds are written after
 mkdocs_archive (whose change summaries they quote) and registered for
-mkdocs_deploy's cache headers.  The documents come from policykit.feeds.
+mkdocs_deploy's cache headers.  Entries, the language feed's merge and the documents come from
+policykit.pages.feeds; this module only wires them to MkDocs.
 """
 
 from __future__ import annotations
