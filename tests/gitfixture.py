@@ -75,7 +75,7 @@ class GitRepo:
         return proc.stdout.strip()
 
     @classmethod
-    def init(cls, path: str | os.PathLike[str]) -> "GitRepo":
+    def init(cls, path: str | os.PathLike[str]) -> GitRepo:
         repo = cls(path)
         repo.path.mkdir(parents=True, exist_ok=True)
         repo.run("init", "-q")

@@ -82,7 +82,7 @@ class NginxServer:
             "    }\n}\n"
         )
 
-    def start(self) -> "NginxServer":
+    def start(self) -> NginxServer:
         (self.prefix / "tmp").mkdir(exist_ok=True)
         (self.prefix / "site.conf").write_text(self.include, encoding="utf-8")
         last_error = ""
@@ -125,7 +125,7 @@ class NginxServer:
         self.stop()
         shutil.rmtree(self.prefix, ignore_errors=True)
 
-    def __enter__(self) -> "NginxServer":
+    def __enter__(self) -> NginxServer:
         return self.start()
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from sitebuild import edit, mkdocs_build, new_site, set_front_matter
+from sitebuild import edit, mkdocs_build, new_site
 
 
 def alias_bomb(depth: int) -> str:
@@ -99,6 +99,34 @@ def test_safe_yaml_refuses_aliases_and_deep_nesting() -> None:
         parse_front_matter(b"title: " + b"[" * 100_000 + b"\n")  # PyYAML alone: RecursionError
     assert parse_front_matter(b"title: x\nhide: [toc]\nsearch: {boost: 2}\n") == {
         "title": "x", "hide": ["toc"], "search": {"boost": 2}}
+
+
+def test_every_yaml_read_refuses_aliases_and_deep_nesting(tmp_path: Path) -> None:
+    """The schema check, the ``effective`` read and corrections.yml go through the one reader (safeyaml.read)."""
+    from policykit.history.corrections import CorrectionsError, load_corrections
+    from policykit.pages.effective import effective_of_source
+    from policykit.source import safeyaml
+    from policykit.source.schema import FrontMatterSchemaError, load_front_matter
+
+    deep = "[" * 100_000 + "\n"  # PyYAML alone: RecursionError
+    corrections = tmp_path / "corrections.yml"
+    corrections.write_text("- " + deep, encoding="utf-8")
+    with pytest.raises(CorrectionsError, match=rf"corrections.yml:1: lists and mappings are nested more than "
+                                               rf"{safeyaml.MAX_DEPTH} deep"):
+        load_corrections(corrections)
+    corrections.write_text("- &e {policy: privacy}\n- *e\n", encoding="utf-8")
+    with pytest.raises(CorrectionsError, match=r"corrections.yml:2: YAML aliases \('\*name'\) are not allowed"):
+        load_corrections(corrections)
+    with pytest.raises(FrontMatterSchemaError, match="line 2: front matter: lists and mappings are nested more"):
+        load_front_matter(b"---\ntitle: " + deep.encode() + b"---\n", "docs/en/x.md")
+    assert effective_of_source(b"---\neffective: " + deep.encode() + b"---\n", {"effective": "2024-01-02"}) is not None
+    # the schema keeps dates as text (so 2024-02-30 gets its own message), the effective read keeps every scalar text
+    assert load_front_matter(b"---\neffective: 2024-02-30\ntitle: x\n---\n", "x.md").data == {
+        "effective": "2024-02-30", "title": "x"}
+    assert safeyaml.load("n: 2\n", safeyaml.BaseLoader) == {"n": "2"}
+    document = safeyaml.read("a: 1\nb: [2]\n")
+    assert document.data == {"a": 1, "b": [2]}
+    assert [key.start_mark.line for key, _ in document.node.value] == [0, 1]
 
 
 # ---------------------------------------------------- unclosed front matter, NUL

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -12,10 +11,9 @@ import pytest
 
 from policykit.deploy import cache_rules
 from policykit.deploy import fingerprint
-from policykit.deploy import mtimes
 from policykit.deploy.cache_rules import IMMUTABLE, REVALIDATE, STATIC, VERSION_SNAPSHOT, HeaderRuleError
 from policykit.deploy.finalize import finalize_site
-from policykit.deploy.published import VERSION, PublishedPage, PublishedPages
+from policykit.deploy.published import VERSION, PublishedPage
 from policykit.deploy.theme_scripts import BASE_PLACEHOLDER, ThemeScripts
 from synthetic_site import (
     CSS_HASH, OWN_ASSETS, PALETTE_SCRIPT, POLICY_INSTANT, SCOPE_SCRIPT, SOURCE_DATE, build_site,

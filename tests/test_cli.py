@@ -34,10 +34,12 @@ PRIVACY_EN = "---\ntitle: Privacy\n---\n\n# Privacy\n\nWe collect e-mail address
 TERMS = "# 服務條款\n\n請善用本服務。\n"
 
 
-def policykit(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def policykit(*args: str, cwd: Path, epoch: str | None = None) -> subprocess.CompletedProcess[str]:
     """``python -m policykit.cli ARGS`` as ./run does it (PYTHONPATH=hooks), no MkDocs in sight."""
     env = git_env({"PYTHONPATH": str(PROJECT / "hooks")})
     env.pop("SOURCE_DATE_EPOCH", None)
+    if epoch is not None:
+        env["SOURCE_DATE_EPOCH"] = epoch
     return subprocess.run([sys.executable, "-m", "policykit.cli", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, encoding="utf-8", timeout=120)
 
@@ -195,7 +197,7 @@ def test_history_author_dates(project: GitRepo) -> None:
 # ----------------------------------------------------------------- finalize
 
 
-def test_finalize_writes_headers_netlify_parses(finalized: Path, history: dict[str, Any], node_parser: Path,
+def test_finalize_writes_headers_netlify_parses(finalized: Path, history: dict[str, Any], node_parser: Path,  # noqa: F811 (fixture)
                                                  tmp_path: Path) -> None:
     parsed = parse(node_parser, finalized / "_headers", ["/privacy/", "/en/privacy/", "/assets/site.css", "/terms/"],
                    tmp_path)
@@ -327,6 +329,16 @@ def test_user_mistakes_are_messages_not_tracebacks(project: GitRepo, history: di
     assert message in done.stderr
     assert "Traceback" not in done.stderr
     assert sorted(p.name for p in (project.path / "site").iterdir()) == before  # nothing written on a refusal
+
+
+@pytest.mark.parametrize("epoch", ["soon", "1.5", "\u00b2"])
+def test_a_malformed_source_date_epoch_is_named_not_ignored(project: GitRepo, epoch: str) -> None:
+    # "soon" used to be ignored (history fell back to HEAD's date), "\u00b2" (a digit to str.isdigit) was a traceback.
+    for command in (["history", "docs", "--json"], ["finalize", "site", "--docs", "docs", *LANGS]):
+        done = policykit(*command, cwd=project.path, epoch=epoch)
+        assert done.returncode == 1, done.stderr
+        assert f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds" in done.stderr
+        assert "Traceback" not in done.stderr
 
 
 # ----------------------------------------------------------------- a plain MkDocs site (no plugin, no hooks)

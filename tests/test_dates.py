@@ -7,7 +7,9 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from policykit.dates import build_time, display_date, http_date, iso_instant, reader_time, zone
+from policykit.dates import (
+    EpochError, build_time, display_date, http_date, iso_instant, reader_time, source_date_epoch, zone,
+)
 
 
 def test_localized_formats_in_display_timezone() -> None:
@@ -38,3 +40,21 @@ def test_reader_time_ignores_the_epoch_the_build_pinned_to_head(monkeypatch: pyt
     monkeypatch.setenv("POLICY_SITE_EPOCH_ORIGIN", "head")
     assert build_time().year == 2019  # MkDocs' own dates stay reproducible
     assert abs(reader_time().timestamp() - time.time()) < 5  # effective dates are judged by the clock
+
+
+def test_source_date_epoch_is_read_in_one_place() -> None:
+    assert source_date_epoch({}) is None
+    assert source_date_epoch({"SOURCE_DATE_EPOCH": " "}) is None  # empty counts as unset
+    assert source_date_epoch({"SOURCE_DATE_EPOCH": " 1559350800\n"}) == 1559350800
+
+
+@pytest.mark.parametrize(("value", "why"), [
+    ("soon", "is not a whole number"), ("1.5", "is not a whole number"), ("1_000", "is not a whole number"),
+    ("\u00b2", "is not a whole number"),  # str.isdigit() says yes, int() says no
+    ("99999999999999999999", "is out of the range of dates"),
+])
+def test_a_malformed_source_date_epoch_is_an_error_not_the_clock(monkeypatch: pytest.MonkeyPatch, value: str,
+                                                                  why: str) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    with pytest.raises(EpochError, match=f"SOURCE_DATE_EPOCH={value!r} {why}.*Unset it"):
+        build_time()

@@ -166,3 +166,26 @@ def test_feeds_registered_for_deploy(builds):
     assert urls["/feed.xml"]["kind"] == "feed" and urls["/feed.xml"]["policy"] is None
     headers = (builds["first"] / "_headers").read_text(encoding="utf-8")
     assert re.search(r"^/zh-Hans/privacy/feed.xml\n(  .*\n)*  Cache-Tag: policy-privacy, policy-privacy-zh-Hans$", headers, re.M)
+
+
+def test_merge_keeps_the_newest_entries_in_document_order() -> None:
+    """The language feed's merge is engine-neutral (pages/feeds.py): the newest *limit* entries of every
+    policy's feed, in the order the Atom document shows them (newest first; ties by policy, language, number)."""
+    from datetime import datetime, timedelta, timezone
+
+    from policykit.pages import feeds
+
+    day = datetime(2020, 1, 1, tzinfo=timezone.utc)
+
+    def feed(policy: str, days: list[int]) -> feeds.Feed:
+        entries = [feeds.FeedEntry(policy, "en", n, f"{policy} {n}", day + timedelta(days=d), "https://x.org/", "")
+                   for n, d in enumerate(days, 1)]
+        return feeds.Feed(f"en/{policy}/feed.xml", "https://x.org/", policy, "en", "https://x.org/", "x", policy, entries)
+
+    every = [feed("terms", [0, 5, 9]), feed("privacy", [1, 5, 7, 8]), feed("cookies", [2])]
+    merged = feeds.merge(every, limit=4)
+    assert [(e.policy_id, e.number) for e in merged] == [("terms", 3), ("privacy", 4), ("privacy", 3), ("privacy", 2)]
+    whole = feeds.Feed("en/feed.xml", "https://x.org/", "all", "en", "https://x.org/", "x",
+                       entries=[e for f in every for e in f.entries])
+    assert merged == whole.sorted_entries()[:4]
+    assert feeds.merge(iter(every)) == whole.sorted_entries()  # under the default limit: every entry

@@ -37,7 +37,7 @@ def assert_versions(fh, expected: list[tuple[str, str]]) -> None:
     got = [(v.number, v.commit, v.date) for v in fh.versions]
     want = [(i, c, dt(d)) for i, (c, d) in enumerate(expected, 1)]
     assert got == want
-    for v, (_, d) in zip(fh.versions, expected):
+    for v, (_, d) in zip(fh.versions, expected, strict=True):
         assert v.date.tzinfo is not None
         assert v.date.utcoffset() == dt(d).utcoffset()  # the offset as committed, not only the instant
 

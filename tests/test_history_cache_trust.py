@@ -42,7 +42,7 @@ def six_versions(repo: GitRepo) -> list[str]:
     repo.write("docs/en/a.md", "# A\n\nAlpha text that is long enough to be found as a rename.\n")
     repo.write("docs/en/c.md", "# C\n\nGamma text that is long enough to be found as a rename.\n")
     commits.append(repo.commit("v1", date=DAY.format("08")))
-    for n, hour in zip(range(2, 7), ("09", "10", "11", "12", "13")):
+    for n, hour in zip(range(2, 7), ("09", "10", "11", "12", "13"), strict=True):
         repo.write("docs/en/p.md", repo.read("docs/en/p.md").replace("\r\n", "\n") + f"\nRule {n}.\n")
         if n == 3:  # two inexact renames in one commit: found only with a rename limit of 2 or more
             repo.mv("docs/en/a.md", "docs/en/b.md")
@@ -305,7 +305,7 @@ def test_a_strict_build_with_a_cut_log_cache_shows_version_6_not_5(tmp_path: Pat
     site = new_site(tmp_path)
     site.commit("site", date=DAY.format("08"))
     pages = [f"docs/{lang}/privacy.md" for lang in ("zh-Hant", "zh-Hans", "en")]
-    for n, hour in zip(range(2, 7), ("09", "10", "11", "12", "13")):
+    for n, hour in zip(range(2, 7), ("09", "10", "11", "12", "13"), strict=True):
         for page in pages:
             site.write(page, site.read(page) + f"\nRule {n}.\n")
         site.commit(f"v{n}", date=DAY.format(hour))

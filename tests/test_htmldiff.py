@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -160,7 +161,7 @@ def test_diff_text_is_lossless(pair: tuple[str, str]) -> None:
     assert "".join(t for op, t in ops if op <= 0) == old
     assert "".join(t for op, t in ops if op >= 0) == new
     assert all(t for _, t in ops)
-    assert all(a[0] != b[0] for a, b in zip(ops, ops[1:]))  # runs are merged
+    assert all(a[0] != b[0] for a, b in itertools.pairwise(ops))  # runs are merged
 
 
 def test_diff_text_chinese_number_is_a_word() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from importlib import metadata
@@ -276,7 +277,7 @@ def test_chain_clock_never_goes_back() -> None:
     assert mtimes.chain_clock([100, 50, 50, 300, 10]) == 301
     times = [100, 50, 50, 300, 10]
     clocks = [mtimes.chain_clock(times[:i]) for i in range(1, len(times) + 1)]
-    assert clocks == [100, 101, 102, 300, 301] and all(a < b for a, b in zip(clocks, clocks[1:]))
+    assert clocks == [100, 101, 102, 300, 301] and all(a < b for a, b in itertools.pairwise(clocks))
     assert mtimes.chain_clock([]) is None
     # an effective date that arrived after HEAD's commit moves the clock past it, still strictly per commit
     assert mtimes.build_clock([100, 200], 1000) == 1002 and mtimes.build_clock([100, 200, 50], 1000) == 1003

@@ -5,6 +5,9 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
+import pytest
+
+from policykit.atomic import write_bytes_atomic
 from policykit.pages.render_cache import RenderCache
 
 
@@ -39,6 +42,28 @@ def test_a_directory_without_cache_stores_nothing() -> None:
     cache = RenderCache(None, "ns")
     cache.put("k", 1)
     assert cache.get("k") is None and not cache.has("k")
+
+
+def test_an_entry_that_cannot_be_replaced_leaves_no_temporary_file(tmp_path: Path) -> None:
+    cache = RenderCache(tmp_path, "ns")
+    path = cache._path("k")
+    (path / "in-the-way").mkdir(parents=True)  # a folder where the entry goes: os.replace fails
+    cache.put("k", "<p>text</p>")  # costs time, never the build
+    assert cache.get("k") is None
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # no .tmp litter left behind
+
+
+def test_write_bytes_atomic_replaces_or_raises_and_cleans_up(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b.json"
+    assert write_bytes_atomic(target, b"one")
+    assert write_bytes_atomic(target, b"two") and target.read_bytes() == b"two"
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "dir" / "x").write_bytes(b"")
+    with pytest.raises(OSError):
+        write_bytes_atomic(tmp_path / "dir", b"three")
+    assert write_bytes_atomic(tmp_path / "dir", b"three", best_effort=True) is False
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "dir"]
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["b.json"]
 
 
 def _writer(root: str, value: str, rounds: int) -> None:

@@ -222,3 +222,29 @@ def test_the_fingerprint_is_the_same_in_every_process() -> None:
                              env={**__import__("os").environ, "PYTHONHASHSEED": seed}, check=True)
         seen.add(out.stdout.strip())
     assert len(seen) == 1 and "None" not in seen
+
+
+SLUG_MODULE = '''
+class _Slugger:
+    def slug(self, text, sep):
+        return "-".join(text.lower().split()).replace("-", sep)
+
+
+slugify = _Slugger().slug  # a bound method of an object without a stable form: the render cache cannot key it
+'''
+
+
+def test_a_site_whose_markdown_setting_cannot_be_keyed_builds_without_the_cache(tmp_path: Path) -> None:
+    import os
+
+    repo = new_site(tmp_path)
+    repo.write("slugmod.py", SLUG_MODULE)
+    edit(repo, "mkdocs.yml", "      permalink: true\n", "      permalink: true\n      slugify: !!python/name:slugmod.slugify\n")
+    repo.commit("Publish", date="2020-01-01T10:00:00+08:00")
+    edit(repo, EN, "1MiX.org is the publisher", "1MiX.org, a company, is the publisher")
+    repo.commit("Name the company", date="2020-02-01T10:00:00+08:00")
+    env = {"PYTHONPATH": os.pathsep.join(p for p in (str(repo.path), os.environ.get("PYTHONPATH", "")) if p)}
+    log = _build(repo, env=env)  # this branch used to end in AttributeError: common.STATE
+    assert log.count("Render cache not used") == 1, log[-3000:]  # once per build, not once per language
+    assert "AttributeError" not in log
+    assert (repo.path / "site" / V1).is_file()

@@ -12,7 +12,6 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pytest
 
 from conftest import PROJECT, SITE_FILES
 from gitfixture import GitRepo, git_env

@@ -84,7 +84,7 @@ def test_cjk_name_with_a_space_works_end_to_end(hostile_site) -> None:
     assert "https://policy.1mix.org/en/%E9%9A%B1%E7%A7%81%20%E6%94%BF%E7%AD%96/" in sitemap
     headers = (site / "_headers").read_text(encoding="utf-8")
     assert "/en/%E9%9A%B1%E7%A7%81%20%E6%94%BF%E7%AD%96/" in headers
-    assert not re.search(r"^/[^\n]* [^\n]*$", "\n".join(l for l in headers.splitlines() if l.startswith("/")), re.M)
+    assert not re.search(r"^/[^\n]* [^\n]*$", "\n".join(line for line in headers.splitlines() if line.startswith("/")), re.M)
 
 
 def test_binary_files_are_copied(hostile_site) -> None:

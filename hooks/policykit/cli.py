@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import re
 import sys
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from policykit.deploy.cache_rules import HEADERS_FILE, MANIFEST_FILE, HeaderRuleError
-from policykit.dates import zone
+from policykit.dates import EpochError, zone
 from policykit.deploy.finalize import finalize_site
 from policykit.deploy.fingerprint import FingerprintError
 from policykit.history.gitrepo import GitError
@@ -118,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"policykit {args.command}: {exc}", file=sys.stderr)
         return 2
-    except (Failure, GitError, ManifestError, HeaderRuleError, FingerprintError, MtimeError) as exc:
+    except (Failure, GitError, ManifestError, HeaderRuleError, FingerprintError, MtimeError, EpochError) as exc:
         print(f"policykit {args.command}: {exc}", file=sys.stderr)
         return 1
 

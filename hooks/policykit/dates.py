@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 from datetime import date, datetime, timezone
 from email.utils import format_datetime
-from functools import lru_cache
+from functools import lru_cache, cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel.dates import format_date
 
-__all__ = ["reader_time", "babel_locale", "local_date", "display_date", "iso_instant", "http_date", "build_time", "zone"]
+__all__ = [
+    "reader_time", "babel_locale", "local_date", "display_date", "iso_instant", "http_date", "build_time", "zone",
+    "EpochError", "source_date_epoch",
+]
+
+#: What SOURCE_DATE_EPOCH may hold: ASCII digits, as ``date +%s`` prints them (reproducible-builds.org spec).
+_EPOCH = re.compile(r"-?[0-9]+")
 
 
-@lru_cache(maxsize=None)
+@cache
 def babel_locale(locale: str) -> Locale:
     """The Babel locale for a site locale such as ``zh-Hant`` or ``en``."""
     return Locale.parse(locale.replace("-", "_"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def zone(name: str) -> ZoneInfo:
     """The display timezone; raises ValueError naming the bad zone."""
     try:
@@ -51,11 +59,36 @@ def http_date(instant: datetime) -> str:
     return format_datetime(instant.astimezone(timezone.utc).replace(microsecond=0), usegmt=True)
 
 
+class EpochError(ValueError):
+    """``SOURCE_DATE_EPOCH`` is set to something that is not a usable number of seconds."""
+
+
+def source_date_epoch(env: Mapping[str, str] | None = None) -> int | None:
+    """``SOURCE_DATE_EPOCH`` of *env* (default: the process environment) as whole seconds; None when unset or empty.
+
+    The only reader of the variable in the package.  Anything but ASCII digits (``"soon"``, ``"1.5"``, ``"²"``)
+    or a value no date can hold raises :class:`EpochError` naming the value and what to do: a mistyped pin must
+    not silently become the wall clock.
+    """
+    raw = (os.environ if env is None else env).get("SOURCE_DATE_EPOCH", "").strip()
+    if not raw:
+        return None
+    hint = "Unset it, or set it to whole seconds since 1970-01-01 UTC, as `date +%s` or `git log -1 --format=%ct` print."
+    if not _EPOCH.fullmatch(raw):
+        raise EpochError(f"SOURCE_DATE_EPOCH={raw!r} is not a whole number of seconds. {hint}")
+    seconds = int(raw)
+    try:
+        datetime.fromtimestamp(seconds, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise EpochError(f"SOURCE_DATE_EPOCH={raw!r} is out of the range of dates. {hint}") from exc
+    return seconds
+
+
 def build_time() -> datetime:
-    """The build's notion of "now": ``SOURCE_DATE_EPOCH`` when set, else the clock."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.lstrip("-").isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+    """The build's notion of "now": ``SOURCE_DATE_EPOCH`` when set (EpochError when malformed), else the clock."""
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return datetime.fromtimestamp(epoch, tz=timezone.utc)
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 

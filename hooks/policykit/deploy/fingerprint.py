@@ -75,7 +75,7 @@ def _attr_re_for(renames: dict[str, str]) -> re.Pattern[str]:
     large archive; the renamed files' base names narrow it to a handful.
     """
     names = "|".join(sorted(re.escape(posixpath.basename(a)) for a in renames))
-    return re.compile(_ATTR_RE.pattern.replace("(.*?)", "([^\"'<>]*?(?:%s)[^\"'<>]*?)" % names, 1), _ATTR_RE.flags)
+    return re.compile(_ATTR_RE.pattern.replace("(.*?)", f"([^\"'<>]*?(?:{names})[^\"'<>]*?)", 1), _ATTR_RE.flags)
 
 
 def fingerprint_assets(

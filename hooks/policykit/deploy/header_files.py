@@ -39,6 +39,7 @@ import bisect
 import functools
 import re
 from dataclasses import dataclass
+from collections.abc import Iterable
 from urllib.parse import quote
 
 from policykit.deploy.cache_rules import HEADERS_FILE, REVALIDATE, VERSION_SNAPSHOT, HeaderRuleError, SiteRules, check_name
@@ -66,7 +67,7 @@ def encode_url_path(path: str) -> str:
     check_name(path)
     if not _NEEDS_ENCODING.search(path):  # the usual case: nothing to encode
         return path
-    out = []
+    out: list[str] = []
     for ch in path:
         if ch in _ENCODE_ASCII or ord(ch) > 0x7E:
             out.extend(f"%{b:02X}" for b in ch.encode("utf-8"))
@@ -209,7 +210,8 @@ def _collapse(entries: list[tuple[str, str, tuple[tuple[str, str], ...], bool]])
     return [*chosen, *rest]
 
 
-def _verify(result: list[HeaderRule], entries, security) -> None:
+def _verify(result: list[HeaderRule], entries: list[tuple[str, str, tuple[tuple[str, str], ...], bool]],
+            security: tuple[tuple[str, str], ...]) -> None:
     """Guard: every URL form gets exactly its intended headers under Cloudflare's merge."""
     for file, url, headers, _ in entries:
         want = {n.lower(): v for n, v in (*security, *headers)}
@@ -240,7 +242,7 @@ def nginx_quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _nginx_headers(headers, indent: str) -> list[str]:
+def _nginx_headers(headers: Iterable[tuple[str, str]], indent: str) -> list[str]:
     return [f"{indent}add_header {name} {nginx_quote(value)} always;" for name, value in headers]
 
 

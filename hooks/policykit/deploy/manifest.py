@@ -103,7 +103,8 @@ def manifest_mtime(manifest: Mapping[str, Any], previous: Mapping[str, Any] | No
         return base
     core = {k: v for k, v in manifest.items() if k != "mtime"}
     prev_core = {k: v for k, v in previous.items() if k != "mtime"}
-    return previous["mtime"] if core == prev_core else max(base, previous["mtime"] + 1)
+    before: int = previous["mtime"]
+    return before if core == prev_core else max(base, before + 1)
 
 
 def manifest_json(manifest: Mapping[str, Any]) -> str:

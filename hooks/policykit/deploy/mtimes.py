@@ -48,6 +48,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+from policykit.dates import EpochError, source_date_epoch
 from policykit.deploy.published import PublishedPages
 
 #: The mtime of files whose name is a hash of their content (2000-01-01T00:00:00Z).
@@ -69,13 +70,12 @@ def to_epoch(instant: datetime | int | float) -> int:
 
 def source_epoch(source_date: datetime | int | float | None, env: Mapping[str, str] | None = None) -> int | None:
     """``SOURCE_DATE_EPOCH`` if set, else ``source_date`` (None if neither)."""
-    env = os.environ if env is None else env
-    raw = env.get("SOURCE_DATE_EPOCH", "").strip()
-    if raw:
-        try:
-            return int(raw)
-        except ValueError as exc:
-            raise MtimeError(f"SOURCE_DATE_EPOCH={raw!r} is not an integer") from exc
+    try:
+        epoch = source_date_epoch(env)
+    except EpochError as exc:
+        raise MtimeError(str(exc)) from exc
+    if epoch is not None:
+        return epoch
     return None if source_date is None else to_epoch(source_date)
 
 

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
+from policykit.atomic import symlink_atomic
 from policykit.deploy.manifest import PREVIOUS_MANIFEST_ENV
 
 BUILDING = ".building-"
@@ -109,11 +110,7 @@ def _current_release(target: Path) -> Path | None:
 
 def _swap_link(link: Path, points_to: str) -> None:
     """Make *link* a symlink to *points_to* in one atomic rename."""
-    tmp = link.with_name(f".{link.name}.{os.getpid()}.tmp")
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
-    os.symlink(points_to, tmp)
-    os.replace(tmp, link)
+    symlink_atomic(link, points_to)
 
 
 def _die_with_parent() -> Callable[[], None] | None:

@@ -187,8 +187,8 @@ def _pair(dels: list[Block], adds: list[Block]) -> list[tuple[int, int]]:
     pairs = []
     i, j = m, n
     while i > 0 and j > 0:
-        s = sims.get((i - 1, j - 1))
-        if s is not None and score[i][j] == score[i - 1][j - 1] + s:
+        paired = sims.get((i - 1, j - 1))
+        if paired is not None and score[i][j] == score[i - 1][j - 1] + paired:
             pairs.append((i - 1, j - 1))
             i -= 1
             j -= 1
@@ -383,7 +383,7 @@ def _inline(old: Block, new: Block) -> _New:
     if new.node.tag == "tr" and old.node.tag == "tr":
         oc, nc = _cells(old.node), _cells(new.node)
         if len(oc) == len(nc) and nc:
-            slots = [(n, _segs_of(o), _segs_of(n)) for o, n in zip(oc, nc)]
+            slots = [(n, _segs_of(o), _segs_of(n)) for o, n in zip(oc, nc, strict=True)]
     if not slots:
         host = new.node
         if host.tag == "tr":
@@ -397,7 +397,7 @@ def _inline(old: Block, new: Block) -> _New:
             changed = True
         parts = _spread(ops, [len(s.text) for s in nsegs])
         if nsegs:
-            for seg, p in zip(nsegs, parts):
+            for seg, p in zip(nsegs, parts, strict=True):  # _spread gives one part per segment
                 st.pieces[seg] = p
         elif parts[0]:
             st.virtual[host] = parts[0]
@@ -493,7 +493,7 @@ class _Renderer:
             depths[k] = low
         target = self.after if forward else self.before
         adapter: list[Node] | None = None
-        for item, d in zip(items, depths):
+        for item, d in zip(items, depths, strict=True):
             ra = item.block.ancestors
             if d == inside:
                 item.wrap = _flow_chain(ra)

@@ -53,7 +53,7 @@ def _get_converter() -> Any:
     return _converter
 
 
-def _get_tokenizer() -> "_jieba_mod.Tokenizer":
+def _get_tokenizer() -> _jieba_mod.Tokenizer:
     """Return the cached, initialised jieba tokenizer (loads the dictionary once)."""
     global _tokenizer
     if _tokenizer is None:
@@ -83,7 +83,7 @@ def is_han(ch: str) -> bool:
 def _to_simplified(text: str) -> str:
     """Convert ``text`` to Simplified Chinese, or return it unchanged if that
     would change its length (the offsets must line up)."""
-    converted = _get_converter().convert(text)
+    converted: str = _get_converter().convert(text)
     if len(converted) != len(text):
         return text
     return converted

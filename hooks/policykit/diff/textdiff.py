@@ -52,7 +52,8 @@ def encode(a: list[str], b: list[str]) -> tuple[str, str]:
 
 def dmp_counts(a: str, b: str, cleanup: str) -> list[tuple[str, int]]:
     """fast-diff-match-patch diff as ``(op, length)`` pairs, without time limit."""
-    return _dmp.diff(a, b, timelimit=0, checklines=False, cleanup=cleanup, counts_only=True)
+    counts: list[tuple[str, int]] = _dmp.diff(a, b, timelimit=0, checklines=False, cleanup=cleanup, counts_only=True)
+    return counts
 
 
 def _diff_tokens(a: list[str], b: list[str], bounds: frozenset[int] = frozenset(),

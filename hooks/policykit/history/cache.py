@@ -25,11 +25,11 @@ import logging
 import os
 import stat
 import subprocess
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from policykit.atomic import write_bytes_atomic
 from policykit.history.gitrepo import GitError, WorkTree
 
 log = logging.getLogger("mkdocs.policykit.history")
@@ -127,20 +127,5 @@ def damaged(path: Path, why: object) -> None:
 
 def write(path: Path, key: str, payload: bytes, **header: Any) -> None:
     """Write a cache file atomically; a folder that cannot be written only costs speed."""
-    tmp: str | None = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        head = json.dumps({**header, "key": key, "sha256": hashlib.sha256(payload).hexdigest()}, sort_keys=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(_MAGIC + b" %d\n" % FORMAT + head.encode("utf-8") + b"\n" + payload)
-        os.replace(tmp, path)  # atomic: a concurrent build sees the old or the new file
-        tmp = None
-    except OSError as exc:  # a read-only checkout, or something else in the cache's place
-        log.debug("could not write history cache %s: %s", path, exc)
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+    head = json.dumps({**header, "key": key, "sha256": hashlib.sha256(payload).hexdigest()}, sort_keys=True)
+    write_bytes_atomic(path, _MAGIC + b" %d\n" % FORMAT + head.encode("utf-8") + b"\n" + payload, best_effort=True)

@@ -20,7 +20,7 @@ class Chain:
     position: dict[str, int] = field(default_factory=dict, compare=False)  # commit -> index
 
     @classmethod
-    def of(cls, pairs: list[tuple[str, int]]) -> "Chain":
+    def of(cls, pairs: list[tuple[str, int]]) -> Chain:
         commits = tuple(c for c, _ in pairs)
         return cls(commits, tuple(t for _, t in pairs), {c: i for i, c in enumerate(commits)})
 

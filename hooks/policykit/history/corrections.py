@@ -26,6 +26,7 @@ from pathlib import Path
 import yaml
 
 from policykit.history.ledger import Correction
+from policykit.source import safeyaml
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _KEYS = ("policy", "language", "version", "sha256", "date", "reason")
@@ -45,11 +46,10 @@ def load_corrections(path: str | Path) -> dict[tuple[str, str, int], tuple[Corre
     except (OSError, UnicodeDecodeError) as exc:
         raise CorrectionsError(f"{file}: cannot read the corrections file: {exc}") from exc
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                raise CorrectionsError(f"{file}:{event.start_mark.line + 1}: YAML aliases are not allowed here; "
-                                       "write every entry out.")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = safeyaml.read(text, construct=False).node  # the nodes carry the lines; their text is read below
+    except safeyaml.RefusedYAML as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark is not None else 1
+        raise CorrectionsError(f"{file}:{line}: {exc.problem}.") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""

@@ -28,6 +28,7 @@ from policykit.history import gitrepo
 from policykit.pages.catalog import policy_ref
 from policykit.history.chain import read_chain
 from policykit.history.versions import History, HistoryOptions, read_history
+from policykit.dates import source_date_epoch
 from policykit.deploy.mtimes import build_clock, to_epoch
 
 FORMAT = "policykit-history"
@@ -51,9 +52,9 @@ def history_document(
     """Read git history of *docs_dir* and describe every policy (see the module doc)."""
     hist = read_history(docs_dir, options)
     head_date = hist.head_date
-    raw_epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if raw_epoch.lstrip("-").isdigit():
-        now = datetime.fromtimestamp(int(raw_epoch), timezone.utc)
+    epoch = source_date_epoch()  # EpochError when malformed
+    if epoch is not None:
+        now = datetime.fromtimestamp(epoch, timezone.utc)
     else:
         now = head_date or datetime.now(timezone.utc).replace(microsecond=0)
     policies = []

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+from policykit.atomic import write_bytes_atomic
 from policykit.source import text as sourcetext
 from policykit.pages.archive import version_entries
 from policykit.history.versions import FileHistory
@@ -99,8 +99,7 @@ def text_sha256(data: bytes) -> str:
     return hashlib.sha256(sourcetext.normalized_body(data)).hexdigest()
 
 
-def _instant(dt: Any) -> str:
-    from datetime import timezone
+def _instant(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -128,14 +127,8 @@ def current_records(
     for oid, data in read(wanted):
         texts[oid] = text_sha256(data)
     if cache is not None and wanted:
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=cache.parent, prefix=".text-", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh_out:
-                json.dump({"entries": texts, "check": _checksum(texts)}, fh_out, sort_keys=True, separators=(",", ":"))
-            os.replace(tmp, cache)
-        except OSError:
-            pass  # a read-only checkout still builds
+        body = json.dumps({"entries": texts, "check": _checksum(texts)}, sort_keys=True, separators=(",", ":"))
+        write_bytes_atomic(cache, body.encode("utf-8"), best_effort=True)  # a read-only checkout still builds
     out: dict[tuple[str, str], PolicyVersions] = {}
     for policy, locale, fh in sorted(items, key=lambda i: (i[0], i[1])):
         records = []
@@ -269,7 +262,7 @@ def check_history(
             continue
         pv = result.policies.get((policy, locale))
         cur = next((r for r in pv.versions if r.number == n), None) if pv else None
-        if cur is None:
+        if pv is None or cur is None:
             result.errors.append(f"{where}: no published version {n} of {policy} ({locale}) to correct.")
         elif corr.sha256 != cur.sha256:
             result.errors.append(f"{where}: the correction of {policy} ({locale}) version {n} declares sha256 "

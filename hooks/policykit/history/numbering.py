@@ -56,6 +56,6 @@ def keep_published_numbers(
                          "the current rules would make it a version of its own")
     tail = [v for v in fh.versions if chain.position.get(v.commit, -1) > last]
     versions = kept + [replace(v, number=len(kept) + i + 1) for i, v in enumerate(tail)]
-    if not notes and all(a == b for a, b in zip(versions, fh.versions)) and len(versions) == len(fh.versions):
+    if not notes and len(versions) == len(fh.versions) and all(a == b for a, b in zip(versions, fh.versions, strict=True)):
         return fh, []
     return replace(fh, versions=tuple(versions)), notes

@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Literal
+from typing import Any, Iterable, Literal
 
 from policykit.history import cache as history_cache, gitrepo
 from policykit.dates import build_time
@@ -515,16 +515,17 @@ def _versions_from_log(tree: WorkTree, options: HistoryOptions, head: str) -> tu
                     gone[ch.old_path] = lin
                 continue
             if ch.status == "R":
-                lin = live.pop(ch.old_path, None) if src_in else None
+                moved = live.pop(ch.old_path, None) if src_in else None
                 if not dst_in:
-                    if lin is not None:
-                        lin.retired = Retirement(c.oid, when, c.subject)
-                        gone[ch.old_path] = lin
+                    if moved is not None:
+                        moved.retired = Retirement(c.oid, when, c.subject)
+                        gone[ch.old_path] = moved
                     continue
-                if lin is None:
+                if moved is None:
                     lin = _revive(gone, ch.new_path)
                     changed = True
                 else:
+                    lin = moved
                     changed = _text_changed(cache, ch.old_path, lin.last_blob or ch.old_blob, ch.new_blob)
                 lin.path = ch.new_path
                 live[ch.new_path] = lin
@@ -537,12 +538,13 @@ def _versions_from_log(tree: WorkTree, options: HistoryOptions, head: str) -> tu
             else:  # M, T
                 if not dst_in:
                     continue
-                lin = live.get(ch.new_path)
-                if lin is None:
+                current = live.get(ch.new_path)
+                if current is None:
                     lin = _revive(gone, ch.new_path)
                     live[ch.new_path] = lin
                     changed = True
                 else:
+                    lin = current
                     changed = _text_changed(cache, ch.new_path, lin.last_blob or ch.old_blob, ch.new_blob)
             lin.last_blob = ch.new_blob
             fm = cache.entries.get(ch.new_blob, ["", ""])[1]
@@ -605,11 +607,11 @@ def _text_changed(cache: _BlobCache, path: str, old_blob: str, new_blob: str) ->
 
 # ------------------------------------------------------------- process memo
 
-_MEMO: dict[tuple, History] = {}
+_MEMO: dict[tuple[Any, ...], History] = {}
 
 
 def load_history(docs_dir: str | os.PathLike[str], options: HistoryOptions = HistoryOptions(), *, build_date: datetime | None = None,
-                 memo: dict[tuple, History] | None = None) -> History:
+                 memo: dict[tuple[Any, ...], History] | None = None) -> History:
     """``read_history``, reused while HEAD and the working tree stay the same.
 
     MkDocs-static-i18n runs every event once per language, and ``mkdocs serve``
@@ -625,7 +627,7 @@ def load_history(docs_dir: str | os.PathLike[str], options: HistoryOptions = His
         status = tree.status()
         # git replace / grafts rewrite history without moving HEAD, so they are part of the state too
         rewrites = history_cache.cache_key(tree, _LOG_ARGS)
-        state = (tree.head(), rewrites, hashlib.sha1(repr(status).encode() + _mtimes(tree, status)).hexdigest())
+        state: tuple[str | None, str | None, str | None] = (tree.head(), rewrites, hashlib.sha1(repr(status).encode() + _mtimes(tree, status)).hexdigest())
     except GitError:
         state = (None, None, None)
     key = (str(docs), options, state, build_date)

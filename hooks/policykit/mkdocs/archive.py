@@ -205,6 +205,7 @@ def _render_shell(config: MkDocsConfig, kind: str, depth: int, *, with_policy_fe
     """Material's page around placeholders, for a *kind* page *depth* folders deep."""
     run = _run(config)
     files = run.files
+    assert files is not None, "on_files runs before any shell is rendered"
     prefix = _segments(depth) + "/" if depth else ""
     src_uri = (prefix + _KIND_PATHS[kind])[: -len("index.html")].rstrip("/") + ".md"
     fake = Page(PH_TITLE, File.generated(config, src_uri, content=""), config)
@@ -222,7 +223,8 @@ def _render_shell(config: MkDocsConfig, kind: str, depth: int, *, with_policy_fe
     ctx["policy_feeds"] = feeds_in_head
     # mkdocs-static-i18n sets the switcher as an attribute (config.extra.alternate), which
     # Jinja reads before the mapping key; read and restore it the same way.
-    alternates = getattr(config.extra, "alternate", None)
+    extra: Any = config.extra  # mkdocs types it as a config without attributes; i18n sets one
+    alternates = getattr(extra, "alternate", None)
     saved = [dict(a) for a in alternates] if alternates else None
     try:
         if alternates:
@@ -231,7 +233,7 @@ def _render_shell(config: MkDocsConfig, kind: str, depth: int, *, with_policy_fe
         return common.state(config).env.get_template("main.html").render(ctx)
     finally:
         if saved is not None:
-            config.extra.alternate = saved
+            extra.alternate = saved
 
 
 def on_post_build(config: MkDocsConfig) -> None:
@@ -247,13 +249,15 @@ def on_post_build(config: MkDocsConfig) -> None:
     renderer = MarkdownRenderer(config.markdown_extensions, config.mdx_configs)
     scratch = None
     if renderer.fingerprint is None:  # cannot be keyed: render everything, share it only within this build
-        if "uncacheable" not in common.STATE.warned:  # once per build, not per language
-            common.STATE.warned.add("uncacheable")
+        warned = common.state(config).warned  # common.STATE was gone: this branch raised AttributeError
+        if "uncacheable" not in warned:  # once per build, not per language
+            warned.add("uncacheable")
             log.info("Render cache not used (every version is rendered again): %s.", renderer.why_uncacheable)
         scratch = tempfile.TemporaryDirectory(prefix="policy-render-")
     cache = RenderCache(scratch.name if scratch else os.path.join(common.cache_dir(config), "render"), f"versions-{locale}")
     tree = gitrepo.open_work_tree(config.docs_dir) if hist.root is not None else None
     files = run.files
+    assert files is not None, "on_files runs before on_post_build"
 
     def url_for_src(src: str) -> str | None:
         f = files.get_file_from_path(src)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Iterator, TypeVar
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -48,11 +48,11 @@ class BuildState:
     history_memo: dict[Any, History] = field(default_factory=dict)  # load_history's memo: kept across serve rebuilds
     slots: dict[type, Any] = field(default_factory=dict)  # each module's own state, by its class (see slot())
 
-    def slot(self, cls: Callable[[], T]) -> T:
+    def slot(self, cls: type[T]) -> T:
         """The module state of type *cls* of this build (made on first use)."""
         if cls not in self.slots:
             self.slots[cls] = cls()
-        return self.slots[cls]  # type: ignore[no-any-return]
+        return self.slots[cls]
 
 
 def plugin(config: MkDocsConfig) -> Any:
@@ -67,7 +67,7 @@ def plugin(config: MkDocsConfig) -> Any:
 
 def state(config: MkDocsConfig) -> BuildState:
     """This build's state (on the plugin instance)."""
-    return plugin(config).state  # type: ignore[no-any-return]
+    return plugin(config).state
 
 
 def i18n(config: MkDocsConfig) -> Any | None:
@@ -141,9 +141,6 @@ def history(config: MkDocsConfig) -> History:
     except GitError as exc:
         raise PluginError(str(exc)) from exc
     return st.history
-
-
-T = TypeVar("T")
 
 
 def git_plugin_errors(items: Iterator[T]) -> Iterator[T]:

@@ -46,7 +46,7 @@ from policykit.source.text import split_front_matter
 from policykit.deploy.theme_time import pin_clock
 
 try:
-    import material  # the installed theme, whose own files theme_time dates
+    import material  # type: ignore[import-untyped]  # the installed theme, whose own files theme_time dates; no types
 except ImportError:  # pragma: no cover -- the site is built with Material
     material = None
 from policykit.deploy.theme_scripts import ThemeScripts

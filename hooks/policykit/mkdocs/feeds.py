@@ -5,18 +5,18 @@ beside each policy (``/en/privacy/feed.xml``); every page's head links its
 language's feed and, on a policy's pages, the policy's feed
 (overrides/partials/policy-feed-links.html).  The feeds are written after
 mkdocs_archive (whose change summaries they quote) and registered for
-mkdocs_deploy's cache headers.  The documents come from policykit.feeds.
+mkdocs_deploy's cache headers.  Entries, the language feed's merge and the documents come from
+policykit.pages.feeds; this module only wires them to MkDocs.
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
+import functools
 import logging
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Iterator
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -26,10 +26,8 @@ from mkdocs.utils import write_file
 
 from policykit.mkdocs import common
 from policykit.pages import archive
-from policykit.pages import effective
 from policykit.pages import feeds
 from policykit.deploy import published
-from policykit.dates import display_date
 from policykit.pages.labels import labels_for
 from policykit.pages.titles import plain_title
 
@@ -65,6 +63,10 @@ def _abs(config: MkDocsConfig, path: str) -> str:
         raise PluginError(f"{config.config_file_path or 'mkdocs.yml'}: 'site_url': {exc}") from exc
 
 
+def _version_url(config: MkDocsConfig, dest: str, number: int) -> str:
+    return _abs(config, archive.url_of(archive.version_path(dest, number)))
+
+
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     _abs(config, "")  # feeds need absolute links: fail early without a site_url
     if common.is_first_language_build(config):
@@ -92,7 +94,6 @@ def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, n
 
 def on_post_build(config: MkDocsConfig) -> None:
     """Runs after archive.on_post_build (whose change summaries it quotes), once per language."""
-    tiebreak = itertools.count()
     policies = _policies(config)
     locale = common.current_locale(config)
     labels = labels_for(locale)
@@ -102,6 +103,10 @@ def on_post_build(config: MkDocsConfig) -> None:
     empty_date = hist.head_date or hist.fallback_date or datetime(1970, 1, 1, tzinfo=timezone.utc)
     prefix = common.locale_prefix(config, locale)
     author = str(config.site_name or "")
+    summaries: dict[str, dict[int, Any]] = {}  # src_path -> version -> DiffSummary, of this language
+    for (loc, src, n), summary in common.state(config).summaries.items():
+        if loc == locale:
+            summaries.setdefault(src, {})[n] = summary
 
     def write(feed: feeds.Feed) -> None:
         try:
@@ -111,46 +116,34 @@ def on_post_build(config: MkDocsConfig) -> None:
         write_file(data, os.path.join(config.site_dir, feed.path))
         common.state(config).published.add(published.PublishedPage(feed.path, published.FEED, locale, feed.policy_id, feed.updated or empty_date))
 
-    newest: list[tuple[Any, int, feeds.FeedEntry]] = []  # a bounded min-heap: memory stays flat on long histories
-    for p in policies:
-        path = feeds.policy_feed_path(p.dest)
-        feed = feeds.Feed(
-            path=path,
-            url=_abs(config, path),
-            title=labels["feed_policy_title"].format(title=p.title),
-            locale=locale,
-            alternate=_abs(config, archive.url_of(p.dest)),
-            author=author,
-            policy_id=p.policy_id,
-        )
-        for e in archive.version_entries(hist.get(p.src_path), tz=settings.timezone):
-            summary = common.state(config).summaries.get((locale, p.src_path, e.number))
-            summary_text = None
-            if summary is not None:
-                summary_text = labels["summary"].format(**summary.__dict__) if summary.total else labels["no_changes"]
-            feed.entries.append(
-                feeds.FeedEntry(
+    def policy_feeds() -> Iterator[feeds.Feed]:
+        """Each policy's feed, written, then handed to the language feed's merge (which keeps only the newest)."""
+        for p in policies:
+            path = feeds.policy_feed_path(p.dest)
+            feed = feeds.Feed(
+                path=path,
+                url=_abs(config, path),
+                title=labels["feed_policy_title"].format(title=p.title),
+                locale=locale,
+                alternate=_abs(config, archive.url_of(p.dest)),
+                author=author,
+                policy_id=p.policy_id,
+                entries=feeds.policy_entries(
+                    archive.version_entries(hist.get(p.src_path), tz=settings.timezone),
                     policy_id=p.policy_id,
                     content_locale=p.content_locale,
-                    number=e.number,
-                    title=labels["version_title"].format(title=p.title, number=e.number),
-                    instant=e.version.date,
-                    link=_abs(config, archive.url_of(archive.version_path(p.dest, e.number))),
-                    change_note=e.change_note,
-                    summary_text=summary_text,
-                    effective_text=f"{labels['effective']}: {display_date(e.effective, locale, settings.timezone)}" if e.effective else None,
-                    effective_changes=tuple(effective.effective_change_text(c, labels, locale, settings.timezone) for c in e.effective_changes),
-                    updated=max([e.version.date, *(c.date for c in e.effective_changes)]) if e.effective_changes else None,
-                )
+                    title=p.title,
+                    link_of=functools.partial(_version_url, config, p.dest),
+                    summaries=summaries.get(p.src_path, {}),
+                    labels=labels,
+                    locale=locale,
+                    tz=settings.timezone,
+                ),
             )
-        write(feed)
-        for entry in feed.entries:
-            item = ((entry.instant, entry.policy_id, entry.number), next(tiebreak), entry)
-            if len(newest) < feeds.LANGUAGE_FEED_ENTRIES:
-                heapq.heappush(newest, item)
-            elif item[0] > newest[0][0]:
-                heapq.heapreplace(newest, item)
-    every = [entry for *_, entry in sorted(newest, key=lambda i: i[0], reverse=True)]
+            write(feed)
+            yield feed
+
+    every = feeds.merge(policy_feeds())
     site_feed = feeds.Feed(
         path=feeds.language_feed_path(prefix),
         url=_abs(config, feeds.language_feed_path(prefix)),

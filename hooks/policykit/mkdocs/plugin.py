@@ -164,7 +164,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
         """The options given here, then ``extra.policy_site`` (deprecated), then the site's languages."""
         where = config.config_file_path or "mkdocs.yml"
         values: dict[str, Any] = {}
-        legacy = (config.extra or {}).get("policy_site")
+        legacy = config.extra.get("policy_site") if config.extra else None
         try:
             if legacy is not None:
                 log.info(

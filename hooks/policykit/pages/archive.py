@@ -11,6 +11,7 @@ import logging
 import posixpath
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from datetime import date as _date  # a field of EffectiveChange is named "date"
 from typing import Any
 
 from policykit.dates import zone
@@ -34,8 +35,8 @@ class EffectiveChange:
 
     commit: str
     date: datetime  # when the change was committed (the configured date source)
-    old: date | None  # the effective date before (None: there was none)
-    new: date | None  # the effective date after (None: removed)
+    old: _date | None  # the effective date before (None: there was none)
+    new: _date | None  # the effective date after (None: removed)
 
 
 @dataclass(frozen=True)
@@ -130,9 +131,9 @@ def version_entries(fh: FileHistory, *, retired_on: datetime | None = None, tz: 
     """
     metas = [_meta(v) for v in fh.versions]
     effs: list[tuple[date | None, tuple[EffectiveChange, ...]]] = [
-        _effective_history(v, _as_date(meta.get("effective"))) for v, meta in zip(fh.versions, metas)
+        _effective_history(v, _as_date(meta.get("effective"))) for v, meta in zip(fh.versions, metas, strict=True)
     ]
-    starts: list[date | datetime] = [eff if eff is not None else v.date for v, (eff, _) in zip(fh.versions, effs)]
+    starts: list[date | datetime] = [eff if eff is not None else v.date for v, (eff, _) in zip(fh.versions, effs, strict=True)]
     instants = [start_instant(s, tz) for s in starts]
     end_of_last = retired_on if retired_on is not None else (fh.retired.date if fh.retired else None)
     # For each version, the later version that takes effect first (on a tie, the newer one, which is in force).
@@ -144,7 +145,7 @@ def version_entries(fh: FileHistory, *, retired_on: datetime | None = None, tz: 
             best = i
     entries = []
     previous_note: Any = None
-    for i, (v, meta) in enumerate(zip(fh.versions, metas)):
+    for i, (v, meta) in enumerate(zip(fh.versions, metas, strict=True)):
         note = meta.get("change_note")
         # A note left in the front matter from an earlier version describes that version, not this one.
         note, previous_note = (None if note == previous_note else note), note

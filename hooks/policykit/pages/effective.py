@@ -21,7 +21,7 @@ import yaml
 
 from policykit.source import safeyaml
 from policykit.pages.archive import EffectiveChange, VersionEntry
-from policykit.dates import display_date, iso_instant, local_date
+from policykit.dates import display_date, iso_instant
 from policykit.source.text import split_front_matter
 from policykit.source.writtendate import EXAMPLES, WrittenDateError, parse_written_date
 
@@ -69,7 +69,7 @@ def effective_of_source(data: bytes, meta: Mapping[str, Any] | None = None) -> d
     raw: Any = None
     if fm.strip():
         try:
-            raw = yaml.load(fm.decode("utf-8", "replace"), Loader=safeyaml.BaseLoader)
+            raw = safeyaml.load(fm.decode("utf-8", "replace"), safeyaml.BaseLoader)
         except yaml.YAMLError:
             raw = None
     if isinstance(raw, dict):

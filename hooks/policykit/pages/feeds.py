@@ -10,17 +10,20 @@ same commit write the same bytes.
 
 from __future__ import annotations
 
+import heapq
 import html
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Iterable
+from typing import Callable, Iterable, Mapping, Sequence
 from urllib.parse import quote, urlsplit
 
 from policykit.pages import archive
+from policykit.pages import effective
 from policykit import generated
-from policykit.dates import iso_instant
+from policykit.dates import display_date, iso_instant
+from policykit.diff.htmldiff import DiffSummary
 
 #: A language's feed holds the newest entries of all its policies (a policy's own feed holds all of its
 #: versions).  Feed readers poll it often; 40,000 entries would be megabytes per poll.
@@ -57,6 +60,11 @@ class FeedEntry:
     updated: datetime | None = None  # the latest change of the entry (an effective date moved); None: instant
 
 
+def newest_first(e: FeedEntry) -> tuple[float, str, str, int]:
+    """Sort key of a feed's entries: newest first; ties broken by policy id, language, then version (newest first)."""
+    return (-e.instant.timestamp(), e.policy_id, e.content_locale, -e.number)
+
+
 @dataclass
 class Feed:
     """One feed document."""
@@ -72,7 +80,7 @@ class Feed:
 
     def sorted_entries(self) -> list[FeedEntry]:
         """Newest first; ties broken by policy id, language, then version number (newest first)."""
-        return sorted(self.entries, key=lambda e: (-e.instant.timestamp(), e.policy_id, e.content_locale, -e.number))
+        return sorted(self.entries, key=newest_first)
 
     @property
     def updated(self) -> datetime | None:
@@ -161,6 +169,50 @@ def feed_xml(feed: Feed, *, site_url: str, tz: str, change_note_label: str, upda
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def merge(feeds: Iterable[Feed]) -> list[FeedEntry]:
-    """All entries of several feeds (for a language feed built from per-policy feeds)."""
-    return [e for f in feeds for e in f.entries]
+def summary_text(summary: DiffSummary | None, labels: Mapping[str, str]) -> str | None:
+    """"2 changed, 1 added …" (``no_changes`` when nothing changed); None without a summary (a first version)."""
+    if summary is None:
+        return None
+    return labels["summary"].format(**summary.__dict__) if summary.total else labels["no_changes"]
+
+
+def policy_entries(
+    entries: Sequence[archive.VersionEntry],
+    *,
+    policy_id: str,
+    content_locale: str,
+    title: str,
+    link_of: Callable[[int], str],
+    summaries: Mapping[int, DiffSummary],
+    labels: Mapping[str, str],
+    locale: str,
+    tz: str,
+) -> list[FeedEntry]:
+    """One feed entry per version of a policy; *link_of* gives a version number's absolute URL, *summaries*
+    the change summaries of the versions that have one (what the version pages showed)."""
+    out = []
+    for e in entries:
+        out.append(FeedEntry(
+            policy_id=policy_id,
+            content_locale=content_locale,
+            number=e.number,
+            title=labels["version_title"].format(title=title, number=e.number),
+            instant=e.version.date,
+            link=link_of(e.number),
+            change_note=e.change_note,
+            summary_text=summary_text(summaries.get(e.number), labels),
+            effective_text=f"{labels['effective']}: {display_date(e.effective, locale, tz)}" if e.effective else None,
+            effective_changes=tuple(effective.effective_change_text(c, dict(labels), locale, tz)
+                                    for c in e.effective_changes),
+            updated=max([e.version.date, *(c.date for c in e.effective_changes)]) if e.effective_changes else None,
+        ))
+    return out
+
+
+def merge(feeds: Iterable[Feed], limit: int = LANGUAGE_FEED_ENTRIES) -> list[FeedEntry]:
+    """The newest *limit* entries of several feeds (a language feed from its per-policy feeds), newest first.
+
+    In the order of :meth:`Feed.sorted_entries`, so the entries kept are the first ones the document shows; a
+    bounded heap (``heapq.nsmallest``): memory stays flat on long histories.
+    """
+    return heapq.nsmallest(limit, (e for f in feeds for e in f.entries), key=newest_first)

@@ -6,7 +6,7 @@ A locale without its own table falls back to its language, then to English.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -284,7 +284,7 @@ def _table_name(locale: str) -> str:
     return base if base in LABELS else "en"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _with_fallback(name: str) -> dict[str, str]:
     """The table *name* with every key it lacks taken from English (a missing key is never a KeyError)."""
     return {**LABELS["en"], **LABELS[name]}

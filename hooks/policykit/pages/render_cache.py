@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from policykit.atomic import write_bytes_atomic
 
 
 class RenderCache:
@@ -67,11 +68,4 @@ class RenderCache:
         path = self._path(key)
         body = json.dumps({"key": key, "payload": payload}, ensure_ascii=False).encode("utf-8")
         data = hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".entry")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)  # atomic: readers see the old entry or the new one, never half
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+        write_bytes_atomic(path, data, best_effort=True)  # a cache that cannot be written only costs time

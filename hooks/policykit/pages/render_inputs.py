@@ -98,7 +98,7 @@ def _extension_module(ext: Any) -> str:
     return name.split(":", 1)[0].split(".", 1)[0]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _package_map() -> Mapping[str, list[str]]:
     return metadata.packages_distributions()
 

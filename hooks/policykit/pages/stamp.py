@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from policykit.dates import display_date, http_date, iso_instant
@@ -31,15 +31,19 @@ def make_stamp(history: History, src_path: str, locale: str, tz: str, *, effecti
     *effective* is the page's validated front matter ``effective`` date (see
     policykit.effective), shown beside "last modified".
     """
-    fh: FileHistory = history.get(src_path)
-    eff = {}
-    if effective is not None:
-        eff = {"effective": effective, "effective_display": display_date(effective, locale, tz), "effective_iso": effective.isoformat()}
+    stamp = _history_stamp(history, history.get(src_path), locale, tz)
+    if effective is None:
+        return stamp
+    return replace(stamp, effective=effective, effective_display=display_date(effective, locale, tz),
+                   effective_iso=effective.isoformat())
+
+
+def _history_stamp(history: History, fh: FileHistory, locale: str, tz: str) -> Stamp:
     if history.fallback_date is not None:
         when = history.fallback_date
-        return Stamp(False, when, iso_instant(when, tz), display_date(when, locale, tz), http_date(when), None, True, **eff)
+        return Stamp(False, when, iso_instant(when, tz), display_date(when, locale, tz), http_date(when), None, True)
     latest = fh.latest
     if fh.draft or latest is None:
-        return Stamp(draft=True, version=latest.number if latest else None, **eff)
+        return Stamp(draft=True, version=latest.number if latest else None)
     when = latest.date
-    return Stamp(False, when, iso_instant(when, tz), display_date(when, locale, tz), http_date(when), latest.number, **eff)
+    return Stamp(False, when, iso_instant(when, tz), display_date(when, locale, tz), http_date(when), latest.number)

@@ -11,7 +11,7 @@ source text instead, see mkdocs-static-i18n's ``fallback_to_default``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable, Iterable
 
@@ -61,26 +61,27 @@ def _is_newer(source: Version, translation: Version) -> bool:
 def compare(policy_id: str, locale: str, source: FileHistory | None, translation: FileHistory | None, *, source_locale: str) -> TranslationStatus:
     """The status of *policy_id* in *locale*, given the source's and the translation's histories."""
     src_latest = source.latest if source is not None else None
-    base = {
-        "policy_id": policy_id,
-        "locale": locale,
-        "source_src_path": source.src_path if source is not None else None,
-        "translation_src_path": translation.src_path if translation is not None else None,
-        "source_date": src_latest.date if src_latest else None,
-    }
+    base = TranslationStatus(  # the state is set below
+        policy_id=policy_id,
+        locale=locale,
+        state=UNPUBLISHED,
+        source_src_path=source.src_path if source is not None else None,
+        translation_src_path=translation.src_path if translation is not None else None,
+        source_date=src_latest.date if src_latest else None,
+    )
     if locale == source_locale:
-        return TranslationStatus(state=SOURCE, translation_date=base["source_date"], **base)
+        return replace(base, state=SOURCE, translation_date=base.source_date)
     if translation is None:
-        return TranslationStatus(state=MISSING, **base)
+        return replace(base, state=MISSING)
     tr_latest = translation.latest
     if src_latest is None or tr_latest is None:
-        return TranslationStatus(state=UNPUBLISHED, translation_date=tr_latest.date if tr_latest else None, **base)
+        return replace(base, state=UNPUBLISHED, translation_date=tr_latest.date if tr_latest else None)
     assert source is not None
     newer = [v for v in source.versions if _is_newer(v, tr_latest)]
     if not _is_newer(src_latest, tr_latest) or not newer:
-        return TranslationStatus(state=CURRENT, translation_date=tr_latest.date, **base)
-    return TranslationStatus(
-        state=LAGGING, translation_date=tr_latest.date, first_newer=newer[0].number, newer_count=len(newer), **base
+        return replace(base, state=CURRENT, translation_date=tr_latest.date)
+    return replace(
+        base, state=LAGGING, translation_date=tr_latest.date, first_newer=newer[0].number, newer_count=len(newer)
     )
 
 
@@ -91,7 +92,7 @@ class Catalogue:
     by_policy: dict[str, dict[str, str]]
 
     @classmethod
-    def from_refs(cls, refs: Iterable[PolicyRef | None]) -> "Catalogue":
+    def from_refs(cls, refs: Iterable[PolicyRef | None]) -> Catalogue:
         by_policy: dict[str, dict[str, str]] = {}
         for ref in refs:
             if ref is not None:

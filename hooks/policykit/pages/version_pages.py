@@ -16,7 +16,6 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from policykit.diff import htmldiff

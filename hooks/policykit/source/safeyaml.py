@@ -1,4 +1,4 @@
-"""YAML loaders for untrusted front matter: no aliases, bounded nesting.
+"""The package's one YAML reader, for untrusted text: no aliases, bounded nesting.
 
 A YAML alias (``*name``) repeats the node its anchor (``&name``) names, so
 about 1 KB of ``&a [*b, *b, ...]`` nested nine deep stands for billions of
@@ -11,14 +11,16 @@ than :data:`MAX_DEPTH` (PyYAML composes recursively: 1,000 ``[`` would end in
 
 Every refusal is a :class:`RefusedYAML`, a ``yaml.composer.ComposerError``
 and so a ``yaml.YAMLError``, whose ``problem_mark`` points at the offending
-line: callers report it like any other YAML mistake.  Every YAML read of a
-policy (live pages, past versions, the ``effective`` check) goes through one
-of these loaders.
+line: callers report it like any other YAML mistake.  Every YAML read of the
+package (live front matter, past versions, the ``effective`` check, the schema
+check, ``corrections.yml``) goes through :func:`read`; callers choose what the
+scalars become by the loader they pass (:class:`SafeLoader`: YAML types;
+:class:`BaseLoader`: every scalar a string; or a subclass of either).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from yaml.composer import ComposerError
@@ -28,7 +30,7 @@ from yaml.events import AliasEvent, CollectionStartEvent
 MAX_DEPTH = 20
 
 ALIAS_PROBLEM = (
-    "YAML aliases ('*name') are not allowed in front matter (they can expand to billions of values); "
+    "YAML aliases ('*name') are not allowed here (they can expand to billions of values); "
     "write the value out in full"
 )
 
@@ -42,10 +44,11 @@ class _NoAliasComposer:
 
     _policy_depth = 0
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
-        event = self.peek_event()  # type: ignore[attr-defined]
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()  # type: ignore[attr-defined]  # the loader's parser, mixed in after this class
         if isinstance(event, AliasEvent):
-            raise RefusedYAML(None, None, f"{ALIAS_PROBLEM} (found '*{event.anchor}')", event.start_mark)
+            raise RefusedYAML(None, None, f"{ALIAS_PROBLEM} (found '*{event.anchor}')",
+                              event.start_mark)  # type: ignore[arg-type]  # types-PyYAML adds libyaml's Mark; pure-Python here
         nested = isinstance(event, CollectionStartEvent)
         if nested:
             if self._policy_depth >= MAX_DEPTH:
@@ -61,14 +64,38 @@ class _NoAliasComposer:
                 self._policy_depth -= 1
 
 
-class SafeLoader(_NoAliasComposer, yaml.SafeLoader):  # type: ignore[misc]
+class SafeLoader(_NoAliasComposer, yaml.SafeLoader):
     """``yaml.SafeLoader`` without aliases and deep nesting."""
 
 
-class BaseLoader(_NoAliasComposer, yaml.BaseLoader):  # type: ignore[misc]
+class BaseLoader(_NoAliasComposer, yaml.BaseLoader):
     """``yaml.BaseLoader`` (every scalar a string) without aliases and deep nesting."""
 
 
-def safe_load(text: str) -> Any:
-    """``yaml.safe_load`` for untrusted text: aliases and deep nesting raise ``yaml.YAMLError``."""
-    return yaml.load(text, Loader=SafeLoader)  # noqa: S506 -- a SafeLoader subclass
+class Document(NamedTuple):
+    """What :func:`read` found: the constructed value and the composed node (both None for an empty text)."""
+
+    data: Any
+    node: yaml.Node | None
+
+
+def read(text: str, loader: type[SafeLoader] | type[BaseLoader] = SafeLoader, *, construct: bool = True) -> Document:
+    """Read the single YAML document of untrusted *text* with *loader* (:class:`SafeLoader`, :class:`BaseLoader`
+    or a subclass); aliases and deep nesting raise :class:`RefusedYAML`, other mistakes ``yaml.YAMLError``.
+
+    The text is parsed once: ``node`` carries the line of every key (``start_mark``) for messages, ``data`` is
+    what the loader constructs from it.  ``construct=False`` only composes (``data`` is None): for a caller
+    that reads the nodes' text itself.
+    """
+    reader = loader(text)
+    try:
+        node = reader.get_single_node()
+        data = reader.construct_document(node) if construct and node is not None else None
+    finally:
+        reader.dispose()
+    return Document(data, node)
+
+
+def load(text: str, loader: type[SafeLoader] | type[BaseLoader] = SafeLoader) -> Any:
+    """``read(text, loader).data``: ``yaml.safe_load`` for untrusted text when *loader* is :class:`SafeLoader`."""
+    return read(text, loader).data

@@ -133,8 +133,7 @@ def load_front_matter(raw: bytes, path: str) -> FrontMatter:
     if not text.strip():
         return FrontMatter({}, {}, True)
     try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)
+        data, node = safeyaml.read(text, _Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"line {mark.line + offset}: " if mark is not None else ""

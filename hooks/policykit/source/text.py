@@ -96,7 +96,7 @@ def parse_front_matter(yaml_bytes: bytes) -> dict[str, Any]:
     if not yaml_bytes.strip():
         return {}
     try:
-        meta = safeyaml.safe_load(yaml_bytes.decode("utf-8"))
+        meta = safeyaml.load(yaml_bytes.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise FrontMatterError(f"front matter is not valid UTF-8 (byte {exc.start})") from exc
     except yaml.YAMLError as exc:
