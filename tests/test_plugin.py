@@ -6,18 +6,15 @@ mkdocs.yml and docs/: nothing is copied from this repository.
 
 from __future__ import annotations
 
-import hashlib
-import logging
 import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from gitfixture import PROJECT, GitRepo, git_env
+from gitfixture import GitRepo, git_env
 from sitebuild import mkdocs_build
 
 ENGLISH_YML = """\

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -28,11 +28,11 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from pathspec.gitignore import GitIgnoreSpec
 
-from pathspec.gitignore import GitIgnoreSpec
 
 from policykit.mkdocs import common
 from policykit.pages import archive
 from policykit import generated
+from policykit.dates import EpochError, source_date_epoch
 from policykit.source import foreign_front_matter, schema
 
 _TEXT = (".md", ".markdown")
@@ -103,8 +103,10 @@ def _source_date_epoch(config: MkDocsConfig) -> None:
         run.epoch_before = (os.environ.get("SOURCE_DATE_EPOCH"), os.environ.get(EPOCH_ORIGIN))
     current = os.environ.get("SOURCE_DATE_EPOCH") or None  # empty counts as unset
     if current is not None and current != run.epoch_set_by_us:
-        if not current.strip().lstrip("-").isdigit():
-            raise PluginError(f"SOURCE_DATE_EPOCH={current!r} is not a whole number of seconds. Unset it or fix it.")
+        try:
+            source_date_epoch()  # the one reader (policykit.dates): a mistyped pin is an error, never the clock
+        except EpochError as exc:
+            raise PluginError(str(exc)) from None
         os.environ.pop(EPOCH_ORIGIN, None)
         return  # the caller's choice wins
     head = common.history(config).head_date
@@ -125,7 +127,7 @@ def restore_epoch(state: common.BuildState) -> None:
     run = state.slot(_Run)
     if run.epoch_before is None:
         return
-    for key, value in zip(("SOURCE_DATE_EPOCH", EPOCH_ORIGIN), run.epoch_before):
+    for key, value in zip(("SOURCE_DATE_EPOCH", EPOCH_ORIGIN), run.epoch_before, strict=True):
         if value is None:
             os.environ.pop(key, None)
         else:
