@@ -102,9 +102,9 @@ def test_real_site_stamps_meta_and_sitemap_then_draft(site_project: GitRepo):
     assert result.returncode != 0
     assert "docs/en/privacy.md has uncommitted changes" in result.stdout
     assert "Traceback" not in result.stdout
+    assert not site.exists()  # ... and leaves no half-written site behind
 
     # ... and a plain build shows the draft, without a date.
-    shutil.rmtree(site)
     result = mkdocs_build(repo.path)
     assert result.returncode == 0, result.stdout
     assert "docs/en/privacy.md has uncommitted changes" in result.stdout
