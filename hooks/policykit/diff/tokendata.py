@@ -6,8 +6,8 @@ of that block (``Block.segs``), the lengths of the tokens
 ``policykit.diff.textdiff.seg_tokens`` splits it into. Lengths are counted in
 UTF-16 code units (what JavaScript's ``String.length`` counts; a character
 outside the BMP counts 2), so the browser slices its text nodes with them
-directly. Text nodes are separated by a space, lengths by a comma; an empty
-text node gives an empty field. Only numbers, never the token text, so a
+directly. Each text node gives its lengths joined by commas and ended by a
+semicolon (an empty text node gives just ";"), e.g. ``"2,1,3;;4;"``. Only numbers, never the token text, so a
 version page grows by a fraction of its text.
 
 The version page carries it as ``data-policy-tokens`` on its clean section
@@ -32,5 +32,5 @@ def token_data(clean_html: str) -> str:
     fields: list[str] = []
     for block in extract_blocks(parse_html(clean_html)):
         for seg in block.segs:
-            fields.append(",".join(str(utf16_len(t)) for t in seg_tokens(seg.text)))
-    return " ".join(fields)
+            fields.append(",".join(str(utf16_len(t)) for t in seg_tokens(seg.text)) + ";")
+    return "".join(fields)

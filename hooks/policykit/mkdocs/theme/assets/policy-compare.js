@@ -20,7 +20,7 @@
  * span.diff-anchor #change-N) is the same as on the version pages.
  *
  * The diff core (no DOM) also runs in node: module.exports = { diffSegments, units, encode, ... }
- * (tests/js/compare_core.js uses it).
+ * (tests/js/compare_core.cjs uses it).
  *
  * Written for a strict Content-Security-Policy: no inline handlers, no eval, no string-to-HTML
  * parsing of page text into this document, no request leaves the site.
@@ -224,8 +224,9 @@
   /** Parse data-policy-tokens (policykit/diff/tokendata.py): one array of token lengths per text node. */
   function parseTokenData(attr) {
     if (attr === null || attr === undefined) throw new Error("version page has no token data");
-    if (attr === "") return [];
-    return attr.split(" ").map(function (field) {
+    var fields = attr.split(";");
+    if (fields.pop() !== "") throw new Error("token data is cut short");
+    return fields.map(function (field) {
       return field ? field.split(",").map(Number) : [];
     });
   }
