@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policykit.diff.textdiff import diff_segments, seg_tokens
-from policykit.diff.tokendata import utf16_len
+from policykit.diff.tokendata import encode_lengths, utf16_len
 
 CORE = Path(__file__).parent / "js" / "compare_core.cjs"
 NODE = shutil.which("node")
@@ -50,7 +50,7 @@ class Core:
 
 def _data(segs: list[str]) -> str:
     """data-policy-tokens for a block made of these text nodes (as tokendata.token_data writes it)."""
-    return "".join(",".join(str(utf16_len(t)) for t in seg_tokens(s)) + ";" for s in segs)
+    return "".join(encode_lengths(utf16_len(t) for t in seg_tokens(s)) for s in segs)
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +66,7 @@ PIECES = [
     "會", "盡快", "在", "三十日內", "通知", "您", "我們", "收集", "個人", "資料", "兒童", "未滿", "十八歲",
     "𠀀", "𠮷", "𡃁", "𪚥", "𫝀", "𠮷野家", "以𠀀為", "cookie", "Cookie", "policy", "data", "we", "16", "2023",
     "。", "，", "、", "：", "；", "！", "？", ".", ",", ";", "!", " ", " ", "\n", "(", ")", "「", "」",
+    "a" * 70, "Supercalifragilisticexpialidocious" * 2,
 ]
 texts = st.lists(st.sampled_from(PIECES), max_size=30).map("".join)
 segs_st = st.lists(texts, min_size=1, max_size=3)

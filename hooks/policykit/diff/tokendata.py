@@ -6,8 +6,11 @@ of that block (``Block.segs``), the lengths of the tokens
 ``policykit.diff.textdiff.seg_tokens`` splits it into. Lengths are counted in
 UTF-16 code units (what JavaScript's ``String.length`` counts; a character
 outside the BMP counts 2), so the browser slices its text nodes with them
-directly. Each text node gives its lengths joined by commas and ended by a
-semicolon (an empty text node gives just ";"), e.g. ``"2,1,3;;4;"``. Only numbers, never the token text, so a
+directly. Each token is one character, its length as a digit of
+``DIGITS`` (1-9, A-Z, a-z: lengths 1 to 61), a longer token ``.<decimal>.``;
+each text node ends with ``;`` (an empty one is just ``;``). For example
+``"21F;;.120.3;"``: a text node of tokens 2, 1 and 15 units long, an empty
+one, and one of 120 and 3. Only numbers, never the token text, so a
 version page grows by a fraction of its text.
 
 The version page carries it as ``data-policy-tokens`` on its clean section
@@ -16,10 +19,15 @@ The version page carries it as ``data-policy-tokens`` on its clean section
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from policykit.diff.blocks import extract_blocks, parse_html
 from policykit.diff.textdiff import seg_tokens
 
-__all__ = ["token_data", "utf16_len"]
+__all__ = ["token_data", "utf16_len", "DIGITS"]
+
+#: One character per token length 1…61 (index = length; "0" stands for nothing).
+DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
 def utf16_len(text: str) -> int:
@@ -32,5 +40,10 @@ def token_data(clean_html: str) -> str:
     fields: list[str] = []
     for block in extract_blocks(parse_html(clean_html)):
         for seg in block.segs:
-            fields.append(",".join(str(utf16_len(t)) for t in seg_tokens(seg.text)) + ";")
+            fields.append(encode_lengths(utf16_len(t) for t in seg_tokens(seg.text)))
     return "".join(fields)
+
+
+def encode_lengths(lengths: Iterable[int]) -> str:
+    """One text node's field: a character per token length, then ``;``."""
+    return "".join(DIGITS[n] if n < len(DIGITS) else f".{n}." for n in lengths) + ";"

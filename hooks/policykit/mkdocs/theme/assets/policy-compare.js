@@ -11,7 +11,7 @@
  *   - paired blocks are diffed word by word. The words are NOT found here: each version page
  *     carries the build's token boundaries (OpenCC + jieba for Chinese) as data-policy-tokens
  *     on its clean section (policykit/diff/tokendata.py: token lengths in UTF-16 code units per
- *     text node), and the tokens are aligned with diff-match-patch, Diff_Timeout = 0 and
+ *     text node, one character each), and the tokens are aligned with diff-match-patch, Diff_Timeout = 0 and
  *     semantic cleanup, as the build's fast-diff-match-patch call does, then slid to word and
  *     text-node boundaries as textdiff._slide_to_boundaries does.
  * So the browser's diff of two consecutive versions is the version page's own diff, and any
@@ -221,13 +221,29 @@
     return out;
   }
 
+  // tokendata.DIGITS: one character per token length 1…61; longer tokens are written .<decimal>.
+  var TOKEN_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
   /** Parse data-policy-tokens (policykit/diff/tokendata.py): one array of token lengths per text node. */
   function parseTokenData(attr) {
     if (attr === null || attr === undefined) throw new Error("version page has no token data");
     var fields = attr.split(";");
     if (fields.pop() !== "") throw new Error("token data is cut short");
     return fields.map(function (field) {
-      return field ? field.split(",").map(Number) : [];
+      var lens = [];
+      for (var i = 0; i < field.length; i++) {
+        if (field[i] === ".") {
+          var end = field.indexOf(".", i + 1);
+          if (end < 0) throw new Error("bad token data");
+          lens.push(parseInt(field.slice(i + 1, end), 10));
+          i = end;
+        } else {
+          var n = TOKEN_DIGITS.indexOf(field[i]);
+          if (n < 1) throw new Error("bad token data");
+          lens.push(n);
+        }
+      }
+      return lens;
     });
   }
 
