@@ -14,6 +14,8 @@ from __future__ import annotations
 import html as htmllib
 import itertools
 import re
+import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -204,6 +206,18 @@ def test_compare_code_loads_only_on_history_pages(served) -> None:
     assert "policy-compare" not in policy and "diff-match-patch" not in version
     dmp = next((site.site_dir / "assets").glob("diff-match-patch.*.js")).read_text(encoding="utf-8")
     assert "Licensed under the Apache License, Version 2.0" in dmp
+
+
+def test_compare_assets_are_served_immutable(served) -> None:
+    """The new scripts are fingerprinted like policy.js and get its cache class (CSP: 'self' only)."""
+    site, origin = served
+    history = (site.site_dir / "privacy" / "history" / "index.html").read_text(encoding="utf-8")
+    for name in ("policy", "policy-compare", "diff-match-patch"):
+        src = re.search(rf'<script src="([^"]*assets/{name}\.[0-9a-f]{{12}}\.js)"', history).group(1)
+        url = urllib.parse.urljoin(f"{origin}/privacy/history/", src)
+        with urllib.request.urlopen(url) as resp:
+            assert resp.status == 200
+            assert resp.headers["Cache-Control"] == "public, max-age=31536000, immutable", name
 
 
 def test_token_data_is_small(served) -> None:

@@ -106,3 +106,11 @@ def test_characters_outside_the_bmp(core) -> None:
 def test_browser_word_diff_equals_the_build(core, pair) -> None:
     old, new = pair
     assert core.diff(old, new) == diff_segments(old, new)
+
+
+def test_more_distinct_tokens_than_the_bmp_private_use_area(core) -> None:
+    """Beyond 0x1900 distinct tokens the build's ids leave the BMP; the browser's stand-ins agree."""
+    words = [f"w{i}" for i in range(7000)]
+    old = [" ".join(words)]
+    new = [" ".join(words[:3000] + ["新增", "𠀀"] + words[3100:6900] + words[6950:])]
+    assert core.diff(old, new) == diff_segments(old, new)
