@@ -109,6 +109,11 @@
   var WORD = /^[\p{L}\p{N}_]$/u;
   var PY_SPACE = /^[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/;
 
+  /** Not empty after Python's str.strip() (blocks.py / htmldiff.py test text that way). */
+  function hasText(s) {
+    return /[^\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/.test(s);
+  }
+
   function isWord(ch) {
     return !!ch && WORD.test(ch);
   }
@@ -459,7 +464,7 @@
     var flush = function () {
       if (!run.length) return;
       var blank = run.every(function (c) {
-        return (c.nodeType === 3 && !c.data.trim()) || (c.nodeType !== 1 && c.nodeType !== 3);
+        return (c.nodeType === 3 && !hasText(c.data)) || (c.nodeType !== 1 && c.nodeType !== 3);
       });
       if (!blank) {
         blocks.push(makeBlock(null, run, inner, first));
@@ -488,7 +493,7 @@
     var children = Array.prototype.slice.call(root.childNodes);
     if (children.length && !children.some(function (c) { return self.isBlockChild(c); })) {
       var content = children.some(function (c) {
-        return c.nodeType !== 3 || c.data.trim();
+        return c.nodeType !== 3 || hasText(c.data);
       });
       if (content) blocks.push(makeBlock(null, children, [root], true));
       return blocks;
@@ -609,7 +614,7 @@
     });
     var addedByKey = new Map();
     seq.forEach(function (s) {
-      if (s[0] === "+" && neu[s[2]].text.trim()) {
+      if (s[0] === "+" && hasText(neu[s[2]].text)) {
         if (!addedByKey.has(neu[s[2]].key)) addedByKey.set(neu[s[2]].key, []);
         addedByKey.get(neu[s[2]].key).push(s[2]);
       }
@@ -622,7 +627,7 @@
       var key = old[s[1]].key;
       var cands = addedByKey.get(key);
       var k = used.get(key) || 0;
-      if (cands && k < cands.length && old[s[1]].text.trim()) {
+      if (cands && k < cands.length && hasText(old[s[1]].text)) {
         used.set(key, k + 1);
         var mv = movedOld.size;
         movedOld.set(s[1], mv);
