@@ -18,12 +18,15 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import nginx_server
 from browser import CHROMIUM, build_site, ensure_system_package, launch_chromium
 from gitfixture import project_repo
 from nginx_server import NginxServer
 from policykit.diff.htmldiff import DiffLabels, diff_html
+from policykit.diff.tokendata import token_data
 from policykit.pages.labels import labels_for
 from test_browser import Watch, _context
 
@@ -227,3 +230,103 @@ def test_token_data_is_small(served) -> None:
     data = htmllib.unescape(re.search(r'data-policy-tokens="([^"]*)"', page).group(1))
     assert re.fullmatch(r"(?:(?:[1-9A-Za-z]|\.[0-9]+\.)*;)*", data)
     assert len(data.encode()) < 0.25 * len(page.encode())
+
+
+# ------------------------------------------------------------------ property test of the whole document diff
+
+PIECES = ["會", "盡快", "在", "三十日內", "通知", "您", "我們", "收集", "個人", "資料", "兒童", "十八歲",
+          "𠀀", "𠮷", "𡃁", "𪚥", "以𠀀為", "Cookie", "policy", "data", "16", "。", "，", "、", "：",
+          ".", ",", " ", "「", "」"]
+_text = st.lists(st.sampled_from(PIECES), min_size=1, max_size=14).map("".join)
+
+
+def _render(block: tuple[str, list[str]]) -> str:
+    kind, texts = block
+    t = [htmllib.escape(x, quote=False) for x in texts]
+    if kind == "ul":
+        return "<ul>\n" + "".join(f"<li>{x}</li>\n" for x in t) + "</ul>"
+    if kind == "pstrong":
+        return f"<p>{t[0]}<strong>{t[1]}</strong>{t[2]}</p>"
+    if kind == "h2":
+        return f'<h2 id="h">{t[0]}</h2>'
+    return f"<p>{t[0]}</p>"
+
+
+@st.composite
+def _block(draw) -> tuple[str, list[str]]:
+    kind = draw(st.sampled_from(["p", "h2", "ul", "pstrong"]))
+    n = {"p": 1, "h2": 1, "pstrong": 3}.get(kind) or draw(st.integers(1, 3))
+    return kind, [draw(_text) for _ in range(n)]
+
+
+@st.composite
+def _documents(draw) -> tuple[str, str]:
+    """Well-formed HTML (as Markdown gives): blocks edited in their text, inserted, deleted, moved."""
+    old = draw(st.lists(_block(), min_size=1, max_size=6))
+    new = [(kind, list(texts)) for kind, texts in old]
+    for _ in range(draw(st.integers(1, 4))):
+        what = draw(st.sampled_from(["edit", "insert", "delete", "move"]))
+        k = draw(st.integers(0, len(new) - 1))
+        if what == "edit":
+            texts = new[k][1]
+            m = draw(st.integers(0, len(texts) - 1))
+            x = texts[m]
+            a = draw(st.integers(0, len(x)))
+            b = draw(st.integers(a, len(x)))
+            texts[m] = x[:a] + draw(st.sampled_from(["", *PIECES])) + x[b:] or "。"
+        elif what == "insert":
+            new.insert(k, draw(_block()))
+        elif what == "delete" and len(new) > 1:
+            new.pop(k)
+        elif what == "move" and len(new) > 1:
+            new.insert(draw(st.integers(0, len(new) - 1)), new.pop(k))
+    return "\n".join(map(_render, old)), "\n".join(map(_render, new))
+
+
+@pytest.fixture(scope="module")
+def history_page(served, browser):
+    _, origin = served
+    watch = Watch()
+    ctx = _context(browser, watch, viewport={"width": 1280, "height": 900})
+    pg = ctx.new_page()
+    pg.goto(f"{origin}/privacy/history/")
+    pg.wait_for_function("() => !!window.policyDiff")
+    yield pg
+    ctx.close()
+    watch.assert_clean()
+
+
+DIFF_IN_PAGE = """([o, n, ot, nt, labels]) => {
+  const mk = (markup, tokens) => {
+    const doc = new DOMParser().parseFromString('<section id="clean">' + markup + '</section>', 'text/html');
+    const s = doc.getElementById('clean');
+    s.setAttribute('data-policy-tokens', tokens);
+    return s;
+  };
+  const r = window.policyDiff.diffDocuments(mk(o, ot), mk(n, nt), labels);
+  const holder = document.createElement('div');
+  holder.appendChild(r.node);
+  return [holder.firstChild.innerHTML.trim(), r.summary];
+}"""
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(_documents())
+def test_generated_documents_diff_like_the_build(history_page, docs) -> None:
+    """Generated documents (paragraphs, headings, lists, emphasis; Han outside the BMP) edited, inserted,
+    deleted and moved: the browser's document diff equals the build's diff_html."""
+    old, new = docs
+    labels = labels_for("zh-Hant")
+    js_labels = {"inserted": labels["diff_inserted"], "deleted": labels["diff_deleted"],
+                 "blockInserted": labels["diff_block_inserted"], "blockDeleted": labels["diff_block_deleted"],
+                 "formatting": labels["diff_formatting"], "movedTo": labels["diff_moved_to"],
+                 "movedFrom": labels["diff_moved_from"], "change": labels["diff_change"]}
+    built = diff_html(old, new, labels=DiffLabels(
+        inserted=labels["diff_inserted"], deleted=labels["diff_deleted"],
+        block_inserted=labels["diff_block_inserted"], block_deleted=labels["diff_block_deleted"],
+        formatting=labels["diff_formatting"], moved_to=labels["diff_moved_to"],
+        moved_from=labels["diff_moved_from"], change=labels["diff_change"]))
+    ours, summary = history_page.evaluate(DIFF_IN_PAGE, [old, new, token_data(old), token_data(new), js_labels])
+    assert ours == _as_browser_serializes(history_page, built.html)
+    assert {k: summary[k] for k in ("changed", "added", "removed", "moved")} == {
+        k: getattr(built.summary, k) for k in ("changed", "added", "removed", "moved")}
