@@ -133,6 +133,11 @@ def build_history_site(path: Path, site_url: str | None = None) -> HistorySite:
     repo.write("README.txt", "test site\n")
     commit("other", "Unrelated change")
 
+    return build_site(repo, commits)
+
+
+def build_site(repo: GitRepo, commits: dict[str, str]) -> HistorySite:
+    """``mkdocs build --clean`` in ``repo`` (a copy of the project with its own history)."""
     env = git_env({"NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1"})
     env.pop("SOURCE_DATE_EPOCH", None)
     proc = subprocess.run(

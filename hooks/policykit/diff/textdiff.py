@@ -4,17 +4,20 @@
 token lists with fast-diff-match-patch (no time limit, semantic cleanup) by
 mapping each distinct token to one private-use character ("lines to chars").
 Edits then slide to the best word or text-node boundary, like
-diff-match-patch's cleanupSemanticLossless. Only the differing middle of the
-texts (plus a little context) is tokenized, since jieba is the slow part.
+diff-match-patch's cleanupSemanticLossless. Each text node is tokenized on
+its own (cached), so the browser's compare (assets/policy-compare.js) gets
+the same tokens from the data the build emits and runs the same steps.
 """
 
 from __future__ import annotations
+
+import functools
 
 import fast_diff_match_patch as _dmp
 
 from policykit.diff import segment
 
-__all__ = ["diff_text", "diff_segments", "encode", "dmp_counts"]
+__all__ = ["diff_text", "diff_segments", "encode", "dmp_counts", "seg_tokens"]
 
 
 def _code_point(i: int) -> str:
@@ -145,63 +148,15 @@ def _is_word(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
-_HAN_CONTEXT = 8
+@functools.lru_cache(maxsize=65536)
+def seg_tokens(text: str) -> tuple[str, ...]:
+    """The tokens of one text node (segment), a function of its text alone.
 
-
-def _skip_word(text: str, pos: int, step: int) -> int:
-    """Move ``pos`` left (step -1) or right (step 1) out of the word it is in;
-    inside Han text stop after _HAN_CONTEXT characters."""
-    han = 0
-    n = len(text)
-    while pos > 0 if step < 0 else pos < n:
-        ch = text[pos - 1] if step < 0 else text[pos]
-        if not _is_word(ch):
-            break
-        if segment.is_han(ch):
-            han += 1
-            if han > _HAN_CONTEXT:
-                break
-        pos += step
-    return pos
-
-
-def _common_prefix(a: str, b: str) -> int:
-    lo, hi = 0, min(len(a), len(b))
-    while lo < hi:  # binary search on slice equality (C speed)
-        mid = (lo + hi + 1) // 2
-        if a[lo:mid] == b[lo:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _common_suffix(a: str, b: str) -> int:
-    lo, hi = 0, min(len(a), len(b))
-    la, lb = len(a), len(b)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[la - mid:la - lo] == b[lb - mid:lb - lo]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _tokens_in(segs: list[str], start: int, end: int) -> list[str]:
-    """Tokens of the window [start, end) of ``"".join(segs)``; no token
-    crosses a segment boundary."""
-    tokens: list[str] = []
-    pos = 0
-    for s in segs:
-        a, b = pos, pos + len(s)
-        pos = b
-        lo, hi = max(a, start), min(b, end)
-        if lo < hi:
-            tokens.extend(segment.tokenize(s[lo - a:hi - a]))
-        if pos >= end:
-            break
-    return tokens
+    Each version's segments are tokenized on their own, never a window cut
+    out of a pair of versions, so the browser's compare can reuse the token
+    boundaries the build emits for each version (``policykit.diff.tokendata``).
+    """
+    return tuple(segment.tokenize(text))
 
 
 def _merge(ops: list[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -218,37 +173,23 @@ def _merge(ops: list[tuple[int, str]]) -> list[tuple[int, str]]:
 
 def diff_segments(old_segs: list[str], new_segs: list[str]) -> list[tuple[int, str]]:
     """Word-level diff of two texts given as lists of segments (text nodes);
-    no token crosses a segment boundary and edits prefer to start/end at one."""
+    no token crosses a segment boundary and edits prefer to start/end at one.
+
+    The tokens of every segment are diffed whole (diff-match-patch strips the
+    common prefix and suffix itself); the browser's compare does the same.
+    """
     old = "".join(old_segs)
     new = "".join(new_segs)
     if old == new:
         return [(0, new)] if new else []
-    lo, ln = len(old), len(new)
-    # Only the differing middle is tokenized (jieba is the slow part). The cut
-    # points are moved back to non-word characters so no word is split.
-    # The window starts and ends outside a word (Han runs: at most _HAN_CONTEXT
-    # characters away, enough context for jieba), plus one more word each side
-    # so that edits can slide to a better boundary.
-    p = _common_prefix(old, new)
-    p = _skip_word(old, p, -1)
-    while p > 0 and not _is_word(old[p - 1]):
-        p -= 1
-    p = _skip_word(old, p, -1)
-    s = lo - _skip_word(old, lo - _common_suffix(old[p:], new[p:]), 1)
-    while s > 0 and not _is_word(old[lo - s]):
-        s -= 1
-    s = lo - _skip_word(old, lo - s, 1)
     bounds: set[int] = set()
     acc = 0
     for seg in new_segs[:-1]:
         acc += len(seg)
-        if p <= acc <= ln - s:
-            bounds.add(acc)
-    ops: list[tuple[int, str]] = [(0, old[:p])]
-    ops.extend(_diff_tokens(_tokens_in(old_segs, p, lo - s), _tokens_in(new_segs, p, ln - s),
-                            frozenset(x - p for x in bounds), old[:p], old[lo - s:]))
-    ops.append((0, old[lo - s:]))
-    return _merge(ops)
+        bounds.add(acc)
+    a = [t for s in old_segs for t in seg_tokens(s)]
+    b = [t for s in new_segs for t in seg_tokens(s)]
+    return _merge(_diff_tokens(a, b, frozenset(bounds)))
 
 
 def diff_text(old: str, new: str) -> list[tuple[int, str]]:

@@ -36,6 +36,7 @@ from policykit.history import ledger
 from policykit.deploy import published
 from policykit.dates import build_time, display_date, iso_instant
 from policykit.history.versions import FileHistory
+from policykit.diff import tokendata
 from policykit.diff.htmldiff import DiffLabels
 from policykit.pages.labels import labels_for
 from policykit.pages.markdown_render import MarkdownRenderer
@@ -210,7 +211,8 @@ def _render_shell(config: MkDocsConfig, kind: str, depth: int, *, with_policy_fe
     src_uri = (prefix + _KIND_PATHS[kind])[: -len("index.html")].rstrip("/") + ".md"
     fake = Page(PH_TITLE, File.generated(config, src_uri, content=""), config)
     fake.content = f"<h1>{PH_TITLE}</h1>{PH_BODY}"
-    fake.meta = {"search": {"exclude": True}, "policy_archive": True, "policy_noindex": kind == "version"}
+    fake.meta = {"search": {"exclude": True}, "policy_archive": True, "policy_noindex": kind == "version",
+                 "policy_compare": kind == "history"}  # loads assets/policy-compare.js
     fake.toc = []  # type: ignore[assignment]
     ctx = dict(run.base["context"])
     nav = _archive_nav(run.base["nav"])
@@ -441,6 +443,7 @@ def _write_version(
         published=display_date(e.version.date, locale, tz),
         published_iso=iso_instant(e.version.date, tz),
         clean_html=rv.clean_html,
+        clean_tokens=tokendata.token_data(rv.clean_html),  # token boundaries for the browser's compare
         diff_html=rv.diff_html,
         summary=rv.summary,
         summary_text=labels["summary"].format(**rv.summary.__dict__) if rv.summary else "",

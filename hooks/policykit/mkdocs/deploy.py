@@ -53,7 +53,7 @@ from policykit.deploy.theme_scripts import ThemeScripts
 
 log = logging.getLogger("mkdocs.hooks.deploy")
 
-OWN_ASSETS = ("assets/policy.css", "assets/policy.js")
+OWN_ASSETS = ("assets/policy.css", "assets/policy.js", "assets/policy-compare.js", "assets/diff-match-patch.js")
 
 
 @dataclass

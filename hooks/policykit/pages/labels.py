@@ -73,7 +73,7 @@ LABELS: dict[str, dict[str, str]] = {
         "compare_result": "Changes from {from} to {to}",
         "compare_loading": "Comparing…",
         "compare_error": "The versions could not be loaded. Open them from the list below.",
-        "compare_same": "Pick two different versions.",
+        "compare_same": "{version} compared with itself: no changes. Pick two different versions.",
         # Feeds, translation status, effective dates, print (reader experience)
         "effective": "Effective",
         "upcoming_notice": "This version takes effect on {date}.",
@@ -158,7 +158,7 @@ LABELS: dict[str, dict[str, str]] = {
         "compare_result": "{from}至{to}的修改",
         "compare_loading": "正在比較…",
         "compare_error": "無法載入這些版本，請從下方列表開啟。",
-        "compare_same": "請選擇兩個不同的版本。",
+        "compare_same": "{version}與自身相同，沒有修改。請選擇兩個不同的版本。",
         # Feeds, translation status, effective dates, print (reader experience)
         "effective": "生效日期",
         "upcoming_notice": "本版本將於{date}生效。",
@@ -243,7 +243,7 @@ LABELS: dict[str, dict[str, str]] = {
         "compare_result": "{from}至{to}的修改",
         "compare_loading": "正在比较…",
         "compare_error": "无法加载这些版本，请从下方列表打开。",
-        "compare_same": "请选择两个不同的版本。",
+        "compare_same": "{version}与自身相同，没有修改。请选择两个不同的版本。",
         # Feeds, translation status, effective dates, print (reader experience)
         "effective": "生效日期",
         "upcoming_notice": "本版本将于{date}生效。",

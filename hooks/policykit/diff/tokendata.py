@@ -1,0 +1,49 @@
+"""The token boundaries of one version, as data for the browser's compare.
+
+``token_data(clean_html)`` lists, for every block of the version (in the
+order ``policykit.diff.blocks.extract_blocks`` finds them) and every text node
+of that block (``Block.segs``), the lengths of the tokens
+``policykit.diff.textdiff.seg_tokens`` splits it into. Lengths are counted in
+UTF-16 code units (what JavaScript's ``String.length`` counts; a character
+outside the BMP counts 2), so the browser slices its text nodes with them
+directly. Each token is one character, its length as a digit of
+``DIGITS`` (1-9, A-Z, a-z: lengths 1 to 61), a longer token ``.<decimal>.``;
+each text node ends with ``;`` (an empty one is just ``;``). For example
+``"21F;;.120.3;"``: a text node of tokens 2, 1 and 15 units long, an empty
+one, and one of 120 and 3. Only numbers, never the token text, so a
+version page grows by a fraction of its text.
+
+The version page carries it as ``data-policy-tokens`` on its clean section
+(partials/policy-version-body.html); assets/policy-compare.js reads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from policykit.diff.blocks import extract_blocks, parse_html
+from policykit.diff.textdiff import seg_tokens
+
+__all__ = ["token_data", "utf16_len", "DIGITS"]
+
+#: One character per token length 1…61 (index = length; "0" stands for nothing).
+DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def utf16_len(text: str) -> int:
+    """Length of ``text`` in UTF-16 code units."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def token_data(clean_html: str) -> str:
+    """The token lengths of every text node of every block of ``clean_html``."""
+    fields: list[str] = []
+    for block in extract_blocks(parse_html(clean_html)):
+        for seg in block.segs:
+            fields.append(encode_lengths(utf16_len(t) for t in seg_tokens(seg.text)))
+    return "".join(fields)
+
+
+def encode_lengths(lengths: Iterable[int]) -> str:
+    """One text node's field: a character per token length, then ``;``."""
+    return "".join(DIGITS[n] if n < len(DIGITS) else f".{n}." for n in lengths) + ";"
