@@ -278,7 +278,7 @@ def on_post_build(config: MkDocsConfig) -> None:
     jobs = []
     by_job: dict[int, tuple[_Pending, list[archive.VersionEntry]]] = {}
     for pending in run.pending:
-        entries = archive.version_entries(pending.fh, tz=settings.timezone)
+        entries = common.version_entries(config, pending.fh)
         dest = pending.dest
         job = PolicyJob(
             src_path=pending.src_path,
@@ -387,6 +387,7 @@ def _write_history(config: MkDocsConfig, pending: _Pending, entries: list[archiv
     rows = [
         {
             "entry": e,
+            "note": common.note_shown(config, e, labels),
             "href": f"../versions/{e.number}/",
             "date": display_date(e.version.date, locale, tz),
             "iso": iso_instant(e.version.date, tz),
@@ -429,6 +430,7 @@ def _write_version(
     title = labels["version_title"].format(title=pending.title, number=n)
     body = body_tpl.render(
         entry=e,
+        note=common.note_shown(config, e, labels),
         labels=labels,
         title=title,
         number_label=labels["version_n"].format(number=n),

@@ -123,7 +123,7 @@ def on_post_build(config: MkDocsConfig) -> None:
             author=author,
             policy_id=p.policy_id,
         )
-        for e in archive.version_entries(hist.get(p.src_path), tz=settings.timezone):
+        for e in common.version_entries(config, hist.get(p.src_path)):
             summary = common.state(config).summaries.get((locale, p.src_path, e.number))
             summary_text = None
             if summary is not None:
@@ -136,7 +136,7 @@ def on_post_build(config: MkDocsConfig) -> None:
                     title=labels["version_title"].format(title=p.title, number=e.number),
                     instant=e.version.date,
                     link=_abs(config, archive.url_of(archive.version_path(p.dest, e.number))),
-                    change_note=e.change_note,
+                    change_note=common.note_shown(config, e, labels),
                     summary_text=summary_text,
                     effective_text=f"{labels['effective']}: {display_date(e.effective, locale, settings.timezone)}" if e.effective else None,
                     effective_changes=tuple(effective.effective_change_text(c, labels, locale, settings.timezone) for c in e.effective_changes),

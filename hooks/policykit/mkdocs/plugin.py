@@ -104,7 +104,8 @@ class PolicySiteConfig(base.Config):
     policy_exclude = c.ListOfItems(c.Type(str), default=["index.md", "README.md", "LICENSE.md"])
     unknown_front_matter = c.Choice(("info", "error"), default="info")  # front matter keys the tool does not know
     previous_manifest = c.Optional(c.Type(str))
-    corrections_file = c.Type(str, default="policy-corrections.yml")
+    corrections_file = c.Type(str, default="policy-corrections.yml")  # corrections, change notes, translation_of
+    commit_subjects_as_notes = c.Type(bool, default=False)  # a version without a note shows its commit subject
     render_timeout = c.Type((int, float), default=20)  # seconds one page may take Python-Markdown (worker processes)
     archive = c.Type(bool, default=True)  # history page and a permanent page per version
     feeds = c.Type(bool, default=True)  # Atom feeds per language and per policy

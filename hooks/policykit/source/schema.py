@@ -244,7 +244,7 @@ SCHEMA: dict[str, tuple[Check, str]] = {
     "title": (_text(non_empty=True), "the page title (tab, navigation, feeds, archive); default: the first heading"),
     "description": (_text(non_empty=False, plain=True), "the summary for search engines and link previews (<meta name=description>)"),
     "effective": (_effective, "the date this text takes effect, e.g. 2025-10-29 or 29 October 2025"),
-    "change_note": (_text(non_empty=True), "what changed in this version, for readers (history page, feeds); default: the commit subject"),
+    "change_note": (_text(non_empty=True), "what changed in this version, for readers (history page, feeds); default: none ('first published' / 'no summary given'; see commit_subjects_as_notes)"),
     "hide": (_hide, "Material: parts of the page to hide, e.g. [toc]"),
     "search": (_search, "Material/MkDocs search: 'exclude: true' keeps the page out of search, 'boost: 2' ranks it higher"),
     "template": (_template, "MkDocs: the theme template to render the page with"),
