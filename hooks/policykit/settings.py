@@ -29,7 +29,7 @@ class Settings:
     policy_exclude: tuple[str, ...] = ("index.md", "README.md", "LICENSE.md")  # names or paths (globs) that are not policies
     previous_manifest: str | None = None  # last deploy's manifest.json (path or URL), for the purge list
     corrections_file: str = "policy-corrections.yml"  # declarations about published versions: legal corrections, change notes, translation_of (policykit.history.corrections)
-    translation_lag: str = "warn"  # lagging/missing translations: "warn" (fails --strict), "fail" or "ignore"
+    translation_lag: str = "info"  # lagging/missing translations: "info" (published with a notice, reported at INFO), "warn" (fails --strict), "fail" or "ignore"
     commit_subjects_as_notes: bool = False  # show a version's commit subject as its change note when it has none
     render_timeout: float = 20.0  # seconds Python-Markdown may take per page (live or past version)
     unknown_front_matter: str = "info"  # keys the tool does not know: "info" (kept, reported once) or "error"
@@ -66,8 +66,8 @@ def parse_settings(raw: Mapping[str, Any] | None, *, where: str = "mkdocs.yml", 
             raise SettingsError(f"{where}: '{_KEY}.{key}' must be a string, found {values[key]!r}.")
     if values.get("date_source", "committer") not in ("committer", "author"):
         raise SettingsError(f"{where}: '{_KEY}.date_source' must be 'committer' or 'author', found {values['date_source']!r}.")
-    if values.get("translation_lag", "warn") not in ("warn", "fail", "ignore"):
-        raise SettingsError(f"{where}: '{_KEY}.translation_lag' must be 'warn', 'fail' or 'ignore', found {values['translation_lag']!r}.")
+    if values.get("translation_lag", "info") not in ("info", "warn", "fail", "ignore"):
+        raise SettingsError(f"{where}: '{_KEY}.translation_lag' must be 'info', 'warn', 'fail' or 'ignore', found {values['translation_lag']!r}.")
     if values.get("unknown_front_matter", "info") not in ("info", "error"):
         raise SettingsError(f"{where}: '{_KEY}.unknown_front_matter' must be 'info' or 'error', found {values['unknown_front_matter']!r}.")
     for key in ("fallback_to_build_date", "commit_subjects_as_notes"):

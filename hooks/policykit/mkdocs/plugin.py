@@ -99,7 +99,7 @@ class PolicySiteConfig(base.Config):
     date_source = c.Choice(("committer", "author"), default="committer")
     ignore_revs_file = c.Optional(c.Type(str))
     fallback_to_build_date = c.Type(bool, default=False)
-    translation_lag = c.Choice(("warn", "fail", "ignore"), default="warn")
+    translation_lag = c.Choice(("info", "warn", "fail", "ignore"), default="info")  # lagging/missing translations
     cache_dir = c.Type(str, default=".cache/policy-site")
     policy_exclude = c.ListOfItems(c.Type(str), default=["index.md", "README.md", "LICENSE.md"])
     unknown_front_matter = c.Choice(("info", "error"), default="info")  # front matter keys the tool does not know

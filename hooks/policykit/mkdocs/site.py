@@ -246,7 +246,8 @@ def _policy_list(config: MkDocsConfig, nav: Any, locale: str, labels: dict[str, 
         up = effective.upcoming(entries, build_time(), settings.timezone)
         status = None
         if common.state(config).catalogue is not None and len(common.locales(config)) > 1:
-            status = translations.status_of(common.state(config).catalogue, hist, ref.policy_id, locale, settings.source_locale)
+            status = translations.status_of(common.state(config).catalogue, hist, ref.policy_id, locale, settings.source_locale,
+                                            common.declarations(config).translation_of_version)
         rows.append(
             {
                 "page": page,
