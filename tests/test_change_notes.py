@@ -15,10 +15,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from policykit.history import corrections
 from policykit.settings import SettingsError, parse_settings
-from sitebuild import edit, html_of, mkdocs_build, new_site, set_front_matter, set_setting
+from sitebuild import (
+    edit,
+    html_of,
+    mkdocs_build,
+    new_site,
+    set_front_matter,
+    set_setting,
+)
 
 D1 = "2026-01-05T10:00:00+08:00"
 D2 = "2026-02-05T10:00:00+08:00"

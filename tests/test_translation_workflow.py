@@ -16,7 +16,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from policykit.source.schema import FrontMatterSchemaError, check_source
 from sitebuild import edit, html_of, mkdocs_build, new_site, notices, set_front_matter
 
