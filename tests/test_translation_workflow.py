@@ -25,9 +25,8 @@ D3 = "2026-03-05T10:00:00+08:00"
 D4 = "2026-04-05T10:00:00+08:00"
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory):
-    repo = new_site(tmp_path_factory.mktemp("workflow"))
+def commit_workflow(repo) -> None:
+    """C1 to C4 (module docstring) in *repo*, a fresh copy of the site."""
     repo.commit("site", date=D1)
     edit(repo, "docs/zh-Hant/privacy.md", "## 總則", "## 總則與定義")
     repo.commit("zh-Hant: definitions", date=D2)
@@ -39,6 +38,12 @@ def project(tmp_path_factory: pytest.TempPathFactory):
     set_front_matter(repo, "docs/zh-Hant/privacy.md", "effective", "2026-06-01")
     set_front_matter(repo, "docs/en/privacy.md", "translation_of", "3")
     repo.commit("zh-Hant: revision, in force from June", date=D4)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory):
+    repo = new_site(tmp_path_factory.mktemp("workflow"))
+    commit_workflow(repo)
     return repo
 
 
