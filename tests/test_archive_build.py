@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from sitebuild import edit, html_of, mkdocs_build, new_site, set_front_matter
+from sitebuild import edit, html_of, mkdocs_build, new_site, set_front_matter, set_setting
 
 EN = "docs/en/privacy.md"
 PAYLOAD = '<script>alert("x")</script>'
@@ -15,6 +15,7 @@ PAYLOAD = '<script>alert("x")</script>'
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory):
     repo = new_site(tmp_path_factory.mktemp("archive"))
+    set_setting(repo, "commit_subjects_as_notes", "true")  # the escaped commit subject is checked below
     repo.commit("Publish the policies", date="2019-06-01T10:00:00+08:00")
     edit(repo, EN, "1MiX.org is the publisher", "1MiX.org, a company, is the publisher")
     set_front_matter(repo, EN, "change_note", f"Name the company {PAYLOAD}")

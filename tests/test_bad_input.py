@@ -84,7 +84,7 @@ def test_alias_bomb_in_a_past_change_note_is_refused(tmp_path: Path) -> None:
     assert biggest < 2_000_000
     feed = (site / "en/privacy/feed.xml").read_text(encoding="utf-8")
     assert "lol" not in feed
-    assert "Second version" in feed and "Third version." in feed  # v2 falls back to its commit subject
+    assert "No summary given" in feed and "Third version." in feed  # v2's front matter is ignored: no note
 
 
 def test_safe_yaml_refuses_aliases_and_deep_nesting() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from sitebuild import SITE_URL, edit, html_of, mkdocs_build, new_site, set_front_matter
+from sitebuild import set_setting, SITE_URL, edit, html_of, mkdocs_build, new_site, set_front_matter
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 D1 = "2020-01-01T10:00:00+08:00"
@@ -26,6 +26,7 @@ FEEDS = ("feed.xml", "zh-Hans/feed.xml", "en/feed.xml", "privacy/feed.xml", "zh-
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     repo = new_site(tmp_path_factory.mktemp("feeds"))
+    set_setting(repo, "commit_subjects_as_notes", "true")  # SUBJECT reaches the feeds, escaped
     repo.write("docs/zh-Hant/terms.md", "---\ntitle: 服務條款\n---\n# 服務條款\n\n使用本站即表示同意。\n")
     repo.commit("site", date=D1)
     set_front_matter(repo, "docs/zh-Hant/privacy.md", "change_note", json.dumps(NOTE))

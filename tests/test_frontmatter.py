@@ -148,7 +148,7 @@ def test_strict_gate_fails_with_what_to_do(committed_site) -> None:
     assert "Aborted with" in out and "warnings in strict mode" in out
 
 
-def test_strict_gate_fails_on_missing_translations(committed_site) -> None:
+def test_strict_gate_reports_missing_translations_at_info(committed_site) -> None:
     if "translation_lag" not in {f.name for f in fields(Settings)}:
         pytest.skip("extra.policy_site.translation_lag (a colleague's work) does not exist yet")
     # the previous test's build: terms.md exists only in zh-Hant
@@ -156,6 +156,7 @@ def test_strict_gate_fails_on_missing_translations(committed_site) -> None:
     if not (repo.path / "docs/zh-Hant/terms.md").exists():
         pytest.skip("needs test_strict_gate_fails_with_what_to_do's repo")
     result = mkdocs_build(repo.path, "--strict")
-    assert result.returncode == 1
-    assert "translation(s) are behind their source text or missing" in result.stdout
+    # translation_lag defaults to info: a missing translation is published as the original, with a notice;
+    # the build still fails here on the previous test's other warnings, but not on this one.
+    assert "translation(s) are behind their source text or missing; they are published" in result.stdout
     assert "terms" in result.stdout

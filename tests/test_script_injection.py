@@ -58,6 +58,8 @@ def _write_site(repo: GitRepo, origin: str) -> None:
     config = repo.read("mkdocs.yml")
     config, count = re.subn(r"(?m)^site_url:.*$", f"site_url: {origin}/", config)
     assert count == 1
+    # COMMIT_MESSAGE reaches readers as a change note (escaped once): subjects are shown only when asked.
+    config = config.replace("  - policy-site:\n", "  - policy-site:\n      commit_subjects_as_notes: true\n", 1)
     repo.write("mkdocs.yml", config)
     for locale in LOCALES:
         repo.write(f"docs/{locale}/fm.md", f"---\ntitle: '{FM_TITLE}'\nchange_note: '{FM_NOTE}'\n---\n\n# Heading\n\nText.\n")

@@ -41,7 +41,7 @@ def project(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="module")
 def built(project) -> tuple[Path, str]:
-    """The default build (translation_lag: warn), not strict: it passes and warns."""
+    """The default build (translation_lag: info), not strict: it passes and reports at INFO."""
     result = mkdocs_build(project.path)
     assert result.returncode == 0, result.stdout
     site = project.path.parent / "site-warn"
@@ -59,8 +59,18 @@ def test_lagging_translation_shows_notice_with_dates_and_link(built):
     # What changed in the source since the translation: from source version 2 on.
     assert 'href="../../privacy/history/#v2"' in notice
     assert 'id="v2"' in html_of(site, "privacy/history/index.html")
+    # ... and the source's diff of each version the translation lacks (versions 2 and 3).
+    assert re.findall(r'href="([^"]+#changes)"', notice) == [
+        "../../privacy/versions/2/#changes", "../../privacy/versions/2/#changes", "../../privacy/versions/3/#changes"]
     # The notice follows the stamp.
     assert html.index('class="policy-stamp') < html.index("policy-notice--translation")
+
+
+def test_history_page_of_a_lagging_translation_shows_the_lag(built):
+    site, _ = built
+    [notice] = notices(html_of(site, "zh-Hans/privacy/history/index.html"), "translation")
+    assert 'href="../../../privacy/versions/2/#changes"' in notice
+    assert notices(html_of(site, "en/privacy/history/index.html"), "translation") == []  # current
 
 
 def test_same_commit_translation_is_current(built):
@@ -80,12 +90,13 @@ def test_missing_translation_falls_back_with_notice(built):
     assert notices(html_of(site, "terms/index.html"), "fallback") == []
 
 
-def test_report_warns_about_lagging_and_missing(built):
+def test_report_lists_lagging_and_missing_at_info(built):
     _, out = built
-    assert "WARNING" in out and "translation(s) are behind their source text or missing" in out
+    assert "WARNING" not in out
+    assert re.search(r"INFO +- +\d translation\(s\) are behind their source text or missing; they are published", out)
     assert "docs/zh-Hans/privacy.md: 2 source version(s) newer than the translation" in out
     assert "terms [en]: missing" in out and "terms [zh-Hans]: missing" in out
-    assert "en/privacy.md" not in out.split("missing.")[1].split("INFO")[0]  # current: not reported
+    assert "en/privacy.md" not in out.split("they are published")[1].split("INFO")[0]  # current: not reported
 
 
 def test_policy_centre_lists_note_status_history_and_feed(built):
@@ -94,18 +105,18 @@ def test_policy_centre_lists_note_status_history_and_feed(built):
     items = re.findall(r'<li class="policy-list__item">.*?</li>', centre, re.DOTALL)
     privacy = next(i for i in items if 'href="privacy/"' in i)
     terms = next(i for i in items if 'href="terms/"' in i)
-    assert '<p class="policy-list__note"><span class="policy-list__label">最近修改:</span> site</p>' in privacy
+    assert '<p class="policy-list__note"><span class="policy-list__label">最近修改:</span> 首次发布</p>' in privacy
     assert "policy-list__status--lagging" in privacy and "已过时：原文于2022年7月1日修改" in privacy
     assert '<a class="policy-list__history" href="privacy/history/">版本历史</a>' in privacy
     assert '<a class="policy-list__feed" href="privacy/feed.xml"' in privacy
     assert "policy-list__status--missing" in terms and "未翻译：显示原文" in terms
     en = html_of(site, "en/index.html")
     assert "policy-list__status--current" in en and "Up to date with the original" in en
-    # Untrusted text (a commit subject used as change note) is escaped.
-    assert "terms &lt;only&gt; in zh-Hant" in en and "<only>" not in en
+    # Commit subjects are not change notes (commit_subjects_as_notes is off).
+    assert "terms &lt;only&gt; in zh-Hant" not in en and "<only>" not in en and "First published" in en
     source = html_of(site, "index.html")
     assert "policy-list__status--source" in source and "原文" in source
-    assert "zh-Hant + en together" in source  # the latest change note
+    assert "zh-Hant + en together" not in source and "未提供修改說明" in source  # the latest version has no note
 
 
 def test_sitemap_lastmod_and_hreflang(built):
@@ -122,8 +133,18 @@ def test_sitemap_lastmod_and_hreflang(built):
     assert privacy == {"zh-Hant": SITE_URL + "privacy/", "zh-Hans": SITE_URL + "zh-Hans/privacy/", "en": SITE_URL + "en/privacy/"}
 
 
-def test_strict_build_fails_on_lag(project, built):
+def test_strict_build_passes_with_lag_by_default(project, built):
     result = mkdocs_build(project.path, "--strict")
+    assert result.returncode == 0, result.stdout
+    assert "docs/zh-Hans/privacy.md: 2 source version(s) newer" in result.stdout
+
+
+def test_translation_lag_warn_fails_strict(project, built):
+    set_setting(project, "translation_lag", "warn")
+    try:
+        result = mkdocs_build(project.path, "--strict")
+    finally:
+        set_setting(project, "translation_lag", "info")
     assert result.returncode != 0
     assert "docs/zh-Hans/privacy.md: 2 source version(s) newer" in result.stdout
     assert "Traceback" not in result.stdout
@@ -134,7 +155,7 @@ def test_translation_lag_fail_stops_a_plain_build(project, built):
     try:
         result = mkdocs_build(project.path)
     finally:
-        set_setting(project, "translation_lag", "warn")
+        set_setting(project, "translation_lag", "info")
     assert result.returncode != 0
     assert "translation_lag: fail" in result.stdout
     assert "docs/zh-Hans/privacy.md: 2 source version(s) newer" in result.stdout
@@ -147,7 +168,7 @@ def test_translation_lag_ignore_passes_strict(project, built):
     try:
         result = mkdocs_build(project.path, "--strict")
     finally:
-        set_setting(project, "translation_lag", "warn")
+        set_setting(project, "translation_lag", "info")
     assert result.returncode == 0, result.stdout
     assert "behind their source" not in result.stdout
     # The pages still tell readers.
@@ -158,6 +179,7 @@ def test_bad_translation_lag_setting_is_rejected():
     from policykit.settings import SettingsError, parse_settings
 
     assert parse_settings({"translation_lag": "fail"}).translation_lag == "fail"
+    assert parse_settings({}).translation_lag == "info"  # the default: published with a notice, INFO
     with pytest.raises(SettingsError, match="translation_lag"):
         parse_settings({"translation_lag": "loud"})
 

@@ -28,8 +28,9 @@ class Settings:
     cache_dir: str = ".cache/policy-site"  # relative to the config file
     policy_exclude: tuple[str, ...] = ("index.md", "README.md", "LICENSE.md")  # names or paths (globs) that are not policies
     previous_manifest: str | None = None  # last deploy's manifest.json (path or URL), for the purge list
-    corrections_file: str = "policy-corrections.yml"  # declared legal corrections of published versions (policykit.corrections)
-    translation_lag: str = "warn"  # lagging/missing translations: "warn" (fails --strict), "fail" or "ignore"
+    corrections_file: str = "policy-corrections.yml"  # declarations about published versions: legal corrections, change notes, translation_of (policykit.history.corrections)
+    translation_lag: str = "info"  # lagging/missing translations: "info" (published with a notice, reported at INFO), "warn" (fails --strict), "fail" or "ignore"
+    commit_subjects_as_notes: bool = False  # show a version's commit subject as its change note when it has none
     render_timeout: float = 20.0  # seconds Python-Markdown may take per page (live or past version)
     unknown_front_matter: str = "info"  # keys the tool does not know: "info" (kept, reported once) or "error"
 
@@ -65,12 +66,13 @@ def parse_settings(raw: Mapping[str, Any] | None, *, where: str = "mkdocs.yml", 
             raise SettingsError(f"{where}: '{_KEY}.{key}' must be a string, found {values[key]!r}.")
     if values.get("date_source", "committer") not in ("committer", "author"):
         raise SettingsError(f"{where}: '{_KEY}.date_source' must be 'committer' or 'author', found {values['date_source']!r}.")
-    if values.get("translation_lag", "warn") not in ("warn", "fail", "ignore"):
-        raise SettingsError(f"{where}: '{_KEY}.translation_lag' must be 'warn', 'fail' or 'ignore', found {values['translation_lag']!r}.")
+    if values.get("translation_lag", "info") not in ("info", "warn", "fail", "ignore"):
+        raise SettingsError(f"{where}: '{_KEY}.translation_lag' must be 'info', 'warn', 'fail' or 'ignore', found {values['translation_lag']!r}.")
     if values.get("unknown_front_matter", "info") not in ("info", "error"):
         raise SettingsError(f"{where}: '{_KEY}.unknown_front_matter' must be 'info' or 'error', found {values['unknown_front_matter']!r}.")
-    if "fallback_to_build_date" in values and not isinstance(values["fallback_to_build_date"], bool):
-        raise SettingsError(f"{where}: '{_KEY}.fallback_to_build_date' must be true or false.")
+    for key in ("fallback_to_build_date", "commit_subjects_as_notes"):
+        if key in values and not isinstance(values[key], bool):
+            raise SettingsError(f"{where}: '{_KEY}.{key}' must be true or false.")
     rt = values.get("render_timeout", 20.0)
     if isinstance(rt, bool) or not isinstance(rt, (int, float)) or not 0 < rt <= 3600:
         raise SettingsError(f"{where}: '{_KEY}.render_timeout' must be a number of seconds above 0 (at most 3600), found {rt!r}.")

@@ -28,7 +28,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url, write_file
 
-from policykit.mkdocs import common
+from policykit.mkdocs import common, translations
 from policykit.pages import archive
 from policykit.pages import effective
 from policykit.history import gitrepo
@@ -284,7 +284,7 @@ def on_post_build(config: MkDocsConfig) -> None:
     jobs = []
     by_job: dict[int, tuple[_Pending, list[archive.VersionEntry]]] = {}
     for pending in run.pending:
-        entries = archive.version_entries(pending.fh, tz=settings.timezone)
+        entries = common.version_entries(config, pending.fh)
         dest = pending.dest
         job = PolicyJob(
             src_path=pending.src_path,
@@ -388,11 +388,23 @@ def _write_retired(config: MkDocsConfig, pending: _Pending, labels: dict[str, st
     common.state(config).published.add(published.PublishedPage(pending.dest, published.PAGE, locale, pending.policy_id, retired.date))
 
 
+def _history_notices(config: MkDocsConfig, pending: _Pending, locale: str) -> list[dict[str, Any]]:
+    """A lagging translation's notice, for its history page too (policykit.mkdocs.translations)."""
+    ref = common.policy_of(config, pending.src_path)
+    source_folder = pending.translations.get(common.settings(config).source_locale)
+    if ref is None or ref.locale != locale or source_folder is None or pending.fh.retired is not None:
+        return []
+    notice = translations.lag_notice(config, pending.policy_id, locale, source_folder,
+                                     archive.url_of(archive.history_path(pending.dest)))
+    return [notice] if notice is not None else []
+
+
 def _write_history(config: MkDocsConfig, pending: _Pending, entries: list[archive.VersionEntry], labels: dict[str, str], locale: str, tz: str) -> None:
     dest = pending.dest
     rows = [
         {
             "entry": e,
+            "note": common.note_shown(config, e, labels),
             "href": f"../versions/{e.number}/",
             "date": display_date(e.version.date, locale, tz),
             "iso": iso_instant(e.version.date, tz),
@@ -405,6 +417,7 @@ def _write_history(config: MkDocsConfig, pending: _Pending, entries: list[archiv
     title = labels["history_title"].format(title=pending.title)
     body = common.state(config).env.get_template("partials/policy-history-body.html").render(
         rows=rows,
+        notices=_history_notices(config, pending, locale),
         labels=labels,
         policy_title=pending.title,
         current_href="../",
@@ -435,6 +448,7 @@ def _write_version(
     title = labels["version_title"].format(title=pending.title, number=n)
     body = body_tpl.render(
         entry=e,
+        note=common.note_shown(config, e, labels),
         labels=labels,
         title=title,
         number_label=labels["version_n"].format(number=n),

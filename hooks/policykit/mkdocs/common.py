@@ -45,6 +45,7 @@ class BuildState:
     summaries: dict[tuple[str, str, int], Any] = field(default_factory=dict)  # (locale, src_path, version) -> Summary, from mkdocs_archive
     catalogue: Any = None  # policykit.translations.Catalogue of every language, from mkdocs_translations
     ledger: Any = None  # policykit.ledger.CheckResult of this build (published versions, corrections), from mkdocs_deploy
+    declarations: Any = None  # policykit.history.corrections.Declarations: the corrections file, read once (declarations())
     history_memo: dict[Any, History] = field(default_factory=dict)  # load_history's memo: kept across serve rebuilds
     slots: dict[type, Any] = field(default_factory=dict)  # each module's own state, by its class (see slot())
 
@@ -204,3 +205,36 @@ def locale_prefix(config: MkDocsConfig, locale: str) -> str:
     plugin = i18n(config)
     default = plugin.default_language if plugin is not None else settings(config).default_locale
     return "" if locale == default else f"{locale}/"
+
+
+# ------------------------------------------------------------------ the corrections file (notes, translation_of)
+
+
+def declarations(config: MkDocsConfig) -> Any:
+    """The corrections file (``corrections_file``), read and validated once per build."""
+    from policykit.history.corrections import CorrectionsError, load_declarations
+
+    st = state(config)
+    if st.declarations is None:
+        base = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
+        try:
+            st.declarations = load_declarations(os.path.join(base, settings(config).corrections_file))
+        except CorrectionsError as exc:
+            raise PluginError(str(exc)) from exc
+    return st.declarations
+
+
+def version_entries(config: MkDocsConfig, fh: Any, **kwargs: Any) -> list[Any]:
+    """``archive.version_entries`` of *fh* in the site's timezone, with the notes the corrections file declares."""
+    from policykit.pages import archive
+
+    ref = policy_of(config, fh.src_path)
+    notes = declarations(config).notes_of(ref.policy_id, ref.locale) if ref is not None else {}
+    return archive.version_entries(fh, tz=settings(config).timezone, notes=notes, **kwargs)
+
+
+def note_shown(config: MkDocsConfig, entry: Any, labels: dict[str, str]) -> str:
+    """The change note readers see for *entry* (``archive.note_shown`` with ``commit_subjects_as_notes``)."""
+    from policykit.pages import archive
+
+    return archive.note_shown(entry, labels, subjects=settings(config).commit_subjects_as_notes)

@@ -34,7 +34,7 @@ from policykit.history import gitrepo
 from policykit.history import ledger
 from policykit.deploy.cache_rules import HeaderRuleError
 from policykit.history.chain import Chain, read_chain
-from policykit.history.corrections import CorrectionsError, load_corrections
+from policykit.history.corrections import CorrectionsError
 from policykit.dates import build_time, zone
 from policykit.deploy.finalize import finalize_site
 from policykit.deploy.fingerprint import FingerprintError, fingerprinted_name
@@ -131,9 +131,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
                 log.info("Published numbering of %s: %s", src, note)
         items.append((ref.policy_id, ref.locale, fh))
     read = (lambda oids: gitrepo.read_blobs(tree, oids)) if tree is not None else (lambda oids: iter(()))
-    base = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
     try:
-        corrections = load_corrections(os.path.join(base, settings.corrections_file))
+        corrections = common.declarations(config).corrections  # the corrections file, read once (common.declarations)
         current = ledger.current_records(items, read, os.path.join(common.cache_dir(config), "ledger"))
         result = ledger.check_history(recorded, current, corrections, read_old=lambda oids: _read_present(tree, oids))
     except (CorrectionsError, gitrepo.GitError) as exc:

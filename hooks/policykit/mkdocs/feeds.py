@@ -129,7 +129,7 @@ def on_post_build(config: MkDocsConfig) -> None:
                 author=author,
                 policy_id=p.policy_id,
                 entries=feeds.policy_entries(
-                    archive.version_entries(hist.get(p.src_path), tz=settings.timezone),
+                    common.version_entries(config, hist.get(p.src_path)),
                     policy_id=p.policy_id,
                     content_locale=p.content_locale,
                     title=p.title,
@@ -138,6 +138,7 @@ def on_post_build(config: MkDocsConfig) -> None:
                     labels=labels,
                     locale=locale,
                     tz=settings.timezone,
+                    note_of=functools.partial(common.note_shown, config, labels=labels),
                 ),
             )
             write(feed)

@@ -99,12 +99,13 @@ class PolicySiteConfig(base.Config):
     date_source = c.Choice(("committer", "author"), default="committer")
     ignore_revs_file = c.Optional(c.Type(str))
     fallback_to_build_date = c.Type(bool, default=False)
-    translation_lag = c.Choice(("warn", "fail", "ignore"), default="warn")
+    translation_lag = c.Choice(("info", "warn", "fail", "ignore"), default="info")  # lagging/missing translations
     cache_dir = c.Type(str, default=".cache/policy-site")
     policy_exclude = c.ListOfItems(c.Type(str), default=["index.md", "README.md", "LICENSE.md"])
     unknown_front_matter = c.Choice(("info", "error"), default="info")  # front matter keys the tool does not know
     previous_manifest = c.Optional(c.Type(str))
-    corrections_file = c.Type(str, default="policy-corrections.yml")
+    corrections_file = c.Type(str, default="policy-corrections.yml")  # corrections, change notes, translation_of
+    commit_subjects_as_notes = c.Type(bool, default=False)  # a version without a note shows its commit subject
     render_timeout = c.Type((int, float), default=20)  # seconds one page may take Python-Markdown (worker processes)
     archive = c.Type(bool, default=True)  # history page and a permanent page per version
     feeds = c.Type(bool, default=True)  # Atom feeds per language and per policy

@@ -47,6 +47,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         common.new_build(config)
     common.settings(config)  # fail early on a bad setting
     common.history(config)  # read once; every later call and language reuses it
+    common.declarations(config)  # the corrections file: fail early on a mistake in it
     return config
 
 
@@ -117,7 +118,7 @@ def _upcoming_notice(config: MkDocsConfig, page: Page, locale: str) -> dict[str,
     """
     settings = common.settings(config)
     tz = settings.timezone
-    entries = archive.version_entries(common.history(config).get(page.file.src_path), tz=tz)
+    entries = common.version_entries(config, common.history(config).get(page.file.src_path))
     up = effective.upcoming(entries, build_time(), tz)
     if up is None:
         return None
@@ -241,18 +242,19 @@ def _policy_list(config: MkDocsConfig, nav: Any, locale: str, labels: dict[str, 
         if ref is None:
             continue
         fh = hist.get(page.file.src_uri)
-        entries = archive.version_entries(fh, tz=settings.timezone) if fh.versions else []
+        entries = common.version_entries(config, fh) if fh.versions else []
         up = effective.upcoming(entries, build_time(), settings.timezone)
         status = None
         if common.state(config).catalogue is not None and len(common.locales(config)) > 1:
-            status = translations.status_of(common.state(config).catalogue, hist, ref.policy_id, locale, settings.source_locale)
+            status = translations.status_of(common.state(config).catalogue, hist, ref.policy_id, locale, settings.source_locale,
+                                            common.declarations(config).translation_of_version)
         rows.append(
             {
                 "page": page,
                 "title": plain_title(page.meta.get("title") or page.title or ref.policy_id),
                 "stamp": make_stamp(hist, page.file.src_uri, locale, settings.timezone),
                 "ref": ref,
-                "note": entries[-1].change_note if entries else None,
+                "note": common.note_shown(config, entries[-1], labels) if entries else None,
                 "upcoming": _list_upcoming(up, labels, locale, settings.timezone),
                 "status": status.state if status else None,
                 "status_text": translations.status_text(status, labels, locale, settings.timezone) if status else None,

@@ -12,7 +12,7 @@ import posixpath
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from datetime import date as _date  # a field of EffectiveChange is named "date"
-from typing import Any
+from typing import Any, Mapping
 
 from policykit.dates import zone
 from policykit import generated
@@ -50,7 +50,8 @@ class VersionEntry:
 
     version: Version
     number: int
-    change_note: str  # front matter ``change_note`` new in that version, else the commit subject
+    change_note: str | None  # the editor's note: the corrections file's ``note``, else front matter ``change_note``
+    # new in that version; None when neither (readers see ``note_shown``, never an empty note)
     effective: date | None  # front matter ``effective`` as last committed for that version
     in_force_from: date | datetime  # the effective date when given, else the version's instant
     in_force_to: date | datetime | None  # when a later version takes effect (or the policy retired); None if never
@@ -82,8 +83,8 @@ def _meta_of(front_matter: str, version: Version | None = None) -> dict[str, Any
         if version is not None and (version.commit, version.path) not in _REPORTED:
             _REPORTED.add((version.commit, version.path))
             log.info(
-                "%s, version %d (commit %s): its front matter is ignored: %s. The history shows the commit "
-                "subject as its change note; past commits cannot be fixed, the current text is checked as usual.",
+                "%s, version %d (commit %s): its front matter is ignored: %s. Past commits cannot be fixed: give "
+                "that version its note in the corrections file; the current text is checked as usual.",
                 version.path, version.number, version.commit[:12], exc,
             )
         return {}
@@ -121,13 +122,25 @@ def _effective_history(version: Version, first: date | None) -> tuple[date | Non
     return current, tuple(changes)
 
 
-def version_entries(fh: FileHistory, *, retired_on: datetime | None = None, tz: str = "UTC") -> list[VersionEntry]:
+def note_shown(entry: VersionEntry, labels: Mapping[str, str], *, subjects: bool = False) -> str:
+    """The change note readers see: the editor's note; else the commit subject when the site shows subjects
+    (``commit_subjects_as_notes``); else "first published" for version 1 and "no summary given" after it."""
+    if entry.change_note:
+        return entry.change_note
+    if subjects and entry.version.subject.strip():
+        return entry.version.subject.strip()
+    return labels["note_first_published"] if entry.number == 1 else labels["note_none"]
+
+
+def version_entries(fh: FileHistory, *, retired_on: datetime | None = None, tz: str = "UTC",
+                    notes: Mapping[int, str] | None = None) -> list[VersionEntry]:
     """The versions of one policy, oldest first, with in-force ranges.
 
     A version is in force from its start (effective date, else publication)
     until the earliest start of any later version, compared as instants in
     *tz* (the configured ``timezone``); the newest version whose start has
-    arrived is the one in force.
+    arrived is the one in force.  *notes* (version number -> note, from the
+    corrections file) win over front matter ``change_note``.
     """
     metas = [_meta(v) for v in fh.versions]
     effs: list[tuple[date | None, tuple[EffectiveChange, ...]]] = [
@@ -155,7 +168,7 @@ def version_entries(fh: FileHistory, *, retired_on: datetime | None = None, tz: 
             VersionEntry(
                 version=v,
                 number=v.number,
-                change_note=str(note).strip() if note not in (None, "") else v.subject,
+                change_note=(notes or {}).get(v.number) or (str(note).strip() if note not in (None, "") else None),
                 effective=effs[i][0],
                 in_force_from=starts[i],
                 in_force_to=end,

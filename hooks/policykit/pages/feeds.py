@@ -187,9 +187,11 @@ def policy_entries(
     labels: Mapping[str, str],
     locale: str,
     tz: str,
+    note_of: Callable[[archive.VersionEntry], str] | None = None,
 ) -> list[FeedEntry]:
     """One feed entry per version of a policy; *link_of* gives a version number's absolute URL, *summaries*
-    the change summaries of the versions that have one (what the version pages showed)."""
+    the change summaries of the versions that have one (what the version pages showed), *note_of* the change
+    note readers see (default: the editor's note, ``VersionEntry.change_note``)."""
     out = []
     for e in entries:
         out.append(FeedEntry(
@@ -199,7 +201,7 @@ def policy_entries(
             title=labels["version_title"].format(title=title, number=e.number),
             instant=e.version.date,
             link=link_of(e.number),
-            change_note=e.change_note,
+            change_note=note_of(e) if note_of is not None else archive.note_shown(e, dict(labels), subjects=False),
             summary_text=summary_text(summaries.get(e.number), labels),
             effective_text=f"{labels['effective']}: {display_date(e.effective, locale, tz)}" if e.effective else None,
             effective_changes=tuple(effective.effective_change_text(c, dict(labels), locale, tz)

@@ -93,6 +93,12 @@ LABELS: dict[str, dict[str, str]] = {
         "feed_title": "{site}: policy changes",
         "feed_policy_title": "{title}: changes",
         "canonical_url": "Canonical URL",
+        # Change notes and translation lag (issue 11, items 4 and 5)
+        "note_first_published": "First published",
+        "note_none": "No summary given",
+        "translation_missing_versions": "Not yet translated:",
+        "translation_of_notice": "This translation follows version {number} of the original ({language}).",
+        "source_upcoming": "The original ({language}) changes: its version {number} takes effect on {date}.",
     },
     "zh-Hant": {
         "history_title": "{title}：版本歷史",
@@ -178,6 +184,12 @@ LABELS: dict[str, dict[str, str]] = {
         "feed_title": "{site}：政策修改",
         "feed_policy_title": "{title}：修改",
         "canonical_url": "正式網址",
+        # Change notes and translation lag (issue 11, items 4 and 5)
+        "note_first_published": "首次發布",
+        "note_none": "未提供修改說明",
+        "translation_missing_versions": "尚未翻譯：",
+        "translation_of_notice": "本譯文依據原文（{language}）第 {number} 版。",
+        "source_upcoming": "原文（{language}）將有修改：其第 {number} 版將於{date}生效。",
     },
     "zh-Hans": {
         "history_title": "{title}：版本历史",
@@ -263,6 +275,12 @@ LABELS: dict[str, dict[str, str]] = {
         "feed_title": "{site}：政策修改",
         "feed_policy_title": "{title}：修改",
         "canonical_url": "正式网址",
+        # Change notes and translation lag (issue 11, items 4 and 5)
+        "note_first_published": "首次发布",
+        "note_none": "未提供修改说明",
+        "translation_missing_versions": "尚未翻译：",
+        "translation_of_notice": "本译文依据原文（{language}）第 {number} 版。",
+        "source_upcoming": "原文（{language}）将有修改：其第 {number} 版将于{date}生效。",
     },
 }
 

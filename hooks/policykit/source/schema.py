@@ -232,6 +232,12 @@ def _search(value: Any) -> str | None:
     return None
 
 
+def _version_number(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return "a version number of the original, 1 or more, e.g. 'translation_of: 3'"
+    return None
+
+
 def _template(value: Any) -> str | None:
     if not isinstance(value, str) or not value.endswith(".html") or ".." in value or value.startswith("/"):
         return "the name of a theme template such as 'main.html'"
@@ -243,7 +249,8 @@ SCHEMA: dict[str, tuple[Check, str]] = {
     "title": (_text(non_empty=True), "the page title (tab, navigation, feeds, archive); default: the first heading"),
     "description": (_text(non_empty=False, plain=True), "the summary for search engines and link previews (<meta name=description>)"),
     "effective": (_effective, "the date this text takes effect, e.g. 2025-10-29 or 29 October 2025"),
-    "change_note": (_text(non_empty=True), "what changed in this version, for readers (history page, feeds); default: the commit subject"),
+    "change_note": (_text(non_empty=True), "what changed in this version, for readers (history page, feeds); default: none ('first published' / 'no summary given'; see commit_subjects_as_notes)"),
+    "translation_of": (_version_number, "a translation: the version of the original it translates (decides whether it lags, instead of dates)"),
     "hide": (_hide, "Material: parts of the page to hide, e.g. [toc]"),
     "search": (_search, "Material/MkDocs search: 'exclude: true' keeps the page out of search, 'boost: 2' ranks it higher"),
     "template": (_template, "MkDocs: the theme template to render the page with"),
