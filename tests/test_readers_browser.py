@@ -1,0 +1,96 @@
+"""What a reader sees in Chromium: search in every language, print, anchors, headings, typography, keys.
+
+One build of the browser test site (tests/browser.py: 4 zh-Hant versions of the privacy policy, 2 English
+ones, a lagging zh-Hans translation) served by one nginx with the generated headers (so the CSP applies),
+shared by every test here (the ``served`` and ``browser`` fixtures of tests/test_browser.py, module-scoped).
+Every page is watched: no console error, no CSP violation, no request leaving 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from browser import EN_CHILDREN_V1, ZH_REMOVED_PARAGRAPH
+from test_browser import Watch, _context, browser, served  # noqa: F401  (fixtures: one site, one Chromium)
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture
+def watch() -> Watch:
+    return Watch()
+
+
+@pytest.fixture
+def page(browser, watch):  # noqa: F811
+    ctx = _context(browser, watch, viewport={"width": 1280, "height": 900})
+    pg = ctx.new_page()
+    yield pg
+    ctx.close()
+    watch.assert_clean()
+
+
+# ------------------------------------------------------------------------------------------ search
+
+#: Words only an old version has (the history stays out of search): zh-Hant v1-v3's removed paragraph
+#: and English v1's age.
+OLD_ONLY = {"zh-Hant": "統計", "en": "eighteen"}
+
+
+def search(page, query: str) -> list[str]:
+    """Type *query* in Material's search box; the paths of the result pages (first result of each group)."""
+    box = page.locator(".md-search__input")
+    if not box.is_visible():
+        page.click("label.md-search__icon[for=__search]")
+    # Material's meta line shows its placeholder once the worker is ready and while the box is empty,
+    # and replaces it by "n matching documents" / "no matching documents" for every answered query.
+    placeholder = page.evaluate(
+        "() => JSON.parse(document.getElementById('__config').textContent).translations['search.result.placeholder']")
+    meta = "() => document.querySelector('.md-search-result__meta').textContent"
+    box.fill("")
+    box.press("End")  # Material reads the box on keyup
+    page.wait_for_function(f"(p) => ({meta})() === p", arg=placeholder)
+    box.fill(query)
+    box.press("End")
+    page.wait_for_function(f"(p) => ({meta})() !== p", arg=placeholder)
+    hrefs = page.eval_on_selector_all(".md-search-result__item > a", "els => els.map(e => e.href)")
+    return [urlsplit(h).path for h in hrefs]
+
+
+#: (query, the policy page it must find) per language: English words, a Chinese word, a mixed term.
+SEARCHES = {
+    "/": [("Cookie", "/privacy/"), ("cookie", "/privacy/"), ("information", "/en/privacy/"),
+          ("隱私", "/privacy/"), ("Cookie 和其他技術", "/privacy/")],
+    "/zh-Hans/": [("Cookie", "/zh-Hans/privacy/"), ("information", "/en/privacy/"), ("个人信息", "/zh-Hans/privacy/"),
+                  ("Cookie 和其他技术", "/zh-Hans/privacy/"), ("Cookie 和其他技術", "/privacy/")],
+    "/en/": [("information", "/en/privacy/"), ("cookie", "/en/privacy/"), ("Cookie", "/en/privacy/"),
+             ("policy", "/en/privacy/"), ("隱私", "/privacy/"), ("Cookie 和其他技術", "/privacy/")],
+}
+
+
+@pytest.mark.parametrize("prefix", list(SEARCHES))
+def test_search_finds_latin_chinese_and_mixed_words(served, page, prefix: str) -> None:
+    _, origin = served
+    page.goto(f"{origin}{prefix}privacy/")
+    missed = {}
+    for query, expected in SEARCHES[prefix]:
+        found = search(page, query)
+        assert not [p for p in found if "/versions/" in p or p.endswith("/history/")], found
+        if expected not in found:
+            missed[query] = found
+    assert not missed, f"on {prefix}, these queries missed their policy: {missed}"
+
+
+@pytest.mark.parametrize("prefix", ["/", "/zh-Hans/", "/en/"])
+def test_search_leaves_old_versions_out(served, page, prefix: str) -> None:
+    site, origin = served
+    v1 = (site.site_dir / "privacy" / "versions" / "1" / "index.html").read_text(encoding="utf-8")
+    en_v1 = (site.site_dir / "en" / "privacy" / "versions" / "1" / "index.html").read_text(encoding="utf-8")
+    assert OLD_ONLY["zh-Hant"] in ZH_REMOVED_PARAGRAPH and ZH_REMOVED_PARAGRAPH in v1  # the word is on the site
+    assert OLD_ONLY["en"] in EN_CHILDREN_V1 and EN_CHILDREN_V1 in en_v1
+    page.goto(f"{origin}{prefix}privacy/")
+    assert search(page, "Cookie")  # search works here, so "nothing found" below means something
+    for word in OLD_ONLY.values():
+        assert search(page, word) == [], f"{word!r} (only in an old version) was found on {prefix}"
