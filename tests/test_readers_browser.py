@@ -8,11 +8,13 @@ Every page is watched: no console error, no CSP violation, no request leaving 12
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
 
 from browser import EN_CHILDREN_V1, ZH_REMOVED_PARAGRAPH
+from policykit.pages.labels import labels_for
 from test_browser import Watch, _context, browser, served  # noqa: F401  (fixtures: one site, one Chromium)
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -94,3 +96,55 @@ def test_search_leaves_old_versions_out(served, page, prefix: str) -> None:
     assert search(page, "Cookie")  # search works here, so "nothing found" below means something
     for word in OLD_ONLY.values():
         assert search(page, word) == [], f"{word!r} (only in an old version) was found on {prefix}"
+
+
+# ------------------------------------------------------------------------------------------ print
+
+
+def printed_text(page) -> str:
+    """The text the print layout shows (innerText leaves out what print CSS hides).
+
+    No PDF text extractor is installed here (no pdftotext, no pypdf), so the PDF itself is only made,
+    to check that printing works; what it holds is read from the print-media layout it is made from.
+    """
+    page.emulate_media(media="print")
+    assert page.pdf(format="A4").startswith(b"%PDF-")
+    return page.evaluate("() => document.body.innerText")
+
+
+@pytest.mark.parametrize("locale, prefix", [("zh-Hant", "/"), ("en", "/en/")])
+def test_print_leaves_out_controls_and_keeps_version_facts(served, page, locale: str, prefix: str) -> None:
+    site, origin = served
+    labels = labels_for(locale)
+    number = 3 if locale == "zh-Hant" else 2
+    page.goto(f"{origin}{prefix}privacy/versions/{number}/")
+    page.locator(".policy-change-nav").wait_for(state="visible")  # the script showed the change bar
+    screen = page.evaluate("() => document.body.innerText")
+    for text in (labels["change_prev"], labels["change_keys"], labels["jump_first"]):
+        assert text in screen  # on screen, so leaving them out of print means something
+    printed = printed_text(page)
+    for text in (labels["change_prev"], labels["change_next"], labels["change_keys"], labels["jump_first"]):
+        assert text not in printed, f"{text!r} prints"
+    banner = page.locator(".policy-banner")
+    title = banner.locator(".policy-banner__title").inner_text()
+    assert labels["version_n"].format(number=number) in title and title in printed  # number and in-force dates
+    published = banner.locator(".policy-banner__meta time").inner_text()
+    assert f"{labels['published_on']}" in printed and published in printed
+    assert re.search(r"\d{4}", title.split("·", 1)[1])  # the banner's second date (from / until)
+    canonical = page.locator(".policy-print-url a").get_attribute("href")
+    assert canonical == f"{origin}{prefix}privacy/versions/{number}/" and canonical in printed
+    # the policy page: its stamp prints, the stamp's history link does not
+    page.emulate_media(media="screen")
+    page.goto(f"{origin}{prefix}privacy/")
+    stamp = page.locator(".policy-stamp__date").inner_text()
+    assert page.locator(".policy-stamp__history").is_visible()
+    printed = printed_text(page)
+    assert stamp in printed and f"{origin}{prefix}privacy/" in printed
+    assert labels["history"] not in printed.split(stamp, 1)[1].split("\n", 1)[0]
+    # the history page: the compare form does not print, the versions do
+    page.emulate_media(media="screen")
+    page.goto(f"{origin}{prefix}privacy/history/")
+    page.locator("form.policy-compare").wait_for(state="visible")
+    printed = printed_text(page)
+    assert labels["compare_title"] not in printed and labels["compare_submit"] not in printed
+    assert labels["version_n"].format(number=1) in printed
