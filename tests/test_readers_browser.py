@@ -148,3 +148,118 @@ def test_print_leaves_out_controls_and_keeps_version_facts(served, page, locale:
     printed = printed_text(page)
     assert labels["compare_title"] not in printed and labels["compare_submit"] not in printed
     assert labels["version_n"].format(number=1) in printed
+
+
+# ------------------------------------------------------------------------------------------ should read right
+
+
+def header_bottom(page) -> float:
+    return page.evaluate("() => document.querySelector('.md-header').getBoundingClientRect().bottom")
+
+
+def top_of(page, selector: str) -> float:
+    return page.evaluate("(s) => document.querySelector(s).getBoundingClientRect().top", selector)
+
+
+@pytest.mark.parametrize("path, target", [
+    ("/privacy/versions/3/#change-1", "#change-1"),
+    ("/privacy/versions/3/#change-2", "#change-2"),
+    ("/privacy/versions/4/#clean", "#clean"),
+    ("/privacy/history/?from=1&to=4#compare", "#compare"),
+])
+def test_anchors_land_below_the_sticky_header(served, page, path: str, target: str) -> None:
+    _, origin = served
+    page.goto(origin + path)
+    if target == "#compare":
+        page.wait_for_function("() => document.querySelectorAll('#compare .diff-anchor').length > 0")
+        page.wait_for_timeout(200)
+    # the block that holds a change anchor (its heading when the change is a heading), else the target itself
+    block = f"{target}" if not target.startswith("#change-") else None
+    top = page.evaluate(
+        "(s) => { const t = document.querySelector(s); const b = t.classList.contains('diff-anchor') ? t.parentElement : t;"
+        " return b.getBoundingClientRect().top; }", target)
+    assert page.evaluate("() => window.scrollY") > 0, "the page did not scroll to the anchor"
+    assert top >= header_bottom(page) - 1, f"{target} ({block}) is under Material's header: {top}"
+    assert top < 900
+
+
+@pytest.mark.parametrize("path", ["/", "/privacy/", "/privacy/history/", "/privacy/versions/1/", "/privacy/versions/3/",
+                                  "/privacy/history/?from=1&to=4#compare", "/en/privacy/versions/2/"])
+def test_one_h1_per_page(served, page, path: str) -> None:
+    _, origin = served
+    page.goto(origin + path)
+    if "compare" in path:
+        page.wait_for_function("() => document.querySelectorAll('#compare .diff-anchor').length > 0")
+    assert page.locator("h1").count() == 1, page.eval_on_selector_all("h1", "els => els.map(e => e.outerHTML)")
+
+
+@pytest.mark.parametrize("prefix", ["/", "/zh-Hans/", "/en/"])
+def test_policy_centre_is_not_stamped_as_a_policy(served, page, prefix: str) -> None:
+    _, origin = served
+    page.goto(f"{origin}{prefix}")
+    assert page.locator(".policy-list__item").count() >= 1  # the policy centre, listing its policies
+    assert page.locator(".policy-stamp").count() == 0
+    page.goto(f"{origin}{prefix}privacy/")
+    assert page.locator(".policy-stamp .policy-stamp__date").count() == 1  # a policy keeps its stamp
+
+
+@pytest.mark.parametrize("locale, prefix", [("zh-Hant", "/"), ("zh-Hans", "/zh-Hans/"), ("en", "/en/")])
+def test_labels_use_the_languages_colon_and_version_form(served, page, locale: str, prefix: str) -> None:
+    _, origin = served
+    labels = labels_for(locale)
+    colon = "：" if locale.startswith("zh") else ": "
+    page.goto(f"{origin}{prefix}privacy/versions/1/")
+    meta = page.locator(".policy-banner__meta").inner_text()
+    assert f"{labels['published_on']}{colon}" in meta and f"{labels['change_note']}{colon}" in meta, meta
+    printed = page.locator(".policy-print-url").evaluate("e => e.textContent")
+    assert printed.startswith(f"{labels['canonical_url']}{colon}http"), printed
+    page.goto(f"{origin}{prefix}privacy/history/")
+    assert f"{labels['change_note']}{colon}" in page.locator(".policy-history__note").first.inner_text()
+    page.goto(f"{origin}{prefix}")
+    assert f"{labels['latest_change']}{colon}" in page.locator(".policy-list__note").first.inner_text()
+    page.goto(f"{origin}{prefix}privacy/")
+    number = 4 if locale == "zh-Hant" else (2 if locale == "en" else 1)
+    assert page.locator(".policy-stamp__version").inner_text() == labels["version_n"].format(number=number)
+    if locale.startswith("zh"):
+        body = page.evaluate("() => document.querySelector('article').innerText")
+        for label in ("published_on", "change_note", "canonical_url", "latest_change", "translation_status"):
+            assert f"{labels[label]}:" not in body
+
+
+def test_dates_do_not_break_on_a_phone(served, browser, watch) -> None:  # noqa: F811
+    _, origin = served
+    ctx = _context(browser, watch, viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                   is_mobile=True, has_touch=True)
+    try:
+        pg = ctx.new_page()
+        broken = {}
+        for path in ("/", "/privacy/", "/privacy/history/", "/privacy/versions/3/", "/zh-Hans/privacy/",
+                     "/en/privacy/history/"):
+            pg.goto(origin + path)
+            lines = pg.eval_on_selector_all(
+                "article time", "els => els.filter(e => e.offsetParent !== null)"
+                ".map(e => [e.textContent, e.getClientRects().length])")
+            assert lines, path
+            bad = [text for text, count in lines if count > 1]
+            if bad:
+                broken[path] = bad
+        assert not broken, f"dates broken across lines at 390 px: {broken}"
+    finally:
+        ctx.close()
+    watch.assert_clean()
+
+
+@pytest.mark.parametrize("path", ["/privacy/", "/privacy/versions/1/"])
+def test_p_on_a_page_without_changes_stays_on_the_page(served, page, path: str) -> None:
+    _, origin = served
+    page.goto(origin + path)
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(300)  # Material's keyboard handlers are set up
+    for key in ("p", "n", "k", "j"):
+        page.locator("body").press(key)
+        page.wait_for_timeout(300)
+        assert page.url == origin + path, f"{key!r} left {path} for {page.url}"
+    # Material's own keys for its page navigation still work where it has a previous page
+    if page.locator("link[rel=prev]").count():
+        page.locator("body").press(",")
+        page.wait_for_url(lambda url: url != origin + path)

@@ -93,6 +93,7 @@ LABELS: dict[str, dict[str, str]] = {
         "feed_title": "{site}: policy changes",
         "feed_policy_title": "{title}: changes",
         "canonical_url": "Canonical URL",
+        "colon": ": ",  # after a label ("Change note: …"); Chinese uses the full-width colon, no space
     },
     "zh-Hant": {
         "history_title": "{title}：版本歷史",
@@ -178,6 +179,7 @@ LABELS: dict[str, dict[str, str]] = {
         "feed_title": "{site}：政策修改",
         "feed_policy_title": "{title}：修改",
         "canonical_url": "正式網址",
+        "colon": "：",
     },
     "zh-Hans": {
         "history_title": "{title}：版本历史",
@@ -263,6 +265,7 @@ LABELS: dict[str, dict[str, str]] = {
         "feed_title": "{site}：政策修改",
         "feed_policy_title": "{title}：修改",
         "canonical_url": "正式网址",
+        "colon": "：",
     },
 }
 
