@@ -226,6 +226,23 @@ def test_labels_use_the_languages_colon_and_version_form(served, page, locale: s
             assert f"{labels[label]}:" not in body
 
 
+#: Chinese dates written in plain text (the in-force labels: "生效期間：2023年6月1日至2023年9月1日") whose
+#: characters lie on more than one line.
+CJK_DATES_ON_TWO_LINES = r"""() => {
+  const out = [], walker = document.createTreeWalker(document.querySelector('article'), NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.parentElement || node.parentElement.offsetParent === null) continue;
+    for (const m of node.data.matchAll(/\d{4}年\d{1,2}月\d{1,2}日/g)) {
+      const r = document.createRange();
+      r.setStart(node, m.index); r.setEnd(node, m.index + m[0].length);
+      const tops = new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top)));
+      if (tops.size > 1) out.push(m[0]);
+    }
+  }
+  return out;
+}"""
+
+
 def test_dates_do_not_break_on_a_phone(served, browser, watch) -> None:  # noqa: F811
     _, origin = served
     ctx = _context(browser, watch, viewport={"width": 390, "height": 844}, device_scale_factor=2,
@@ -241,6 +258,7 @@ def test_dates_do_not_break_on_a_phone(served, browser, watch) -> None:  # noqa:
                 ".map(e => [e.textContent, e.getClientRects().length])")
             assert lines, path
             bad = [text for text, count in lines if count > 1]
+            bad += pg.evaluate(CJK_DATES_ON_TWO_LINES)
             if bad:
                 broken[path] = bad
         assert not broken, f"dates broken across lines at 390 px: {broken}"
