@@ -86,7 +86,7 @@ def test_no_notice_once_in_force(after):
 
 def test_print_shows_canonical_url_and_hides_chrome(before):
     html = html_of(before, "privacy/index.html")
-    assert f'<p class="policy-print-url">正式網址: <a href="{SITE_URL}privacy/">{SITE_URL}privacy/</a></p>' in html
+    assert f'<p class="policy-print-url">正式網址：<a href="{SITE_URL}privacy/">{SITE_URL}privacy/</a></p>' in html
     version = html_of(before, "en/privacy/versions/1/index.html")
     assert f'<a href="{SITE_URL}en/privacy/versions/1/">' in version
     css_href = re.search(r'href="\.\./(assets/policy\.[^"]*css)"', html).group(1)  # fingerprinted by the deploy hook

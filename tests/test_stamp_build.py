@@ -90,9 +90,9 @@ def test_real_site_stamps_meta_and_sitemap_then_draft(site_project: GitRepo):
     assert result.returncode == 0, result.stdout
     site = repo.path / "site"
     assert_stamped(site, "privacy/index.html", SITE_URL + "privacy/",
-                   "2019-06-01T01:30:00+08:00", "2019年6月1日", "版本 1")
+                   "2019-06-01T01:30:00+08:00", "2019年6月1日", "第 1 版")
     assert_stamped(site, "zh-Hans/privacy/index.html", SITE_URL + "zh-Hans/privacy/",
-                   "2020-02-29T23:59:59+08:00", "2020年2月29日", "版本 2")
+                   "2020-02-29T23:59:59+08:00", "2020年2月29日", "第 2 版")
     assert_stamped(site, "en/privacy/index.html", SITE_URL + "en/privacy/",
                    "2022-01-01T05:30:00+08:00", "January 1, 2022", "Version 2")
 
@@ -115,7 +115,7 @@ def test_real_site_stamps_meta_and_sitemap_then_draft(site_project: GitRepo):
     assert modified_meta(html) == []
     # The other languages keep their dates.
     assert_stamped(site, "privacy/index.html", SITE_URL + "privacy/",
-                   "2019-06-01T01:30:00+08:00", "2019年6月1日", "版本 1")
+                   "2019-06-01T01:30:00+08:00", "2019年6月1日", "第 1 版")
 
 
 # ------------------------------------------------------------------ one language, nested docs_dir

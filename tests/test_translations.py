@@ -105,7 +105,7 @@ def test_policy_centre_lists_note_status_history_and_feed(built):
     items = re.findall(r'<li class="policy-list__item">.*?</li>', centre, re.DOTALL)
     privacy = next(i for i in items if 'href="privacy/"' in i)
     terms = next(i for i in items if 'href="terms/"' in i)
-    assert '<p class="policy-list__note"><span class="policy-list__label">最近修改:</span> 首次发布</p>' in privacy
+    assert '<p class="policy-list__note"><span class="policy-list__label">最近修改：</span>首次发布</p>' in privacy
     assert "policy-list__status--lagging" in privacy and "已过时：原文于2022年7月1日修改" in privacy
     assert '<a class="policy-list__history" href="privacy/history/">版本历史</a>' in privacy
     assert '<a class="policy-list__feed" href="privacy/feed.xml"' in privacy

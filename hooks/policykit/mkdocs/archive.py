@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import re
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -366,6 +367,19 @@ def _effective_changes(entry: archive.VersionEntry, labels: dict[str, str], loca
     return [effective.effective_change_text(c, labels, locale, tz) for c in entry.effective_changes]
 
 
+#: An opening or closing <h1 tag (text is escaped, so "<h1" in rendered HTML is always a tag).
+_H1_TAG = re.compile(r"<(/?)h1\b")
+
+
+def _under_page_title(text_html: str) -> str:
+    """The archived text's own <h1> as an <h2>: the version page has one <h1>, its title ("Policy: version 3").
+
+    Done when the page is written, never in the rendered or cached HTML, so the build's diff and the
+    browser's (which reads this page's #clean) see the same headings.
+    """
+    return _H1_TAG.sub(r"<\1h2", text_html)
+
+
 def _fill(shell: str, title: str, body: str, number: int | None = None) -> str:
     out = shell.replace(PH_TITLE, html.escape(title, quote=True))
     if number is not None:
@@ -456,9 +470,9 @@ def _write_version(
         effective_changes=_effective_changes(e, labels, locale, tz),
         published=display_date(e.version.date, locale, tz),
         published_iso=iso_instant(e.version.date, tz),
-        clean_html=rv.clean_html,
-        clean_tokens=tokendata.token_data(rv.clean_html),  # token boundaries for the browser's compare
-        diff_html=rv.diff_html,
+        clean_html=_under_page_title(rv.clean_html),
+        clean_tokens=tokendata.token_data(rv.clean_html),  # token boundaries for the browser's compare (text nodes only)
+        diff_html=_under_page_title(rv.diff_html) if rv.diff_html is not None else None,
         summary=rv.summary,
         summary_text=labels["summary"].format(**rv.summary.__dict__) if rv.summary else "",
         current_href="../../",

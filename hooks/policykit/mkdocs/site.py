@@ -215,7 +215,9 @@ def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, n
     env = common.state(config).env
     html = page.content or ""
     stamp = page.meta.get("policy_stamp")
-    if stamp is not None:
+    # Only a policy is stamped ("last modified … version 3"); another page (the policy centre) shows no
+    # stamp unless it is a draft, which the editor must see.
+    if stamp is not None and (page.meta.get("policy_ref") is not None or stamp.draft):
         stamp_html = env.get_template("partials/policy-stamp.html").render(
             stamp=stamp, labels=labels, policy=page.meta.get("policy_ref"), archive=common.feature(config, "archive"),
             stated=page.meta.get("policy_stated") or (),

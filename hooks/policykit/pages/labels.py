@@ -93,6 +93,7 @@ LABELS: dict[str, dict[str, str]] = {
         "feed_title": "{site}: policy changes",
         "feed_policy_title": "{title}: changes",
         "canonical_url": "Canonical URL",
+        "colon": ": ",  # after a label ("Change note: …"); Chinese uses the full-width colon, no space
         # Change notes and translation lag (issue 11, items 4 and 5)
         "note_first_published": "First published",
         "note_none": "No summary given",
@@ -184,6 +185,7 @@ LABELS: dict[str, dict[str, str]] = {
         "feed_title": "{site}：政策修改",
         "feed_policy_title": "{title}：修改",
         "canonical_url": "正式網址",
+        "colon": "：",
         # Change notes and translation lag (issue 11, items 4 and 5)
         "note_first_published": "首次發布",
         "note_none": "未提供修改說明",
@@ -275,6 +277,7 @@ LABELS: dict[str, dict[str, str]] = {
         "feed_title": "{site}：政策修改",
         "feed_policy_title": "{title}：修改",
         "canonical_url": "正式网址",
+        "colon": "：",
         # Change notes and translation lag (issue 11, items 4 and 5)
         "note_first_published": "首次发布",
         "note_none": "未提供修改说明",

@@ -155,12 +155,26 @@
     if (isTyping(event.target)) return;
     var key = event.key;
     var dir = NEXT_KEYS[key] ? 1 : PREV_KEYS[key] ? -1 : 0;
-    if (!dir || !changeAnchors().length) return;
+    if (!dir) return;
+    if (!changeAnchors().length) {
+      if (ownsChangeKeys()) swallow(event);
+      return;
+    }
     // Material binds n/p to "next/previous page" on window; on a page with changes ours win.
-    event.preventDefault();
-    event.stopPropagation();
+    swallow(event);
     step(dir);
   });
+
+  /** A policy, version or history page: n/p/j/k mean "next/previous change" there, even with none to go to,
+   *  so they never fall through to Material's "next/previous page" (its "," and "." keys still do that). */
+  function ownsChangeKeys() {
+    return document.querySelector(".policy-stamp__version, .policy-views, .policy-compare-result") !== null;
+  }
+
+  function swallow(event) {
+    event.preventDefault();
+    event.stopPropagation();
+  }
 
   document.addEventListener("click", function (event) {
     var link = event.target && event.target.closest ? event.target.closest(".policy-change-nav a") : null;
