@@ -89,16 +89,16 @@ def subjects_site(project, noted_site) -> Path:
 def _history_notes(site: Path, page: str) -> list[str]:
     """The change notes of a history page, newest first."""
     html = html_of(site, page)
-    return re.findall(r'policy-history__note-label">[^<]*</span> ([^<]*)</p>', html)
+    return re.findall(r'policy-history__note-label">[^<]*</span> ?([^<]*)</p>', html)
 
 
 def _banner_note(site: Path, page: str) -> str:
-    [note] = re.findall(r'class="policy-banner__meta">.*?· [^:：]*[:：] ([^<]*)</p>', html_of(site, page))
+    [note] = re.findall(r'class="policy-banner__meta">.*?· [^:：]*[:：] ?([^<]*)</p>', html_of(site, page))
     return note
 
 
 def _list_note(site: Path, page: str) -> list[str]:
-    return re.findall(r'policy-list__note"><span class="policy-list__label">[^<]*</span> ([^<]*)</p>', html_of(site, page))
+    return re.findall(r'policy-list__note"><span class="policy-list__label">[^<]*</span> ?([^<]*)</p>', html_of(site, page))
 
 
 def test_commit_subjects_never_reach_readers_by_default(default_site: Path) -> None:
