@@ -1,0 +1,95 @@
+"""The language switcher of a version page leads to the other language's version in force at that instant.
+
+One real build of a temp git repo (module-scoped), timezone Asia/Taipei, where
+the languages have different numbers of versions published at different times:
+
+- zh-Hant (source): v1 2020-01-01, v2 2020-06-01, v3 2021-06-01,
+  v4 published 2022-01-01 but effective 2022-03-01;
+- en: none until v1 2021-01-01; v2 published 2022-01-01, effective 2022-02-01
+  (in force from 2022-02-01 00:00 in Taipei, i.e. 2022-01-31 16:00 UTC);
+- zh-Hans: v1 2020-01-01; v2 2022-01-31 17:00 UTC (01:00 on 1 February in Taipei,
+  one hour after en v2 took effect; under a UTC midnight it would be before).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urljoin
+
+import pytest
+
+from sitebuild import edit, mkdocs_build, new_site, set_front_matter
+
+SWITCH = re.compile(r'<a href="([^"]*)" hreflang="([^"]+)" class="md-select__link">')
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    repo = new_site(tmp_path_factory.mktemp("switcher"))
+    en = repo.read("docs/en/privacy.md")
+    (repo.path / "docs/en/privacy.md").unlink()
+    repo.commit("zh-Hant and zh-Hans", date="2020-01-01T10:00:00+08:00")
+    edit(repo, "docs/zh-Hant/privacy.md", "## 總則", "## 總則與定義")
+    repo.commit("zh-Hant v2", date="2020-06-01T10:00:00+08:00")
+    repo.write("docs/en/privacy.md", en)
+    repo.commit("en v1", date="2021-01-01T10:00:00+08:00")
+    edit(repo, "docs/zh-Hant/privacy.md", "## 修訂策略", "## 修訂政策")
+    repo.commit("zh-Hant v3", date="2021-06-01T10:00:00+08:00")
+    edit(repo, "docs/zh-Hant/privacy.md", "## 其他", "## 其他事項")
+    set_front_matter(repo, "docs/zh-Hant/privacy.md", "effective", "2022-03-01")
+    edit(repo, "docs/en/privacy.md", "## General Provisions", "## General provisions")
+    set_front_matter(repo, "docs/en/privacy.md", "effective", "2022-02-01")
+    repo.commit("zh-Hant v4 and en v2, effective later", date="2022-01-01T10:00:00+08:00")
+    edit(repo, "docs/zh-Hans/privacy.md", "## 总则", "## 总则与定义")
+    repo.commit("zh-Hans v2", date="2022-01-31T17:00:00+00:00")
+    result = mkdocs_build(repo.path)
+    assert result.returncode == 0, result.stdout
+    return repo.path / "site"
+
+
+def switcher(site: Path, page: str) -> dict[str, str]:
+    """The language switcher of *page* (a site-relative folder): language -> site-relative target."""
+    html = (site / page / "index.html").read_text(encoding="utf-8")
+    links = {lang: urljoin("/" + page, href).lstrip("/") for href, lang in SWITCH.findall(html)}
+    assert set(links) == {"zh-Hant", "zh-Hans", "en"}, links
+    for target in links.values():  # every link lands on a page of the build
+        assert (site / target / "index.html").is_file(), target
+    return links
+
+
+def test_source_versions_lead_to_the_english_version_then_in_force(site: Path) -> None:
+    assert switcher(site, "privacy/versions/3/")["en"] == "en/privacy/versions/1/"
+    # zh-Hant v4 took effect on 1 March 2022, after en v2 (1 February): en v2, not en v4 (there is none).
+    assert switcher(site, "privacy/versions/4/")["en"] == "en/privacy/versions/2/"
+
+
+def test_no_english_version_yet_leads_to_the_english_history(site: Path) -> None:
+    assert switcher(site, "privacy/versions/1/")["en"] == "en/privacy/history/"
+    assert switcher(site, "privacy/versions/2/")["en"] == "en/privacy/history/"
+
+
+def test_english_versions_lead_to_the_source_version_in_force_by_effective_date(site: Path) -> None:
+    assert switcher(site, "en/privacy/versions/1/")["zh-Hant"] == "privacy/versions/2/"
+    # zh-Hant v4 was published before en v2 took effect, but takes effect later: v3 was in force.
+    assert switcher(site, "en/privacy/versions/2/")["zh-Hant"] == "privacy/versions/3/"
+
+
+def test_an_effective_date_is_reached_at_midnight_in_the_configured_timezone(site: Path) -> None:
+    # zh-Hans v2 came at 01:00 on 1 February in Taipei, after en v2 took effect at 00:00 there.
+    assert switcher(site, "zh-Hans/privacy/versions/2/")["en"] == "en/privacy/versions/2/"
+    assert switcher(site, "en/privacy/versions/2/")["zh-Hans"] == "zh-Hans/privacy/versions/1/"
+    assert switcher(site, "en/privacy/versions/1/")["zh-Hans"] == "zh-Hans/privacy/versions/1/"
+
+
+def test_the_page_language_stays_on_the_page(site: Path) -> None:
+    for page, lang in (("privacy/versions/2/", "zh-Hant"), ("en/privacy/versions/1/", "en"),
+                       ("zh-Hans/privacy/versions/2/", "zh-Hans")):
+        assert switcher(site, page)[lang] == page
+
+
+def test_history_and_live_pages_keep_their_switcher(site: Path) -> None:
+    assert switcher(site, "privacy/history/") == {
+        "zh-Hant": "privacy/history/", "zh-Hans": "zh-Hans/privacy/history/", "en": "en/privacy/history/"}
+    assert switcher(site, "zh-Hans/privacy/versions/1/") == {
+        "zh-Hant": "privacy/versions/1/", "zh-Hans": "zh-Hans/privacy/versions/1/", "en": "en/privacy/history/"}
