@@ -14,11 +14,18 @@ the languages have different numbers of versions published at different times:
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from policykit.history.versions import FileHistory, Retirement, Version
+from policykit.pages.archive import version_entries
+from policykit.pages.counterparts import in_force_numbers
+from policykit.pages.effective import in_force_at
 from sitebuild import edit, mkdocs_build, new_site, set_front_matter
 
 SWITCH = re.compile(r'<a href="([^"]*)" hreflang="([^"]+)" class="md-select__link">')
@@ -93,3 +100,38 @@ def test_history_and_live_pages_keep_their_switcher(site: Path) -> None:
         "zh-Hant": "privacy/history/", "zh-Hans": "zh-Hans/privacy/history/", "en": "en/privacy/history/"}
     assert switcher(site, "zh-Hans/privacy/versions/1/") == {
         "zh-Hant": "privacy/versions/1/", "zh-Hans": "zh-Hans/privacy/versions/1/", "en": "en/privacy/history/"}
+
+
+# ------------------------------------------------------------------ the core rule, on generated histories
+
+TZ = "Asia/Taipei"
+_DAY0 = datetime(2020, 1, 1, tzinfo=timezone.utc)
+
+
+@st.composite
+def histories(draw: st.DrawFn, path: str) -> FileHistory:
+    """Versions with increasing publication instants, some with effective dates (earlier or later), maybe retired."""
+    hours = sorted(draw(st.lists(st.integers(0, 24 * 60), min_size=0, max_size=7, unique=True)))
+    versions = []
+    for n, h in enumerate(hours, 1):
+        when = _DAY0 + timedelta(hours=h)
+        shift = draw(st.none() | st.integers(-20, 20))
+        fm = f"effective: {(when + timedelta(days=shift)).date().isoformat()}\n" if shift is not None else ""
+        versions.append(Version(n, f"c{path}{n}", when, "a", "a@x", "s", f"b{n}", path, path, fm))
+    retired = None
+    if versions and draw(st.booleans()):
+        retired = Retirement("r", versions[-1].date + timedelta(hours=draw(st.integers(1, 24 * 30))), "deleted")
+    return FileHistory(path, tuple(versions), retired)
+
+
+@settings(max_examples=300, deadline=None)
+@given(histories("a.md"), histories("b.md"))
+def test_in_force_numbers_is_in_force_at_each_start(a: FileHistory, b: FileHistory) -> None:
+    mine, other = version_entries(a, tz=TZ), version_entries(b, tz=TZ)
+    got = in_force_numbers(mine, other)
+    assert set(got) == {e.number for e in mine}
+    for e in mine:
+        hit = in_force_at(other, e.starts_at)
+        if hit is not None and hit.ends_at is not None and hit.ends_at <= e.starts_at:
+            hit = None  # retired by then
+        assert got[e.number] == (hit.number if hit is not None else None)
