@@ -26,14 +26,23 @@ from policykit.history.versions import FileHistory, Retirement, Version
 from policykit.pages.archive import version_entries
 from policykit.pages.counterparts import in_force_numbers
 from policykit.pages.effective import in_force_at
+import nginx_server
+from browser import CHROMIUM, ensure_system_package, launch_chromium
+from nginx_server import NginxServer
+from test_browser import Watch, _context
 from sitebuild import edit, mkdocs_build, new_site, set_front_matter
 
 SWITCH = re.compile(r'<a href="([^"]*)" hreflang="([^"]+)" class="md-select__link">')
 
 
+PORT = nginx_server.free_port()  # the site is built for the origin the browser test serves it at
+ORIGIN = f"http://127.0.0.1:{PORT}"
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = new_site(tmp_path_factory.mktemp("switcher"))
+    edit(repo, "mkdocs.yml", "site_url: https://policy.1mix.org/", f"site_url: {ORIGIN}/")
     en = repo.read("docs/en/privacy.md")
     (repo.path / "docs/en/privacy.md").unlink()
     repo.commit("zh-Hant and zh-Hans", date="2020-01-01T10:00:00+08:00")
@@ -100,6 +109,53 @@ def test_history_and_live_pages_keep_their_switcher(site: Path) -> None:
         "zh-Hant": "privacy/history/", "zh-Hans": "zh-Hans/privacy/history/", "en": "en/privacy/history/"}
     assert switcher(site, "zh-Hans/privacy/versions/1/") == {
         "zh-Hant": "privacy/versions/1/", "zh-Hans": "zh-Hans/privacy/versions/1/", "en": "en/privacy/history/"}
+
+
+# ------------------------------------------------------------------ a reader's click, in Chromium
+
+
+@pytest.fixture(scope="module")
+def served(site: Path):
+    playwright_sync = pytest.importorskip("playwright.sync_api")
+    for path, packages in ((nginx_server.NGINX, ("nginx-light",)), (CHROMIUM, ("chromium", "fonts-noto-cjk"))):
+        reason = ensure_system_package(path, *packages)
+        if reason:
+            pytest.skip(reason)
+    include = (site.parent / "site-deploy" / "nginx-headers.conf").read_text(encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(nginx_server, "free_port", lambda: PORT)
+        srv = NginxServer(site, include).start()
+    try:
+        with playwright_sync.sync_playwright() as pw:
+            browser = launch_chromium(pw)
+            try:
+                yield browser
+            finally:
+                browser.close()
+    finally:
+        srv.close()
+
+
+@pytest.mark.parametrize(("start", "lang", "lands"), [
+    ("privacy/versions/3/", "en", "en/privacy/versions/1/"),
+    ("privacy/versions/1/", "en", "en/privacy/history/"),
+    ("en/privacy/versions/2/", "zh-Hant", "privacy/versions/3/"),
+])
+def test_clicking_the_switcher_on_a_version_page_lands_there(served, start: str, lang: str, lands: str) -> None:
+    ctx = _context(served, watch := Watch(), viewport={"width": 1280, "height": 900})
+    try:
+        page = ctx.new_page()
+        page.goto(f"{ORIGIN}/{start}")
+        page.wait_for_load_state("networkidle")  # Material's switcher has read the alternates' sitemaps
+        page.click(".md-header__option .md-select > button")
+        link = page.locator(f".md-select__link[hreflang={lang}]")
+        link.wait_for(state="visible")
+        link.click()
+        page.wait_for_url(f"{ORIGIN}/{lands}")
+        assert page.locator("html").get_attribute("lang") == lang
+    finally:
+        ctx.close()
+    watch.assert_clean()
 
 
 # ------------------------------------------------------------------ the core rule, on generated histories
