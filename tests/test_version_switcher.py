@@ -7,6 +7,7 @@ the languages have different numbers of versions published at different times:
   v4 published 2022-01-01 but effective 2022-03-01;
 - en: none until v1 2021-01-01; v2 published 2022-01-01, effective 2022-02-01
   (in force from 2022-02-01 00:00 in Taipei, i.e. 2022-01-31 16:00 UTC);
+- terms, in zh-Hant only (other languages show the original): v1 2020-06-01, v2 2021-06-01;
 - zh-Hans: v1 2020-01-01; v2 2022-01-31 17:00 UTC (01:00 on 1 February in Taipei,
   one hour after en v2 took effect; under a UTC midnight it would be before).
 """
@@ -47,11 +48,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (repo.path / "docs/en/privacy.md").unlink()
     repo.commit("zh-Hant and zh-Hans", date="2020-01-01T10:00:00+08:00")
     edit(repo, "docs/zh-Hant/privacy.md", "## 總則", "## 總則與定義")
-    repo.commit("zh-Hant v2", date="2020-06-01T10:00:00+08:00")
+    repo.write("docs/zh-Hant/terms.md", "---\ntitle: 服務條款\n---\n# 服務條款\n\n使用本站即表示同意。\n")
+    repo.commit("zh-Hant v2; terms v1, in zh-Hant only", date="2020-06-01T10:00:00+08:00")
     repo.write("docs/en/privacy.md", en)
     repo.commit("en v1", date="2021-01-01T10:00:00+08:00")
     edit(repo, "docs/zh-Hant/privacy.md", "## 修訂策略", "## 修訂政策")
-    repo.commit("zh-Hant v3", date="2021-06-01T10:00:00+08:00")
+    edit(repo, "docs/zh-Hant/terms.md", "同意。", "同意本條款。")
+    repo.commit("zh-Hant v3; terms v2", date="2021-06-01T10:00:00+08:00")
     edit(repo, "docs/zh-Hant/privacy.md", "## 其他", "## 其他事項")
     set_front_matter(repo, "docs/zh-Hant/privacy.md", "effective", "2022-03-01")
     edit(repo, "docs/en/privacy.md", "## General Provisions", "## General provisions")
@@ -102,6 +105,13 @@ def test_the_page_language_stays_on_the_page(site: Path) -> None:
     for page, lang in (("privacy/versions/2/", "zh-Hant"), ("en/privacy/versions/1/", "en"),
                        ("zh-Hans/privacy/versions/2/", "zh-Hans")):
         assert switcher(site, page)[lang] == page
+
+
+def test_a_missing_translation_shows_the_same_versions_in_every_language(site: Path) -> None:
+    # terms exists in zh-Hant only: every language shows its text (i18n's fallback), so the numbers are the same.
+    assert switcher(site, "en/terms/versions/1/") == {
+        "zh-Hant": "terms/versions/1/", "zh-Hans": "zh-Hans/terms/versions/1/", "en": "en/terms/versions/1/"}
+    assert switcher(site, "terms/versions/2/")["en"] == "en/terms/versions/2/"
 
 
 def test_history_and_live_pages_keep_their_switcher(site: Path) -> None:

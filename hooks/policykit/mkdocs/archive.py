@@ -337,6 +337,7 @@ def on_post_build(config: MkDocsConfig) -> None:
     by_job: dict[int, tuple[_Pending, list[archive.VersionEntry], dict[int, dict[str, str]]]] = {}
     for pending in run.pending:
         entries = common.version_entries(config, pending.fh)
+        run.entries.setdefault(pending.src_path, entries)  # the other language builds' switchers read them
         dest = pending.dest
         job = PolicyJob(
             src_path=pending.src_path,
