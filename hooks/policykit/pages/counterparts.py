@@ -23,10 +23,11 @@ def in_force_numbers(versions: Sequence[VersionEntry], other: Sequence[VersionEn
     newest version whose start has arrived by *t* (``effective.in_force_at``),
     unless that version had ended by then (the policy was retired).
     """
-    timeline = sorted((e for e in other if e.starts_at is not None), key=lambda e: e.starts_at)  # type: ignore[arg-type, return-value]
-    starts: list[datetime] = [e.starts_at for e in timeline]  # type: ignore[misc]
+    timeline: list[tuple[datetime, VersionEntry]] = sorted(
+        ((e.starts_at, e) for e in other if e.starts_at is not None), key=lambda pair: pair[0])
+    starts = [start for start, _ in timeline]
     newest: list[VersionEntry] = []  # newest[i]: the highest-numbered of timeline[: i + 1]
-    for e in timeline:
+    for _, e in timeline:
         newest.append(e if not newest or e.number > newest[-1].number else newest[-1])
     out: dict[int, int | None] = {}
     for v in versions:
