@@ -8,6 +8,7 @@ the languages have different numbers of versions published at different times:
 - en: none until v1 2021-01-01; v2 published 2022-01-01, effective 2022-02-01
   (in force from 2022-02-01 00:00 in Taipei, i.e. 2022-01-31 16:00 UTC);
 - terms, in zh-Hant only (other languages show the original): v1 2020-06-01, v2 2021-06-01;
+- cookies, in zh-Hant (v1 2022-01-31) and in an English draft never committed (no history);
 - zh-Hans: v1 2020-01-01; v2 2022-01-31 17:00 UTC (01:00 on 1 February in Taipei,
   one hour after en v2 took effect; under a UTC midnight it would be before).
 """
@@ -61,7 +62,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     set_front_matter(repo, "docs/en/privacy.md", "effective", "2022-02-01")
     repo.commit("zh-Hant v4 and en v2, effective later", date="2022-01-01T10:00:00+08:00")
     edit(repo, "docs/zh-Hans/privacy.md", "## 总则", "## 总则与定义")
-    repo.commit("zh-Hans v2", date="2022-01-31T17:00:00+00:00")
+    repo.write("docs/zh-Hant/cookies.md", "---\ntitle: Cookie 政策\n---\n# Cookie 政策\n\n本站使用 Cookie。\n")
+    repo.commit("zh-Hans v2; cookies v1, in zh-Hant", date="2022-01-31T17:00:00+00:00")
+    repo.write("docs/en/cookies.md", "---\ntitle: Cookie Policy\n---\n# Cookie Policy\n\nThis site uses cookies.\n")
     result = mkdocs_build(repo.path)
     assert result.returncode == 0, result.stdout
     return repo.path / "site"
@@ -112,6 +115,13 @@ def test_a_missing_translation_shows_the_same_versions_in_every_language(site: P
     assert switcher(site, "en/terms/versions/1/") == {
         "zh-Hant": "terms/versions/1/", "zh-Hans": "zh-Hans/terms/versions/1/", "en": "en/terms/versions/1/"}
     assert switcher(site, "terms/versions/2/")["en"] == "en/terms/versions/2/"
+
+
+def test_a_translation_without_history_leads_to_its_page(site: Path) -> None:
+    links = switcher(site, "cookies/versions/1/")
+    assert links["en"] == "en/cookies/"  # the English draft has no history page
+    assert not (site / "en/cookies/history").exists()
+    assert links["zh-Hans"] == "zh-Hans/cookies/versions/1/"  # zh-Hans shows the original's versions
 
 
 def test_history_and_live_pages_keep_their_switcher(site: Path) -> None:
