@@ -31,6 +31,7 @@ from mkdocs.utils import get_relative_url, write_file
 
 from policykit.mkdocs import common, translations
 from policykit.pages import archive
+from policykit.pages import counterparts
 from policykit.pages import effective
 from policykit.history import gitrepo
 from policykit.history import ledger
@@ -66,6 +67,7 @@ class _Pending:
     translations: dict[str, str]  # language -> archive folder of the same policy there
     feed_title: str | None  # the policy's own feed is linked from its pages when set
     retired_page: bool = False  # a deleted policy: also write a page at its old address
+    alternate_src: dict[str, str] = field(default_factory=dict)  # language -> source path of its page of this policy
 
     def shell(self, config: MkDocsConfig, kind: str) -> str:
         """This policy's shell of a page kind (made when needed: holding one per policy costs memory)."""
@@ -82,6 +84,9 @@ class _Run:
     # Shells are rendered once per language build, page kind and folder depth, with
     # placeholder path segments; each policy then only substitutes its own paths.
     shells: dict[tuple[str, int, bool], str] = field(default_factory=dict)
+    # Version entries of any policy file, by source path, for the version pages' language switcher: made
+    # once per build (every language build reads the others'), never cleared by on_files.
+    entries: dict[str, list[archive.VersionEntry]] = field(default_factory=dict)
 
 
 def _run(config: MkDocsConfig) -> _Run:
@@ -114,6 +119,7 @@ def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, n
     _run(config).pending.append(
         _Pending(
             dest, page.file.src_path, ref.policy_id, fh, title, links, title,
+            alternate_src={lang: f.src_path for lang, f in translations.items()},
         )
     )
     return context
@@ -156,8 +162,10 @@ def _policy_shell(config: MkDocsConfig, kind: str, policy_dest: str, translation
 
     *translations* maps a language to the archive folder of the same policy in
     that language, so the language switcher leads to its history there; other
-    languages lead to their home page.  With a *title*, the page head links the
-    policy's own feed as well as the language's.
+    languages lead to their home page.  A version shell keeps the placeholder of
+    each language in *translations*: every version page fills in its own
+    counterpart there (``_switcher_targets``).  With a *title*, the page head
+    links the policy's own feed as well as the language's.
     """
     base = archive.policy_base(policy_dest).rstrip("/")
     depth = base.count("/") + 1 if base else 0
@@ -173,9 +181,52 @@ def _policy_shell(config: MkDocsConfig, kind: str, policy_dest: str, translation
         shell = shell.replace(_segments(depth), quote(base, safe="/"))
     suffix = "history/" if kind in ("history", "version") else ""
     for lang, root in _language_roots(config).items():
+        if kind == "version" and lang in translations:
+            continue
         target = translations[lang] + suffix if lang in translations else root
-        shell = shell.replace(f"PKSHELLALT{_safe(lang)}PK/", target)
+        shell = shell.replace(_alt_placeholder(lang), target)
     return shell
+
+
+def _alt_placeholder(lang: str) -> str:
+    return f"PKSHELLALT{_safe(lang)}PK/"
+
+
+def _entries_of(config: MkDocsConfig, src_path: str) -> list[archive.VersionEntry]:
+    """The version entries of *src_path*, made once per build whichever language build asks first."""
+    cache = _run(config).entries
+    if src_path not in cache:
+        fh = common.history(config).get(src_path)
+        cache[src_path] = common.version_entries(config, fh) if fh.versions else []
+    return cache[src_path]
+
+
+def _switcher_targets(config: MkDocsConfig, pending: _Pending, entries: list[archive.VersionEntry]) -> dict[int, dict[str, str]]:
+    """Version number -> language -> where that version page's language switcher leads (site-relative).
+
+    Version numbers are per language: each language leads to its own version in
+    force at the instant this version took effect (``counterparts``); where it
+    had none then, to its history; where its page of the policy has no history
+    at all (a draft), to that page.  The page's own language stays on the page.
+    One pass per policy and language.
+    """
+    entries_by_lang: dict[str, dict[int, str]] = {}
+    for lang, src in pending.alternate_src.items():
+        folder = pending.translations.get(lang)
+        if folder is None:
+            continue
+        if src == pending.src_path:  # this language, or its fallback to this very file: the same versions
+            entries_by_lang[lang] = {e.number: f"{folder}versions/{e.number}/" for e in entries}
+            continue
+        other = _entries_of(config, src)
+        if not other:
+            entries_by_lang[lang] = {e.number: folder for e in entries}
+            continue
+        numbers = counterparts.in_force_numbers(entries, other)
+        entries_by_lang[lang] = {
+            n: f"{folder}versions/{m}/" if m is not None else f"{folder}history/" for n, m in numbers.items()
+        }
+    return {e.number: {lang: targets[e.number] for lang, targets in entries_by_lang.items()} for e in entries}
 
 
 def _safe(lang: str) -> str:
@@ -283,9 +334,10 @@ def on_post_build(config: MkDocsConfig) -> None:
     )
     vr = VersionRenderer(renderer, cache, read, diff_labels=diff_labels, locale=locale)
     jobs = []
-    by_job: dict[int, tuple[_Pending, list[archive.VersionEntry]]] = {}
+    by_job: dict[int, tuple[_Pending, list[archive.VersionEntry], dict[int, dict[str, str]]]] = {}
     for pending in run.pending:
         entries = common.version_entries(config, pending.fh)
+        run.entries.setdefault(pending.src_path, entries)  # the other language builds' switchers read them
         dest = pending.dest
         job = PolicyJob(
             src_path=pending.src_path,
@@ -294,7 +346,7 @@ def on_post_build(config: MkDocsConfig) -> None:
             url_for_src=url_for_src,
         )
         jobs.append(job)
-        by_job[id(job)] = (pending, entries)
+        by_job[id(job)] = (pending, entries, _switcher_targets(config, pending, entries))
         _write_history(config, pending, entries, labels, locale, settings.timezone)
         if pending.retired_page:
             _write_retired(config, pending, labels, locale, settings.timezone)
@@ -311,10 +363,11 @@ def on_post_build(config: MkDocsConfig) -> None:
         vr.guard = lambda label, fn: render_pool.call_with_timeout(label, fn, timeout)  # a miss left: bounded too
         shell_of: tuple[int, str] = (-1, "")  # the version shell of the policy being written
         for job, rv in vr.render(jobs):
-            pending, entries = by_job[id(job)]
+            pending, entries, targets = by_job[id(job)]
             if shell_of[0] != id(job):
                 shell_of = (id(job), pending.shell(config, "version"))
-            _write_version(config, pending, entries, rv, labels, locale, settings.timezone, body_tpl, shell_of[1])
+            _write_version(config, pending, entries, rv, labels, locale, settings.timezone, body_tpl, shell_of[1],
+                           targets.get(rv.entry.number, {}))
             count += 1
             progress.tick(count, "written")
     except render_pool.RenderTimeout as exc:
@@ -380,10 +433,13 @@ def _under_page_title(text_html: str) -> str:
     return _H1_TAG.sub(r"<\1h2", text_html)
 
 
-def _fill(shell: str, title: str, body: str, number: int | None = None) -> str:
+def _fill(shell: str, title: str, body: str, number: int | None = None, switcher: dict[str, str] | None = None) -> str:
+    """A page from its *shell*; *switcher* maps a language to where the language switcher leads (version pages)."""
     out = shell.replace(PH_TITLE, html.escape(title, quote=True))
     if number is not None:
         out = out.replace(PH_NUMBER, str(number))
+    for lang, target in (switcher or {}).items():
+        out = out.replace(_alt_placeholder(lang), target)
     return out.replace(PH_BODY, body)
 
 
@@ -455,6 +511,7 @@ def _write_version(
     tz: str,
     body_tpl: Any,
     shell: str,
+    switcher: dict[str, str],
 ) -> None:
     e = rv.entry
     n = e.number
@@ -483,7 +540,7 @@ def _write_version(
                      for c in ledger.corrections_for(common.state(config).ledger, pending.src_path, n)],
     )
     path = archive.version_path(pending.dest, n)
-    write_file(_fill(shell, title, body, n).encode("utf-8"), os.path.join(config.site_dir, path))
+    write_file(_fill(shell, title, body, n, switcher).encode("utf-8"), os.path.join(config.site_dir, path))
     kind = published.CURRENT_VERSION if n == last else published.VERSION
     common.state(config).published.add(published.PublishedPage(path, kind, locale, pending.policy_id, e.version.date))
     # For the feeds (mkdocs_feeds.py): what this version changed; None for a first version.
