@@ -43,7 +43,7 @@ def make_corpus(workdir: Path, pages: int, commits: int, langs: str) -> Path:
             sys.exit(f"{MAKE_CORPUS} not found: pass --make-corpus PATH")
         subprocess.run([sys.executable, str(MAKE_CORPUS), str(corpus), "--pages", str(pages), "--commits", str(commits),
                         "--langs", langs], check=True)
-    for name in ("hooks",):
+    for name in ("hooks", "overrides"):
         shutil.rmtree(corpus / name, ignore_errors=True)
         shutil.copytree(ROOT / name, corpus / name, ignore=shutil.ignore_patterns("__pycache__"))
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
@@ -57,7 +57,8 @@ def make_corpus(workdir: Path, pages: int, commits: int, langs: str) -> Path:
             config = config.replace("source_locale: zh-Hant", f"source_locale: {languages[0]}")
     all_hooks = config
     plugin = re.compile(r"(?m)^  - policy-site:\n(?:      .*\n)*")
-    no_hooks = plugin.sub("", config)
+    # Off: no plugin, and none of the site's overrides (they extend the plugin's templates).
+    no_hooks = re.sub(r"(?m)^  custom_dir: .*\n", "", plugin.sub("", config))
     stamp_only = plugin.sub("  - policy-site:\n      archive: false\n      feeds: false\n      headers: false\n", config)
     (corpus / "mkdocs-full.yml").write_text(all_hooks, encoding="utf-8")
     (corpus / "mkdocs-off.yml").write_text(no_hooks, encoding="utf-8")
