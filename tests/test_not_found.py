@@ -106,7 +106,7 @@ def test_netlify_redirects_send_each_language_to_its_404(served) -> None:  # noq
     text = (site.site_dir / REDIRECTS_FILE).read_text(encoding="utf-8")
     rules = _redirect_lines(text)
     assert rules == [("/en/*", "/en/404.html", 404), ("/zh-Hans/*", "/zh-Hans/404.html", 404)]
-    for src, dest, _ in rules:
+    for _, dest, _ in rules:
         assert (site.site_dir / dest.lstrip("/")).is_file()
     for url, folder, lang, table, home in MISSING:
         dest = _netlify_404(rules, site.site_dir, url)

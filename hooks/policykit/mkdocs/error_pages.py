@@ -46,8 +46,9 @@ def language_home(config: MkDocsConfig, locale: str) -> str:
     return base + common.locale_prefix(config, locale)
 
 
-def on_template_context(context: dict[str, Any], template_name: str, config: MkDocsConfig) -> dict[str, Any]:
+def on_template_context(context: Any, template_name: str, config: MkDocsConfig) -> Any:
     """The 404 page's labels and home link in the language being built; its switcher offers each language's home."""
+    # *context* is MkDocs' TemplateContext (a TypedDict, closed to new keys): typed Any to add ours.
     if template_name != NOT_FOUND:
         return context
     locale = common.current_locale(config)

@@ -81,6 +81,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
+from mkdocs.utils.templates import TemplateContext
 
 from policykit.mkdocs import archive, common, deploy, error_pages, feeds, render_limit, site, titles, translations, validate
 from policykit.pages import archive as archive_pages
@@ -296,7 +297,8 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
 
     on_page_context = CombinedEvent(_context_feeds, _context_stamp, _context_archive)
 
-    def on_template_context(self, context: dict[str, Any], *, template_name: str, config: MkDocsConfig) -> dict[str, Any]:
+    def on_template_context(self, context: TemplateContext, /, *, template_name: str,
+                            config: MkDocsConfig) -> TemplateContext:
         return error_pages.on_template_context(context, template_name, config)
 
     def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
