@@ -165,6 +165,7 @@ def refused_build(tmp_path_factory: pytest.TempPathFactory):
     repo.write("docs/zh-Hant/privacy/history/index.md", text)
     repo.write("docs/zh-Hant/feed.xml", "<feed/>\n")
     repo.write("docs/zh-Hant/_headers", "/*\n  X-Frame-Options: ALLOWALL\n")
+    repo.write("docs/zh-Hant/_redirects", "/*  /index.html  200\n")
     repo.write("docs/manifest.json", "{}\n")
     repo.write("docs/en/privacy/versions/1/index.md", text)
     repo.write("docs/zh-Hans/privacy/Feed.xml", "<feed/>\n")
@@ -180,7 +181,7 @@ def test_bad_input_is_refused_before_the_build(refused_build) -> None:
     assert result.returncode == 1
     assert seconds < 30
     assert_clean_refusal(repo.path, out)
-    assert "12 problem(s) in the pages; nothing was built" in out, out
+    assert "13 problem(s) in the pages; nothing was built" in out, out
 
 
 def test_unclosed_front_matter_and_nul_in_a_build(refused_build) -> None:
@@ -212,6 +213,7 @@ def test_names_that_differ_only_in_case(refused_build) -> None:
         ("docs/zh-Hant/privacy/history/index.md", "privacy/history/index.html", "the policy's history page"),
         ("docs/zh-Hant/feed.xml", "feed.xml", "the language's feed"),
         ("docs/zh-Hant/_headers", "_headers", "the cache headers file"),
+        ("docs/zh-Hant/_redirects", "_redirects", "the Netlify redirects file (404 per folder)"),
         ("docs/manifest.json", "manifest.json", "the deploy manifest"),
         ("docs/en/privacy/versions/1/index.md", "en/privacy/versions/1/index.html", "a version page of the policy"),
         ("docs/zh-Hans/privacy/Feed.xml", "zh-Hans/privacy/Feed.xml", "the policy's feed"),
@@ -241,12 +243,14 @@ def test_every_generated_path_is_in_the_registry() -> None:
     """The generators take their paths from policykit.generated, so the check cannot miss one of them."""
     import policykit.pages.archive as archive
     import policykit.deploy.cache_rules as cache_rules
+    import policykit.deploy.error_pages as error_pages
     import policykit.pages.feeds as feeds
     from policykit import generated
 
     registered = {(o.scope, o.pattern) for o in generated.outputs()}
     assert (generated.SITE, cache_rules.HEADERS_FILE) in registered
     assert (generated.SITE, cache_rules.MANIFEST_FILE) in registered
+    assert (generated.SITE, error_pages.REDIRECTS_FILE) in registered
     assert (generated.LANGUAGE, feeds.language_feed_path("")) in registered
     assert (generated.POLICY, feeds.policy_feed_path("en/privacy/index.html").removeprefix("en/privacy/")) in registered
     assert (generated.POLICY, archive.history_path("privacy/index.html").removeprefix("privacy/")) in registered

@@ -1,7 +1,8 @@
 """One call for the build hook: fingerprint, classify, stamp, and write every deploy artefact.
 
-Writes into the site: ``_headers`` (Netlify / Cloudflare Pages) and
-``manifest.json``.  Writes next to it, in ``deploy_dir`` (default
+Writes into the site: ``_headers`` (Netlify / Cloudflare Pages),
+``manifest.json`` and, when a folder has its own ``404.html``, ``_redirects``
+(Netlify's 404 rules, listed in the manifest like a page; see ``error_pages``).  Writes next to it, in ``deploy_dir`` (default
 ``<site_dir>-deploy``, never published): ``nginx-headers.conf`` and
 ``purge/{urls.txt,tags.txt,summary.json}``.  Sets every file's mtime last.
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from policykit.deploy.cache_rules import IMMUTABLE, HEADERS_FILE, MANIFEST_FILE, SiteRules, build_rules, classify, site_files
+from policykit.deploy.error_pages import write_redirects
 from policykit.deploy.fingerprint import fingerprint_assets
 from policykit.deploy.header_files import netlify_rules, render_netlify_rules, render_nginx
 from policykit.deploy.manifest import (
@@ -98,6 +100,7 @@ def finalize_site(
     site_files(site)  # refuse bad names before touching anything
     set_gzip_mtime(site / "sitemap.xml.gz", source_epoch(source_date, env))
     renamed = fingerprint_assets(site, own_assets)
+    write_redirects(site, site_files(site))
     paths = site_files(site)
     digests = file_digests(site, paths)
     if previous is None:

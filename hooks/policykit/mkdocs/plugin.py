@@ -50,9 +50,15 @@ on_page_content    -10       translations: lagging/fallback notices        after
 on_page_context    10        feeds [feeds]: feed links in the head         before archive (-50) copies the context
 on_page_context    0         site: stamp into the page, policy list        after search (listed before) indexed the text
 on_page_context    -50       archive [archive]: queue the policy           after i18n (50) set the language switcher
+on_template_context 0        error_pages: the 404's labels, home link and  after i18n (50); 404.html only
+                             switcher in the language being built
+on_post_template   0         error_pages: a translation's 404 into its     per language (each build writes the root's)
+                             folder (en/404.html)
 on_post_build      0         archive [archive], then feeds [feeds]         per language, before i18n (-100) builds the next;
                                                                            feeds quote archive's change summaries
-on_post_build      -200      deploy [headers]: headers, manifest, purge;   the outer call, after i18n built every language
+on_post_build      -200      error_pages: the root 404 is the default      the outer call, after i18n built every language
+                             language's again; then deploy [headers]:
+                             headers, manifest, purge;
                              then SOURCE_DATE_EPOCH put back
 on_build_error     0         SOURCE_DATE_EPOCH put back; a failed          --
                              ``mkdocs build`` removes its partial site
@@ -75,8 +81,9 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
+from mkdocs.utils.templates import TemplateContext
 
-from policykit.mkdocs import archive, common, deploy, feeds, render_limit, site, titles, translations, validate
+from policykit.mkdocs import archive, common, deploy, error_pages, feeds, render_limit, site, titles, translations, validate
 from policykit.pages import archive as archive_pages
 from policykit.settings import Settings, SettingsError, parse_settings
 
@@ -290,6 +297,13 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
 
     on_page_context = CombinedEvent(_context_feeds, _context_stamp, _context_archive)
 
+    def on_template_context(self, context: TemplateContext, /, *, template_name: str,
+                            config: MkDocsConfig) -> TemplateContext:
+        return error_pages.on_template_context(context, template_name, config)
+
+    def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
+        return error_pages.on_post_template(output_content, template_name, config)
+
     @event_priority(0)
     def _post_build_language(self, *, config: MkDocsConfig) -> None:
         if self._on(config, "archive"):
@@ -302,6 +316,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
         if not common.is_last_post_build(config):
             return
         try:
+            error_pages.on_post_build(config)
             if self._on(config, "headers"):
                 deploy.on_post_build(config)
         finally:

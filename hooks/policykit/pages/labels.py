@@ -58,6 +58,9 @@ LABELS: dict[str, dict[str, str]] = {
         "draft": "Draft — not yet published",
         "draft_note": "This page has uncommitted changes. It has no date until it is committed.",
         "history": "Version history",
+        "not_found_title": "404: page not found",
+        "not_found_text": "There is no page at this address. It may have moved, or the link may be mistyped.",
+        "not_found_home": "Go to the policy centre",
         "policies": "Policies",
         "no_policies": "No policies yet.",
         # Browser features (overrides/assets/policy.js): change navigation and version compare.
@@ -150,6 +153,9 @@ LABELS: dict[str, dict[str, str]] = {
         "draft": "草稿：尚未發布",
         "draft_note": "此頁有未提交的修改，提交前沒有日期。",
         "history": "版本歷史",
+        "not_found_title": "404：找不到頁面",
+        "not_found_text": "這個網址沒有頁面，可能已經移動，或連結有誤。",
+        "not_found_home": "前往政策中心",
         "policies": "政策",
         "no_policies": "尚無政策。",
         # Browser features (overrides/assets/policy.js): change navigation and version compare.
@@ -242,6 +248,9 @@ LABELS: dict[str, dict[str, str]] = {
         "draft": "草稿：尚未发布",
         "draft_note": "此页有未提交的修改，提交前没有日期。",
         "history": "版本历史",
+        "not_found_title": "404：找不到页面",
+        "not_found_text": "这个网址没有页面，可能已经移动，或链接有误。",
+        "not_found_home": "前往政策中心",
         "policies": "政策",
         "no_policies": "尚无政策。",
         # Browser features (overrides/assets/policy.js): change navigation and version compare.
