@@ -19,6 +19,7 @@ The version page carries it as ``data-policy-tokens`` on its clean section
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from policykit.diff.blocks import extract_blocks, parse_html
@@ -30,9 +31,14 @@ __all__ = ["token_data", "utf16_len", "DIGITS"]
 DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+
+
 def utf16_len(text: str) -> int:
-    """Length of ``text`` in UTF-16 code units."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    """Length of ``text`` in UTF-16 code units (a character outside the BMP counts 2)."""
+    if text.isascii():
+        return len(text)
+    return len(text) + len(_ASTRAL.findall(text))
 
 
 def token_data(clean_html: str) -> str:
@@ -44,6 +50,9 @@ def token_data(clean_html: str) -> str:
     return "".join(fields)
 
 
+_LONGEST = len(DIGITS)
+
+
 def encode_lengths(lengths: Iterable[int]) -> str:
     """One text node's field: a character per token length, then ``;``."""
-    return "".join(DIGITS[n] if n < len(DIGITS) else f".{n}." for n in lengths) + ";"
+    return "".join([DIGITS[n] if n < _LONGEST else f".{n}." for n in lengths]) + ";"

@@ -10,6 +10,7 @@ overrides/partials/policy-history-body.html and policy-version-body.html.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import os
@@ -44,7 +45,7 @@ from policykit.pages.labels import labels_for
 from policykit.pages.markdown_render import MarkdownRenderer
 from policykit.pages.render_cache import RenderCache
 from policykit.pages.titles import plain_title
-from policykit.pages.version_pages import PolicyJob, RenderedVersion, VersionRenderer, prewarm
+from policykit.pages.version_pages import PolicyJob, RenderedVersion, VersionRenderer, code_fingerprint_of_renderer, prewarm
 from policykit.pages import render_pool
 
 log = logging.getLogger("mkdocs.hooks.archive")
@@ -366,7 +367,7 @@ def on_post_build(config: MkDocsConfig) -> None:
             pending, entries, targets = by_job[id(job)]
             if shell_of[0] != id(job):
                 shell_of = (id(job), pending.shell(config, "version"))
-            _write_version(config, pending, entries, rv, labels, locale, settings.timezone, body_tpl, shell_of[1],
+            _write_version(config, pending, entries, rv, labels, locale, settings.timezone, body_tpl, shell_of[1], cache,
                            targets.get(rv.entry.number, {}))
             count += 1
             progress.tick(count, "written")
@@ -501,6 +502,17 @@ def _write_history(config: MkDocsConfig, pending: _Pending, entries: list[archiv
     )
 
 
+def _token_data(cache: RenderCache, clean_html: str) -> str:
+    """``tokendata.token_data`` of a rendered text, kept in the render cache by the text's digest and the code's."""
+    key = "tokens|" + code_fingerprint_of_renderer() + "|" + hashlib.sha256(clean_html.encode("utf-8")).hexdigest()
+    hit = cache.get(key)
+    if isinstance(hit, str):
+        return hit
+    data = tokendata.token_data(clean_html)
+    cache.put(key, data)
+    return data
+
+
 def _write_version(
     config: MkDocsConfig,
     pending: _Pending,
@@ -511,6 +523,7 @@ def _write_version(
     tz: str,
     body_tpl: Any,
     shell: str,
+    cache: RenderCache,
     switcher: dict[str, str],
 ) -> None:
     e = rv.entry
@@ -528,7 +541,7 @@ def _write_version(
         published=display_date(e.version.date, locale, tz),
         published_iso=iso_instant(e.version.date, tz),
         clean_html=_under_page_title(rv.clean_html),
-        clean_tokens=tokendata.token_data(rv.clean_html),  # token boundaries for the browser's compare (text nodes only)
+        clean_tokens=_token_data(cache, rv.clean_html),  # token boundaries for the browser's compare (text nodes only)
         diff_html=_under_page_title(rv.diff_html) if rv.diff_html is not None else None,
         summary=rv.summary,
         summary_text=labels["summary"].format(**rv.summary.__dict__) if rv.summary else "",

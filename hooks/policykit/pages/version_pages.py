@@ -38,7 +38,7 @@ def _code_fingerprint() -> str:
     return code_fingerprint(module_files(
         "policykit.diff.htmldiff", "policykit.diff.blocks", "policykit.diff.segment", "policykit.diff.textdiff",
         "policykit.pages.markdown_render", "policykit.source.text", "policykit.pages.render_inputs",
-        "policykit.pages.version_pages",
+        "policykit.pages.version_pages", "policykit.diff.tokendata",
     ))
 
 
