@@ -52,7 +52,9 @@ on_page_context    0         site: stamp into the page, policy list        after
 on_page_context    -50       archive [archive]: queue the policy           after i18n (50) set the language switcher
 on_post_build      0         archive [archive], then feeds [feeds]         per language, before i18n (-100) builds the next;
                                                                            feeds quote archive's change summaries
-on_post_build      -200      deploy [headers]: headers, manifest, purge;   the outer call, after i18n built every language
+on_post_build      -200      feeds [feeds]: a sitemap.xml beside each      the outer call, after i18n built every language
+                             linked feed; then deploy [headers]: headers,  (and MkDocs wrote the root sitemap.xml)
+                             manifest, purge;
                              then SOURCE_DATE_EPOCH put back
 on_build_error     0         SOURCE_DATE_EPOCH put back; a failed          --
                              ``mkdocs build`` removes its partial site
@@ -302,6 +304,8 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
         if not common.is_last_post_build(config):
             return
         try:
+            if self._on(config, "feeds"):
+                feeds.write_sitemaps(config)  # before the manifest lists the files
             if self._on(config, "headers"):
                 deploy.on_post_build(config)
         finally:
