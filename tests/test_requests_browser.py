@@ -20,7 +20,7 @@ import pytest
 import nginx_server
 from browser import CHROMIUM, build_history_site, ensure_system_package, launch_chromium
 from nginx_server import NginxServer
-from sitebuild import SITE_URL
+from sitebuild import SITE_URL, mkdocs_build, new_site
 from test_browser import Watch, _context
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -182,3 +182,17 @@ def test_folder_sitemap_lists_the_root_sitemaps_urls_under_the_folder(elsewhere)
     policy = (site.site_dir / "privacy" / "sitemap.xml").read_text(encoding="utf-8")
     assert re.findall(r"<loc>([^<]*)</loc>", policy) == [f"{SITE_URL}privacy/"]
     assert en.startswith(root[: root.index(">", root.index("<urlset")) + 1])
+
+
+def test_a_committed_folder_sitemap_is_refused(tmp_path) -> None:
+    """docs/en/sitemap.xml or docs/en/privacy/sitemap.xml would be overwritten by the build: refused before it."""
+    repo = new_site(tmp_path)
+    repo.write("docs/en/sitemap.xml", "<urlset/>\n")
+    repo.write("docs/zh-Hans/privacy/sitemap.xml", "<urlset/>\n")
+    repo.commit("Sitemaps by hand")
+    result = mkdocs_build(repo.path, "--strict")
+    assert result.returncode == 1, result.stdout
+    for src, dest, what in (("docs/en/sitemap.xml", "en/sitemap.xml", "the language's sitemap"),
+                            ("docs/zh-Hans/privacy/sitemap.xml", "zh-Hans/privacy/sitemap.xml", "the policy's sitemap")):
+        assert f"{src}: would be published at {dest}, where the build writes {what}. Rename or move it (git mv)." \
+            in result.stdout
