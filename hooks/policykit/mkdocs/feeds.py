@@ -3,7 +3,10 @@
 ``feed.xml`` sits at each language's root (``/feed.xml``, ``/en/feed.xml``) and
 beside each policy (``/en/privacy/feed.xml``); every page's head links its
 language's feed and, on a policy's pages, the policy's feed
-(overrides/partials/policy-feed-links.html).  The feeds are written after
+(overrides/partials/policy-feed-links.html), page-relative so that a copy of
+the site served at another origin never calls site_url.  Material fetches
+``sitemap.xml`` beside every ``<link rel="alternate">``: ``write_sitemaps`` puts
+one in each linked feed's folder (policykit.pages.sitemaps).  The feeds are written after
 mkdocs_archive (whose change summaries they quote) and registered for
 mkdocs_deploy's cache headers.  Entries, the language feed's merge and the documents come from
 policykit.pages.feeds; this module only wires them to MkDocs.
@@ -99,10 +102,12 @@ def write_sitemaps(config: MkDocsConfig) -> None:
     """Once, after every language: a ``sitemap.xml`` in each folder of a linked feed (policykit.pages.sitemaps)."""
     folders = sorted(f for f in common.state(config).slot(_Probed).folders if f)  # the root's is MkDocs' own
     root = os.path.join(config.site_dir, sitemaps.SITEMAP_NAME)
-    if not folders or not os.path.isfile(root):
+    if not folders:
         return
-    with open(root, encoding="utf-8") as fh:
-        text = fh.read()
+    text = sitemaps.EMPTY
+    if os.path.isfile(root):
+        with open(root, encoding="utf-8") as fh:
+            text = fh.read()
     for folder in folders:
         try:
             data = sitemaps.folder_sitemap(text, site_url=config.site_url or "", folder=folder)

@@ -22,6 +22,13 @@ from policykit import generated
 SITEMAP_NAME = generated.register(generated.LANGUAGE, "sitemap.xml", "the language's sitemap")
 generated.register(generated.POLICY, SITEMAP_NAME, "the policy's sitemap")
 
+#: What a folder's sitemap starts from when the site has no root sitemap.xml (a theme without one).
+EMPTY = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">\n'
+    "</urlset>\n"
+)
+
 _URL = re.compile(r"[ \t]*<url>.*?</url>[ \t]*\n?", re.DOTALL)
 _LOC = re.compile(r"<loc>\s*([^<]*?)\s*</loc>")
 
@@ -44,7 +51,10 @@ def folder_sitemap(site_sitemap: str, *, site_url: str, folder: str) -> str:
     start = site_sitemap.find("<urlset")
     end = site_sitemap.rfind("</urlset>")
     if start < 0 or end < start:
-        raise SitemapError("sitemap.xml has no <urlset> element")
+        raise SitemapError(
+            "has no <urlset> element, and a sitemap.xml beside each feed is made from it (Material fetches one "
+            "beside every <link rel=\"alternate\">): keep a sitemaps.org urlset there, or switch 'feeds' off"
+        )
     head_end = site_sitemap.index(">", start) + 1
     base = (site_url if site_url.endswith("/") else site_url + "/") + quote(folder, safe="/")
     kept = []
