@@ -196,3 +196,28 @@ def test_a_committed_folder_sitemap_is_refused(tmp_path) -> None:
                             ("docs/zh-Hans/privacy/sitemap.xml", "zh-Hans/privacy/sitemap.xml", "the policy's sitemap")):
         assert f"{src}: would be published at {dest}, where the build writes {what}. Rename or move it (git mv)." \
             in result.stdout
+
+
+def test_a_link_into_another_language_is_not_taken_over(elsewhere, chromium) -> None:
+    """A link from a translation to the original's version page lands there.
+
+    Material took over every click on a link under a <link rel="alternate" hreflang> URL
+    (/privacy/...) and, without a sitemap there, sent the reader to that URL (/privacy)
+    instead of the link's target.
+    """
+    _, origin = elsewhere
+    watch = StrictWatch()
+    ctx = _context(chromium, watch, viewport={"width": 1280, "height": 900})
+    try:
+        page = ctx.new_page()
+        page.goto(f"{origin}/zh-Hans/privacy/")
+        _settle(page)
+        link = page.locator(".policy-notice--translation a.policy-notice__link").first
+        href = link.evaluate("a => a.href")
+        assert href.startswith(f"{origin}/privacy/versions/"), href
+        link.click()
+        page.wait_for_load_state("networkidle")
+        assert page.url == href
+    finally:
+        ctx.close()
+    watch.assert_clean()
