@@ -25,7 +25,7 @@ from test_browser import Watch, _context
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
-#: (language prefix, policy folder) of the test site: zh-Hant at the root, then the translations.
+#: The language prefixes of the test site: zh-Hant at the root, then the translations.
 LANGUAGES = ("", "zh-Hans/", "en/")
 #: Every kind of page, under a language's prefix (the 404 page: a path that does not exist).
 KINDS = {
