@@ -86,7 +86,7 @@ def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
 
 def _material_version() -> str:
     try:
-        import material
+        import material  # type: ignore[import-untyped]  # no types
 
         return str(getattr(material, "__version__", ""))
     except ImportError:
