@@ -10,7 +10,6 @@ request to anything but 127.0.0.1.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -42,13 +41,6 @@ document.addEventListener("securitypolicyviolation", (e) => {
     [e.violatedDirective, e.blockedURI, e.sourceFile + ":" + e.lineNumber].join(" "));
 });
 """
-
-#: Material's language switcher probes sitemap.xml next to every <link rel="alternate"> (to map the
-#: current page to the other language).  mkdocs-static-i18n points those links at the translated page,
-#: not at the language root, so most probes 404 (Material then falls back to the plain link).  That is
-#: Material's own behaviour and harmless; only these exact 404s are tolerated.
-MATERIAL_SITEMAP_PROBE = re.compile(r"/sitemap\.xml$")
-
 
 # ------------------------------------------------------------------------------------------ fixtures
 
@@ -104,12 +96,10 @@ class Watch:
         if msg.type != "error":
             return
         where = (msg.location or {}).get("url", "")
-        if msg.text.startswith("Failed to load resource") and "404" in msg.text and MATERIAL_SITEMAP_PROBE.search(where):
-            return
         self.console_errors.append(f"{msg.text} ({where})")
 
     def _response(self, resp) -> None:
-        if resp.status >= 400 and not (resp.status == 404 and MATERIAL_SITEMAP_PROBE.search(urlsplit(resp.url).path)):
+        if resp.status >= 400:  # Material's sitemap.xml probes included (tests/test_requests_browser.py)
             self.http_errors.append(f"{resp.status} {resp.url}")
 
     def assert_clean(self) -> None:

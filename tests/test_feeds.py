@@ -7,6 +7,7 @@ import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from urllib.parse import urljoin
 
 import feedparser
 import pytest
@@ -143,16 +144,21 @@ def test_ids_stable_after_another_commit(builds):
 
 
 def test_pages_link_their_feeds(builds):
+    """Page-relative links (a copy served at another origin stays there), resolving to the feeds."""
     site = builds["first"]
 
     def feed_links(page: str) -> list[tuple[str, str]]:
-        return re.findall(r'<link rel="alternate" type="application/atom\+xml" title="([^"]*)" href="([^"]*)">', html_of(site, page))
+        found = re.findall(r'<link rel="alternate" type="application/atom\+xml" title="([^"]*)" href="([^"]*)">', html_of(site, page))
+        assert all("://" not in href and not href.startswith("/") for _, href in found), found
+        url = SITE_URL + page.removesuffix("index.html")
+        return [(title, urljoin(url, href)) for title, href in found]
 
     assert feed_links("en/privacy/index.html") == [
         ("1MiX Policy Centre: policy changes", SITE_URL + "en/feed.xml"),
         ("Privacy Policy: changes", SITE_URL + "en/privacy/feed.xml"),
     ]
     assert feed_links("zh-Hans/privacy/versions/1/index.html")[1][1] == SITE_URL + "zh-Hans/privacy/feed.xml"
+    assert feed_links("zh-Hans/privacy/versions/1/index.html")[0][1] == SITE_URL + "zh-Hans/feed.xml"
     assert feed_links("privacy/history/index.html")[1][1] == SITE_URL + "privacy/feed.xml"
     assert feed_links("index.html") == [("1MiX 政策中心：政策修改", SITE_URL + "feed.xml")]
     centre = html_of(site, "en/index.html")

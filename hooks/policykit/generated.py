@@ -12,8 +12,9 @@ these paths: a committed ``docs/zh-Hant/feed.xml`` or
 Three scopes, each a pattern relative to a folder:
 
 * ``SITE``: the site's root (``_headers``, ``manifest.json``);
-* ``LANGUAGE``: each language's home (``""``, ``"en/"``): ``feed.xml``;
-* ``POLICY``: each policy's folder (``en/privacy/``): ``feed.xml``,
+* ``LANGUAGE``: each language's home (``""``, ``"en/"``): ``feed.xml``,
+  ``sitemap.xml`` (at the root MkDocs' own);
+* ``POLICY``: each policy's folder (``en/privacy/``): ``feed.xml``, ``sitemap.xml``,
   ``history/index.html``, ``versions/{n}/index.html``.
 
 ``{name}`` in a pattern stands for one path segment.  Paths are compared

@@ -31,6 +31,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url, write_file
 
 from policykit.mkdocs import common, translations
+from policykit.mkdocs import feeds as mkdocs_feeds
 from policykit.pages import archive
 from policykit.pages import counterparts
 from policykit.pages import effective
@@ -176,6 +177,8 @@ def _policy_shell(config: MkDocsConfig, kind: str, policy_dest: str, translation
         shells[key] = _render_shell(config, kind, depth, with_policy_feed=title is not None)
     shell = shells[key]
     if title is not None:
+        if common.feature(config, "feeds"):
+            mkdocs_feeds.linked(config, archive.policy_base(policy_dest) + "feed.xml")  # its sitemap.xml, for Material
         feed_title = labels_for(common.current_locale(config)).get("feed_policy_title", "{title}").format(title=title)
         shell = shell.replace(PH_FEED_TITLE, html.escape(feed_title, quote=True))
     if depth:  # the segments only occur in absolute URLs (canonical, feeds): percent-encoded as MkDocs writes them
@@ -272,9 +275,8 @@ def _render_shell(config: MkDocsConfig, kind: str, depth: int, *, with_policy_fe
     ctx.update(get_context(nav, files, config, fake, get_relative_url(".", fake.url)))
     ctx["page"] = fake
     feeds_in_head = list(ctx.get("policy_feeds") or [])[:1]  # the language's feed (see mkdocs_feeds.py)
-    if with_policy_feed and feeds_in_head and config.site_url:
-        href = config.site_url.rstrip("/") + "/" + (prefix + "feed.xml")
-        feeds_in_head.append({"title": PH_FEED_TITLE, "href": href})
+    if with_policy_feed and feeds_in_head:  # site-relative, as mkdocs_feeds.py links it: page-relative in the head
+        feeds_in_head.append({"title": PH_FEED_TITLE, "href": prefix + "feed.xml"})
     ctx["policy_feeds"] = feeds_in_head
     # mkdocs-static-i18n sets the switcher as an attribute (config.extra.alternate), which
     # Jinja reads before the mapping key; read and restore it the same way.

@@ -3,7 +3,10 @@
 ``feed.xml`` sits at each language's root (``/feed.xml``, ``/en/feed.xml``) and
 beside each policy (``/en/privacy/feed.xml``); every page's head links its
 language's feed and, on a policy's pages, the policy's feed
-(overrides/partials/policy-feed-links.html).  The feeds are written after
+(overrides/partials/policy-feed-links.html), page-relative so that a copy of
+the site served at another origin never calls site_url.  Material fetches
+``sitemap.xml`` beside every ``<link rel="alternate">``: ``write_sitemaps`` puts
+one in each linked feed's folder (policykit.pages.sitemaps).  The feeds are written after
 mkdocs_archive (whose change summaries they quote) and registered for
 mkdocs_deploy's cache headers.  Entries, the language feed's merge and the documents come from
 policykit.pages.feeds; this module only wires them to MkDocs.
@@ -14,9 +17,11 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import posixpath
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterator
+from urllib.parse import quote
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -27,6 +32,7 @@ from mkdocs.utils import write_file
 from policykit.mkdocs import common
 from policykit.pages import archive
 from policykit.pages import feeds
+from policykit.pages import sitemaps
 from policykit.deploy import published
 from policykit.pages.labels import labels_for
 from policykit.pages.titles import plain_title
@@ -43,6 +49,13 @@ class _Policy:
     policy_id: str
     content_locale: str
     title: str
+
+
+@dataclass
+class _Probed:
+    """Folders of the feeds linked from any page of any language (on the build state, across languages)."""
+
+    folders: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -79,15 +92,42 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     return files
 
 
+def linked(config: MkDocsConfig, feed_path: str) -> str:
+    """*feed_path*, remembered so that a sitemap.xml answers Material's probe beside it (see write_sitemaps)."""
+    common.state(config).slot(_Probed).folders.add(posixpath.dirname(feed_path) + "/" if "/" in feed_path else "")
+    return quote(feed_path, safe="/")  # as MkDocs writes its own links
+
+
+def write_sitemaps(config: MkDocsConfig) -> None:
+    """Once, after every language: a ``sitemap.xml`` in each folder of a linked feed (policykit.pages.sitemaps)."""
+    folders = sorted(f for f in common.state(config).slot(_Probed).folders if f)  # the root's is MkDocs' own
+    root = os.path.join(config.site_dir, sitemaps.SITEMAP_NAME)
+    if not folders:
+        return
+    text = sitemaps.EMPTY
+    if os.path.isfile(root):
+        with open(root, encoding="utf-8") as fh:
+            text = fh.read()
+    for folder in folders:
+        try:
+            data = sitemaps.folder_sitemap(text, site_url=config.site_url or "", folder=folder)
+        except sitemaps.SitemapError as exc:
+            raise PluginError(f"{root}: {exc}") from exc
+        write_file(data.encode("utf-8"), os.path.join(config.site_dir, sitemaps.sitemap_path(folder)))
+    log.debug("Wrote %d folder sitemaps", len(folders))
+
+
 def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
     locale = common.current_locale(config)
     labels = labels_for(locale)
-    links = [{"title": labels["feed_title"].format(site=config.site_name), "href": _abs(config, feeds.language_feed_path(common.locale_prefix(config, locale)))}]
+    # Site-relative paths (the template makes them page-relative): an absolute link would send a copy of
+    # the site served at another origin to site_url, and Material probes sitemap.xml beside each one.
+    links = [{"title": labels["feed_title"].format(site=config.site_name), "href": linked(config, feeds.language_feed_path(common.locale_prefix(config, locale)))}]
     ref = page.meta.get("policy_ref")
     if ref is not None and common.history(config).get(page.file.src_path).versions:
         title = plain_title(page.meta.get("title") or page.title or ref.policy_id)
         _policies(config).append(_Policy(page.file.dest_uri, page.file.src_path, ref.policy_id, ref.locale, title))
-        links.append({"title": labels["feed_policy_title"].format(title=title), "href": _abs(config, feeds.policy_feed_path(page.file.dest_uri))})
+        links.append({"title": labels["feed_policy_title"].format(title=title), "href": linked(config, feeds.policy_feed_path(page.file.dest_uri))})
     context["policy_feeds"] = links
     return context
 

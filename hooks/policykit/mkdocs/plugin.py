@@ -57,8 +57,9 @@ on_post_template   0         error_pages: a translation's 404 into its     per l
 on_post_build      0         archive [archive], then feeds [feeds]         per language, before i18n (-100) builds the next;
                                                                            feeds quote archive's change summaries
 on_post_build      -200      error_pages: the root 404 is the default      the outer call, after i18n built every language
-                             language's again; then deploy [headers]:
-                             headers, manifest, purge;
+                             language's again; feeds [feeds]: a           (and MkDocs wrote the root sitemap.xml)
+                             sitemap.xml beside each linked feed; then
+                             deploy [headers]: headers, manifest, purge;
                              then SOURCE_DATE_EPOCH put back
 on_build_error     0         SOURCE_DATE_EPOCH put back; a failed          --
                              ``mkdocs build`` removes its partial site
@@ -317,6 +318,8 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
             return
         try:
             error_pages.on_post_build(config)
+            if self._on(config, "feeds"):
+                feeds.write_sitemaps(config)  # before the manifest lists the files
             if self._on(config, "headers"):
                 deploy.on_post_build(config)
         finally:

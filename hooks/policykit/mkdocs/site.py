@@ -80,7 +80,17 @@ def on_nav(nav: Any, config: MkDocsConfig, files: Files) -> Any:
 
 def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
     common.state(config).env = env
+    env.globals.setdefault("policy_material_version", _material_version())  # policy-main.html's site_meta
     return env
+
+
+def _material_version() -> str:
+    try:
+        import material  # type: ignore[import-untyped]  # no types
+
+        return str(getattr(material, "__version__", ""))
+    except ImportError:
+        return ""
 
 
 def _stamp(config: MkDocsConfig, page: Page):
