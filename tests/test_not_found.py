@@ -61,7 +61,8 @@ def test_every_language_folder_has_its_own_404_in_its_language(served) -> None: 
         _check_404((site.site_dir / folder / "404.html").read_bytes(), lang, table, home)
     # Each 404's language switcher offers every language's policy centre, not some page's translations.
     html = (site.site_dir / "en/404.html").read_text(encoding="utf-8")
-    assert re.findall(r'<link rel="alternate" href="([^"]*)" hreflang', html) == ["/", "/zh-Hans/", "/en/"]
+    assert re.findall(r'<a href="([^"]*)" hreflang="[^"]*" class="md-select__link"', html) == ["/", "/zh-Hans/", "/en/"]
+    assert '<link rel="alternate" href' not in html  # no head hreflang: Material would probe a sitemap.xml beside each
 
 
 @pytest.mark.parametrize("server_error_page", ["/404.html", None], ids=["README-server-block", "include-alone"])
