@@ -13,8 +13,11 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gitfixture import PROJECT, GitRepo, git_env, project_repo
 
@@ -184,3 +187,33 @@ def launch_chromium(playwright):
     (and refuses a ``--user-data-dir`` argument), so no profile is shared.
     """
     return playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS), headless=True)
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """The system Chromium for one test module (``launch_chromium``), closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = launch_chromium(pw)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@contextmanager
+def served_at(site_dir: Path, include: str, port: int) -> Iterator[Any]:
+    """A real nginx serving *site_dir* with *include* on 127.0.0.1:*port* (the origin the site was built for)."""
+    import nginx_server
+
+    original = nginx_server.free_port
+    nginx_server.free_port = lambda: port
+    try:
+        srv = nginx_server.NginxServer(site_dir, include).start()
+    finally:
+        nginx_server.free_port = original
+    try:
+        yield srv
+    finally:
+        srv.close()

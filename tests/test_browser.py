@@ -28,9 +28,9 @@ from browser import (
     build_history_site,
     ensure_axe,
     ensure_system_package,
-    launch_chromium,
+    chromium,
+    served_at,
 )
-from nginx_server import NginxServer
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
@@ -57,23 +57,14 @@ def served(tmp_path_factory):
     origin = f"http://127.0.0.1:{port}"
     site = build_history_site(tmp_path_factory.mktemp("browser") / "repo", site_url=origin + "/")
     assert site.nginx_include.exists(), site.build_log
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(nginx_server, "free_port", lambda: port)  # serve at the site_url the site was built for
-        srv = NginxServer(site.site_dir, site.nginx_include.read_text(encoding="utf-8")).start()
-    try:
+    with served_at(site.site_dir, site.nginx_include.read_text(encoding="utf-8"), port):  # at the site_url the site was built for
         yield site, origin
-    finally:
-        srv.close()
 
 
 @pytest.fixture(scope="module")
 def browser(served):
-    with playwright_sync.sync_playwright() as pw:
-        b = launch_chromium(pw)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 class Watch:

@@ -22,9 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import nginx_server
-from browser import CHROMIUM, build_site, ensure_system_package, launch_chromium
+from browser import CHROMIUM, build_site, ensure_system_package, chromium, served_at
 from gitfixture import project_repo
-from nginx_server import NginxServer
 from policykit.diff.htmldiff import DiffLabels, diff_html
 from policykit.diff.tokendata import token_data
 from policykit.pages.labels import labels_for
@@ -82,23 +81,14 @@ def served(tmp_path_factory):
         commits[f"v{n}"] = repo.commit(f"版本 {n}", date=f"2023-0{n}-01T10:00:00+08:00")
     site = build_site(repo, commits)
     assert site.nginx_include.exists(), site.build_log
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(nginx_server, "free_port", lambda: port)
-        srv = NginxServer(site.site_dir, site.nginx_include.read_text(encoding="utf-8")).start()
-    try:
+    with served_at(site.site_dir, site.nginx_include.read_text(encoding="utf-8"), port):  # at the site_url the site was built for
         yield site, origin
-    finally:
-        srv.close()
 
 
 @pytest.fixture(scope="module")
 def browser(served):
-    with playwright_sync.sync_playwright() as pw:
-        b = launch_chromium(pw)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture

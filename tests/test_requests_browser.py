@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 import pytest
 
 import nginx_server
-from browser import CHROMIUM, build_history_site, ensure_system_package, launch_chromium
+from browser import CHROMIUM, build_history_site, ensure_system_package
+from browser import chromium as system_chromium
 from nginx_server import NginxServer
 from sitebuild import SITE_URL, mkdocs_build, new_site
 from test_browser import Watch, _context
@@ -55,12 +56,8 @@ def elsewhere(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def chromium(elsewhere):
-    with playwright_sync.sync_playwright() as pw:
-        b = launch_chromium(pw)
-        try:
-            yield b
-        finally:
-            b.close()
+    with system_chromium() as b:
+        yield b
 
 
 class StrictWatch(Watch):

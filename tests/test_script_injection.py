@@ -22,9 +22,8 @@ import pytest
 from markupsafe import escape
 
 import nginx_server
-from browser import CHROMIUM, ensure_system_package, launch_chromium
+from browser import CHROMIUM, ensure_system_package, chromium, served_at
 from gitfixture import GitRepo, project_repo
-from nginx_server import NginxServer
 from policykit.pages.labels import labels_for
 from sitebuild import mkdocs_build
 from test_browser import Watch, _context
@@ -86,23 +85,14 @@ def served(tmp_path_factory):
     assert result.returncode == 0, result.stdout
     assert "is not one of the theme's scripts" not in result.stdout
     include = (repo.path / "site-deploy" / "nginx-headers.conf").read_text(encoding="utf-8")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(nginx_server, "free_port", lambda: port)
-        srv = NginxServer(repo.path / "site", include).start()
-    try:
+    with served_at(repo.path / "site", include, port):  # at the site_url the site was built for
         yield repo, origin
-    finally:
-        srv.close()
 
 
 @pytest.fixture(scope="module")
 def browser(served):
-    with playwright_sync.sync_playwright() as pw:
-        b = launch_chromium(pw)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 def _markers(page) -> dict[str, object]:

@@ -15,8 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 import nginx_server
 import pytest
-from browser import CHROMIUM, ensure_system_package, launch_chromium
-from nginx_server import NginxServer
+from browser import CHROMIUM, ensure_system_package, chromium, served_at
 from sitebuild import mkdocs_build, new_site
 from test_browser import Watch, _context
 from test_translation_workflow import commit_workflow
@@ -42,23 +41,14 @@ def served(tmp_path_factory):
     result = mkdocs_build(repo.path, "--strict")
     assert result.returncode == 0, result.stdout
     include = (repo.path / "site-deploy" / "nginx-headers.conf").read_text(encoding="utf-8")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(nginx_server, "free_port", lambda: port)
-        srv = NginxServer(repo.path / "site", include).start()
-    try:
+    with served_at(repo.path / "site", include, port):  # at the site_url the site was built for
         yield origin
-    finally:
-        srv.close()
 
 
 @pytest.fixture(scope="module")
 def browser(served):
-    with playwright_sync.sync_playwright() as pw:
-        b = launch_chromium(pw)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 def test_lag_notice_leads_to_the_originals_diff(served, browser) -> None:
