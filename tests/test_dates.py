@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date, datetime, timezone
 
 import pytest
 
 from policykit.dates import (
-    EpochError, build_time, display_date, http_date, iso_instant, reader_time, source_date_epoch, zone,
+    EpochError, build_time, display_date, http_date, iso_instant, source_date_epoch, zone,
 )
 
 
@@ -30,16 +29,7 @@ def test_unknown_timezone_is_a_clear_error() -> None:
 
 def test_build_time_honours_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1559350800")
-    monkeypatch.delenv("POLICY_SITE_EPOCH_ORIGIN", raising=False)
     assert build_time() == datetime(2019, 6, 1, 1, 0, tzinfo=timezone.utc)
-    assert reader_time() == build_time()  # set by the caller: it decides "now" for readers too
-
-
-def test_reader_time_ignores_the_epoch_the_build_pinned_to_head(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1559350800")
-    monkeypatch.setenv("POLICY_SITE_EPOCH_ORIGIN", "head")
-    assert build_time().year == 2019  # MkDocs' own dates stay reproducible
-    assert abs(reader_time().timestamp() - time.time()) < 5  # effective dates are judged by the clock
 
 
 def test_source_date_epoch_is_read_in_one_place() -> None:

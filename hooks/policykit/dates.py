@@ -14,7 +14,7 @@ from babel import Locale
 from babel.dates import format_date
 
 __all__ = [
-    "reader_time", "babel_locale", "local_date", "display_date", "iso_instant", "http_date", "build_time", "zone",
+    "babel_locale", "local_date", "display_date", "iso_instant", "http_date", "build_time", "zone",
     "EpochError", "source_date_epoch",
 ]
 
@@ -90,17 +90,3 @@ def build_time() -> datetime:
     if epoch is not None:
         return datetime.fromtimestamp(epoch, tz=timezone.utc)
     return datetime.now(timezone.utc).replace(microsecond=0)
-
-
-def reader_time() -> datetime:
-    """"Now" for what readers are told (has an effective date arrived?).
-
-    ``SOURCE_DATE_EPOCH`` when the caller set it; otherwise the clock.  The
-    build pins ``SOURCE_DATE_EPOCH`` to HEAD's commit time for its own
-    reproducibility (and marks that with ``POLICY_SITE_EPOCH_ORIGIN=head``);
-    that pin must not freeze an "upcoming version" notice, so a scheduled
-    rebuild without a new commit still flips it on the effective day.
-    """
-    if os.environ.get("POLICY_SITE_EPOCH_ORIGIN") == "head":
-        return datetime.now(timezone.utc).replace(microsecond=0)
-    return build_time()

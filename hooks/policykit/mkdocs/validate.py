@@ -49,7 +49,8 @@ class _Run:
     """This module's state of one build (on the plugin instance, see common.BuildState.slot)."""
 
     epoch_set_by_us: str | None = None
-    epoch_before: tuple[str | None, str | None] | None = None  # the caller's SOURCE_DATE_EPOCH and origin
+    epoch_saved: bool = False  # epoch_before holds what to put back
+    epoch_before: str | None = None  # the caller's SOURCE_DATE_EPOCH
 
 
 class _LinkHint(logging.Filter):
@@ -64,8 +65,6 @@ class _LinkHint(logging.Filter):
 
 _HINT = _LinkHint()
 
-
-EPOCH_ORIGIN = "POLICY_SITE_EPOCH_ORIGIN"
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -99,15 +98,14 @@ def _readme_beside_index(config: MkDocsConfig) -> None:
 
 def _source_date_epoch(config: MkDocsConfig) -> None:
     run = common.state(config).slot(_Run)
-    if run.epoch_before is None:  # the first language build: what to put back when the build ends
-        run.epoch_before = (os.environ.get("SOURCE_DATE_EPOCH"), os.environ.get(EPOCH_ORIGIN))
+    if not run.epoch_saved:  # the first language build: what to put back when the build ends
+        run.epoch_saved, run.epoch_before = True, os.environ.get("SOURCE_DATE_EPOCH")
     current = os.environ.get("SOURCE_DATE_EPOCH") or None  # empty counts as unset
     if current is not None and current != run.epoch_set_by_us:
         try:
             source_date_epoch()  # the one reader (policykit.dates): a mistyped pin is an error, never the clock
         except EpochError as exc:
             raise PluginError(str(exc)) from None
-        os.environ.pop(EPOCH_ORIGIN, None)
         return  # the caller's choice wins
     head = common.history(config).head_date
     if head is None:  # no commit yet (or fallback dates): nothing reproducible to pin
@@ -117,7 +115,6 @@ def _source_date_epoch(config: MkDocsConfig) -> None:
         return
     value = str(int(head.timestamp()))
     os.environ["SOURCE_DATE_EPOCH"] = value
-    os.environ[EPOCH_ORIGIN] = "head"  # see policykit.dates.reader_time
     run.epoch_set_by_us = value
 
 
@@ -125,14 +122,13 @@ def restore_epoch(state: common.BuildState) -> None:
     """Put back the caller's SOURCE_DATE_EPOCH once the build is over (or failed), so the next build in this
     process (``mkdocs serve``, another site) pins its own HEAD instead of taking this one's as the caller's choice."""
     run = state.slot(_Run)
-    if run.epoch_before is None:
+    if not run.epoch_saved:
         return
-    for key, value in zip(("SOURCE_DATE_EPOCH", EPOCH_ORIGIN), run.epoch_before, strict=True):
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-    run.epoch_before = None
+    if run.epoch_before is None:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+    else:
+        os.environ["SOURCE_DATE_EPOCH"] = run.epoch_before
+    run.epoch_saved, run.epoch_before = False, None
     run.epoch_set_by_us = None
 
 
