@@ -14,7 +14,9 @@ hits both sides:
          render cache, against no hooks;
 * warm:  every hook after one more commit, with the cache of the build before.
 
-Prints median wall-clock seconds, the ratio, peak RSS and version pages per
+Prints median wall-clock seconds, the ratio (the median of the rounds' on/off
+ratios, each round one alternated pair, with their spread; use --rounds 5 or
+more: this machine's noise is about 20 %), peak RSS and version pages per
 second.  Not a test: nothing is asserted.
 """
 
@@ -49,10 +51,10 @@ def make_corpus(workdir: Path, pages: int, commits: int, langs: str) -> Path:
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     languages = langs.split(",")
     if languages != ["zh-Hant", "zh-Hans", "en"]:  # keep only the languages the corpus has
-        config = re.sub(r"(?ms)^        - locale: (?!(%s)\n).*?(?=^        - locale: |^\S)" % "|".join(map(re.escape, languages)), "", config)
+        config = re.sub(r"(?ms)^        - locale: (?!({})\n).*?(?=^        - locale: |^\S)".format("|".join(map(re.escape, languages))), "", config)
         if "zh-Hant" not in languages:
             config = config.replace("          default: true\n", "", 1)
-            config = re.sub(r"(        - locale: %s\n)" % re.escape(languages[0]), r"\1          default: true\n", config, count=1)
+            config = re.sub(rf"(        - locale: {re.escape(languages[0])}\n)", r"\1          default: true\n", config, count=1)
             config = config.replace("default_locale: zh-Hant", f"default_locale: {languages[0]}")
             config = config.replace("source_locale: zh-Hant", f"source_locale: {languages[0]}")
     all_hooks = config
@@ -137,11 +139,13 @@ def main() -> None:
                     s, m = build(corpus, config, site_on)
                     ons.append(s)
                     rss_on.append(m)
-            print(f"  {mode} round {r + 1}: off {offs[-1]:.2f} s, on {ons[-1]:.2f} s", flush=True)
+            print(f"  {mode} round {r + 1}: off {offs[-1]:.2f} s, on {ons[-1]:.2f} s, ratio {ons[-1] / offs[-1]:.2f}x",
+                  flush=True)
         off, on = statistics.median(offs), statistics.median(ons)
+        ratios = [n / f for n, f in zip(ons, offs, strict=True)]  # one per alternated pair
         versions = count_versions(site_on) if mode != "stamp" else 0
-        line = (f"{mode}: hooks off {off:.2f} s, hooks on {on:.2f} s, ratio {on / off:.2f}x "
-                f"(median of {a.rounds}); peak RSS off {max(rss_off) / 1024:.0f} MiB, on {max(rss_on) / 1024:.0f} MiB")
+        line = (f"{mode}: hooks off {off:.2f} s, hooks on {on:.2f} s, ratio {statistics.median(ratios):.2f}x "
+                f"(median of {a.rounds} pairs, spread {min(ratios):.2f}-{max(ratios):.2f}x); peak RSS off {max(rss_off) / 1024:.0f} MiB, on {max(rss_on) / 1024:.0f} MiB")
         if versions:
             line += f"; {versions} version pages, {versions / on:.0f} version pages/s"
         print(line, flush=True)
