@@ -114,6 +114,7 @@ STATIC_EXTENSIONS = frozenset(
 #: Files written by the deploy step itself; they are not site pages.
 HEADERS_FILE = generated.register(generated.SITE, "_headers", "the cache headers file")
 MANIFEST_FILE = generated.register(generated.SITE, "manifest.json", "the deploy manifest")
+SIGNATURE_FILE = generated.register(generated.SITE, "manifest.json.sig", "the manifest's signature")
 
 SECURITY_BASE = (
     ("X-Content-Type-Options", "nosniff"),
@@ -191,7 +192,8 @@ def check_name(path: str) -> str:
     return path
 
 
-def site_files(site_dir: str | os.PathLike[str], exclude: Iterable[str] = (HEADERS_FILE, MANIFEST_FILE)) -> list[str]:
+def site_files(site_dir: str | os.PathLike[str],
+               exclude: Iterable[str] = (HEADERS_FILE, MANIFEST_FILE, SIGNATURE_FILE)) -> list[str]:
     """All files under ``site_dir`` as sorted posix relative paths (names checked)."""
     root = Path(site_dir)
     skip = set(exclude)
