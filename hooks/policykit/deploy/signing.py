@@ -143,21 +143,24 @@ def load_key(path: str | os.PathLike[str], *, published: Iterable[str | os.PathL
     done = _run(["-y", "-P", "", "-f", str(key)], what=f"signing key {key}")
     if done.returncode != 0:
         said = done.stderr.decode("utf-8", "replace")
-        if "passphrase" in said:
-            why = ("is protected by a passphrase, and a build cannot type one. Use a key without a passphrase "
-                   "(`ssh-keygen -t ed25519 -N '' -f KEY`) kept as a secret, or remove the passphrase with "
-                   "`ssh-keygen -p -f KEY`.")
-        elif head.startswith((b"ssh-", b"ecdsa-", b"sk-")):
-            why = f"is a public key. Give the private key (the file without .pub). {_KEY_ADVICE}"
-        elif not head.startswith(b"-----BEGIN "):
-            why = f"is not an OpenSSH private key. {_KEY_ADVICE}"
-        elif "bad permissions" in said or "too open" in said:
-            why = "can be read by other users, so ssh-keygen refuses it. Run `chmod 600` on it."
-        else:
-            why = f"cannot be used by ssh-keygen. {_KEY_ADVICE}"
-        raise SigningError(f"signing key {key} {why}", said)
+        raise SigningError(f"signing key {key} {_why(said, head)}", said)
     public = " ".join(done.stdout.decode("ascii", "replace").split()[:2])
     return SigningKey(key, public)
+
+
+def _why(said: str, head: bytes) -> str:
+    """What is wrong with a key ssh-keygen refused (its stderr *said*, the file starts with *head*), and what to do."""
+    if "passphrase" in said:
+        return ("is protected by a passphrase, and a build cannot type one. Use a key without a passphrase "
+                "(`ssh-keygen -t ed25519 -N '' -f KEY`) kept as a secret, or remove the passphrase with "
+                "`ssh-keygen -p -f KEY`.")
+    if head.startswith((b"ssh-", b"ecdsa-", b"sk-")):
+        return f"is a public key. Give the private key (the file without .pub). {_KEY_ADVICE}"
+    if head and not head.startswith(b"-----BEGIN "):
+        return f"is not an OpenSSH private key. {_KEY_ADVICE}"
+    if "bad permissions" in said or "too open" in said:
+        return "can be read by other users, so ssh-keygen refuses it. Run `chmod 600` on it."
+    return f"cannot be used by ssh-keygen to sign. {_KEY_ADVICE}"
 
 
 def sign(key: SigningKey, data: bytes) -> bytes:
@@ -172,8 +175,8 @@ def sign(key: SigningKey, data: bytes) -> bytes:
                     what=f"signing with {key.path}", cwd=tmp)
         sig = target.with_name(target.name + ".sig")
         if done.returncode != 0 or not sig.is_file():
-            raise SigningError(f"signing key {key.path}: ssh-keygen could not sign the manifest. {_KEY_ADVICE}",
-                               done.stderr.decode("utf-8", "replace"))
+            said = done.stderr.decode("utf-8", "replace")
+            raise SigningError(f"signing key {key.path} {_why(said, b'')}", said)
         return sig.read_bytes()
 
 
