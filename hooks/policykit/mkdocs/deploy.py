@@ -252,7 +252,8 @@ def on_post_build(config: MkDocsConfig) -> None:
             previous=run.get("previous"),
             previous_manifest="",  # already loaded (or none) in on_config
             clock=clock,
-            policies=ledger.manifest_section(result_ledger.policies) if result_ledger is not None else None,
+            policies=ledger.manifest_section(ledger.with_published_files(result_ledger.policies, common.state(config).sources))
+            if result_ledger is not None else None,
             theme=theme,
             theme_scripts=_state(config).theme_scripts,
             signing_key=run.get("key"),
