@@ -190,7 +190,9 @@ def test_regulator_checks_one_version_with_two_standard_commands(builds: dict[st
     digest = done.stdout.split()[0]
     record = next(r for r in records(project / "site") if r["source"] == "en/privacy/versions/2/source.md")
     assert digest == record["source_sha256"]
-    assert regulator(download, "grep", "-c", digest, "manifest.json").stdout.strip() == "1"
+    # ... which the regulator reads in the signed manifest, beside the path (keys are sorted: source_sha256 follows)
+    shown = regulator(download, "grep", "-A1", '"source": "en/privacy/versions/2/source.md"', "manifest.json").stdout
+    assert shown.split("\n")[1].strip() == f'"source_sha256": "{digest}"'
     # a changed byte is caught by the same two commands
     (download / "manifest.json").write_bytes((download / "manifest.json").read_bytes().replace(b'"number": 2',
                                                                                                 b'"number": 3', 1))

@@ -235,8 +235,8 @@ def header_rule() -> HeaderRule:
 
 def nginx_location(security: tuple[tuple[str, str], ...]) -> str:
     """The nginx ``location`` of the signature: its type and cache class, and the security headers."""
-    lines = [f"location = {nginx_quote('/' + SIGNATURE_FILE)} {{", "    types { }", "    default_type text/plain;",
-             "    charset utf-8;"]
+    lines = [f"location = {nginx_quote('/' + SIGNATURE_FILE)} {{",
+             f"    types {{ }} default_type {nginx_quote(SIGNATURE_TYPE)};"]  # as header_files writes a Content-Type
     for name, value in (("Cache-Control", SIGNATURE_CACHE.cache_control), *security):
         lines.append(f"    add_header {name} {nginx_quote(value)} always;")
     return "\n".join([*lines, "}"]) + "\n"
