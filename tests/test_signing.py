@@ -188,6 +188,8 @@ def test_regulator_checks_one_version_with_two_standard_commands(builds: dict[st
     done = regulator(download, "sha256sum", "en/privacy/versions/2/source.md")
     assert done.returncode == 0, done.stderr
     digest = done.stdout.split()[0]
+    macos = regulator(download, "shasum", "-a", "256", "en/privacy/versions/2/source.md")  # macOS has no sha256sum
+    assert macos.returncode == 0 and macos.stdout.split()[0] == digest
     record = next(r for r in records(project / "site") if r["source"] == "en/privacy/versions/2/source.md")
     assert digest == record["source_sha256"]
     # ... which the regulator reads in the signed manifest, beside the path (keys are sorted: source_sha256 follows)
@@ -366,3 +368,11 @@ def test_finalize_signs_and_refuses_a_bad_key_before_writing(keys: Path, tmp_pat
     again = policykit("finalize", "site", "--docs", "docs", *LANGS, cwd=repo.path)  # unsigned now
     assert again.returncode == 0, again.stderr
     assert not (repo.path / "site" / "manifest.json.sig").exists()  # no stale signature of another manifest
+
+
+def test_a_committed_signature_file_would_collide() -> None:
+    """``docs/manifest.json.sig`` would be published where the build writes the signature: refused like _headers."""
+    from policykit import generated
+    assert generated.collisions({"manifest.json.sig": "docs/en/manifest.json.sig"}, language_roots=[""],
+                                policy_folders=[]) == [("docs/en/manifest.json.sig", "manifest.json.sig",
+                                                        "the manifest's signature")]
