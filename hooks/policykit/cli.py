@@ -3,9 +3,11 @@
     policykit history DOCS_DIR --json          every policy's versions and dates
     policykit finalize SITE_DIR --docs DOCS_DIR [--layout directory|file] [--language zh-Hant=/ --language en=/en/]
     policykit finalize SITE_DIR --history history.json [--layout ...] [--language ...]
-    policykit verify SITE_DIR                  the site matches its manifest.json
+    policykit finalize ... --signing-key KEY   also sign manifest.json (manifest.json.sig; or $POLICY_SITE_SIGNING_KEY)
+    policykit verify SITE_DIR [--allowed-signers FILE --identity ID | --public-key FILE]
+                                               the site matches its manifest.json (and its signature)
 
-Exit codes: 0 done, 1 a check failed or the input is wrong, 2 a usage error.
+Exit codes: 0 done, 1 a check failed or the input is wrong (a signing key that cannot be used too), 2 a usage error.
 Nothing here imports MkDocs (README, "Other engines").
 """
 
@@ -14,14 +16,17 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import re
+import tempfile
 import sys
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from policykit.deploy.cache_rules import HEADERS_FILE, MANIFEST_FILE, HeaderRuleError
+from policykit.deploy.cache_rules import HEADERS_FILE, MANIFEST_FILE, SIGNATURE_FILE, HeaderRuleError
+from policykit.deploy import signing
 from policykit.dates import EpochError, zone
 from policykit.deploy.finalize import finalize_site
 from policykit.deploy.fingerprint import FingerprintError
@@ -34,8 +39,8 @@ from policykit.settings import Settings
 from policykit.deploy.theme_scripts import ThemeScripts
 from policykit.deploy.site_layout import LAYOUTS, Layout, LayoutError, parse_languages, registry_of, site_paths
 
-#: Files of a finalized site that its manifest does not list (the manifest itself and the header file).
-UNLISTED = (HEADERS_FILE, MANIFEST_FILE)
+#: Files of a finalized site that its manifest does not list (the manifest, its signature and the header file).
+UNLISTED = (HEADERS_FILE, MANIFEST_FILE, SIGNATURE_FILE)
 
 
 _HASH_RE = re.compile(r"^'?(sha(256|384|512)-[A-Za-z0-9+/]+={0,2})'?$")
@@ -99,10 +104,19 @@ def _parser() -> argparse.ArgumentParser:
                    help="an inline script of the theme the Content-Security-Policy allows (repeat it). Nothing found "
                         "in the output is allowed on its own: finalize lists the hashes of the scripts it blocks, "
                         "review them and list the theme's here")
+    f.add_argument("--signing-key", metavar="KEY",
+                   help="an OpenSSH private key without passphrase: sign manifest.json into manifest.json.sig "
+                        f"(default ${signing.SIGNING_KEY_ENV}; unset: no signature)")
 
     v = sub.add_parser("verify", help="check every file of the site against its manifest.json")
     v.add_argument("site", metavar="SITE_DIR")
     v.add_argument("--manifest", metavar="FILE", help="the manifest to check against (default SITE_DIR/manifest.json)")
+    v.add_argument("--allowed-signers", metavar="FILE",
+                   help="check the signature (the manifest's path + .sig) against this allowed_signers file "
+                        "(ssh-keygen's format, as git uses it); needs --identity")
+    v.add_argument("--identity", metavar="ID", help="the signer's principal in --allowed-signers")
+    v.add_argument("--public-key", metavar="FILE",
+                   help="check the signature against this public key (KEY.pub) instead of an allowed_signers file")
     return p
 
 
@@ -117,7 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"policykit {args.command}: {exc}", file=sys.stderr)
         return 2
-    except (Failure, GitError, ManifestError, HeaderRuleError, FingerprintError, MtimeError, EpochError) as exc:
+    except (Failure, GitError, ManifestError, HeaderRuleError, FingerprintError, MtimeError, EpochError,
+            signing.SigningError) as exc:
         print(f"policykit {args.command}: {exc}", file=sys.stderr)
         return 1
 
@@ -177,6 +192,7 @@ def _finalize(args: argparse.Namespace) -> int:
         if m is None:
             raise UsageError(f"--script-hash {value!r}: expected a CSP hash such as 'sha256-AbC...='")
         listed.append(f"'{m.group(1)}'")
+    key = _signing_key(args, site)
     doc = _read_history_file(args.history) if args.history else _document(args, layout)
     try:
         if args.history and set(doc["locales"]) != set(layout.locales):
@@ -197,6 +213,7 @@ def _finalize(args: argparse.Namespace) -> int:
         base_url=args.base_url,
         clock=doc.get("build_clock"),
         theme_scripts=ListedScripts(listed=tuple(listed)),
+        signing_key=key,
     )
     print(f"Wrote {result.headers_file} ({result.headers_rule_count} rules), {result.manifest_file}, "
           f"{result.nginx_include} and {result.purge_files.get('urls', result.nginx_include.parent / 'purge')}",
@@ -204,6 +221,8 @@ def _finalize(args: argparse.Namespace) -> int:
     print(f"{len(registry)} policy pages registered; {len(result.rules.files)} files", file=sys.stderr)
     if result.purge.message:
         print(f"Purge: {result.purge.message}", file=sys.stderr)
+    if result.signature_file is not None and key is not None:
+        print(f"Signed: {result.signature_file} (key {key.public})", file=sys.stderr)
     if result.unlisted_scripts:
         blocked: dict[str, list[str]] = {}
         for path, digest in result.unlisted_scripts:
@@ -217,8 +236,93 @@ def _finalize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _signing_key(args: argparse.Namespace, site: Path) -> signing.SigningKey | None:
+    """``--signing-key`` or ``$POLICY_SITE_SIGNING_KEY``, checked before anything is written (None: no signature)."""
+    path = signing.key_path(args.signing_key, os.environ)
+    if path is None:
+        return None
+    where = "--signing-key" if args.signing_key else f"${signing.SIGNING_KEY_ENV}"
+    try:
+        return signing.load_key(path, published=(site,))
+    except signing.SigningError as exc:
+        raise Failure(f"{where}: {exc}") from exc
+
+
+def _verify_key(args: argparse.Namespace) -> tuple[Path, str] | None:
+    """The (allowed_signers file, identity) the signature is checked with; None: no key option."""
+    if args.public_key and (args.allowed_signers or args.identity):
+        raise UsageError("give either --public-key FILE or --allowed-signers FILE --identity ID, not both")
+    if bool(args.allowed_signers) != bool(args.identity):
+        raise UsageError("--allowed-signers FILE and --identity ID go together (the identity is the signer's "
+                         "principal in that file)")
+    given = args.public_key or args.allowed_signers
+    if not given:
+        return None
+    if not Path(given).is_file():
+        raise UsageError(f"{given}: no such file")
+    return Path(given), args.identity or signing.PUBLIC_KEY_IDENTITY
+
+
+def _check_signature(args: argparse.Namespace, source: Path, key: tuple[Path, str] | None) -> tuple[list[str], str]:
+    """(problems, what was checked) for the manifest's signature (``manifest.json.sig`` beside it)."""
+    sig = source.with_name(source.name + ".sig")
+    if key is None:
+        if sig.is_file():
+            return [], (f"signature NOT checked: {sig} exists; give --public-key FILE or "
+                        "--allowed-signers FILE --identity ID to check it")
+        return [], f"the manifest is not signed (no {sig})"
+    if not sig.is_file():
+        return [f"no signature: {sig} is missing, so {source} cannot be checked against {key[0]}"], ""
+    try:
+        if args.public_key:
+            with tempfile.TemporaryDirectory(prefix="policykit-verify-") as tmp:
+                signers = Path(tmp) / "allowed_signers"
+                signers.write_text(signing.allowed_signers_line(key[0], key[1]), encoding="ascii")
+                report = signing.verify(source.read_bytes(), sig, signers, key[1])
+        else:
+            report = signing.verify(source.read_bytes(), sig, key[0], key[1])
+    except signing.SigningError as exc:
+        return [f"signature: {exc}"], ""
+    return [], f"signature good ({report})"
+
+
+def _check_versions(site: Path, manifest: dict[str, Any], listed: dict[str, dict[str, Any]]) -> tuple[list[str], int]:
+    """(problems, versions checked): every version in ``policies`` has its page and its source.md, as recorded."""
+    section = manifest.get("policies")
+    versions = section.get("versions") if isinstance(section, dict) else None
+    if not isinstance(versions, dict):
+        return [], 0
+    problems, count = [], 0
+    for policy, langs in sorted(versions.items()):
+        for locale, records in sorted(langs.items()) if isinstance(langs, dict) else ():
+            for rec in records if isinstance(records, list) else ():
+                if not isinstance(rec, dict):
+                    continue
+                count += 1
+                label = f"{policy} ({locale}) version {rec.get('number')}"
+                absent = [f for f in ("page", "source") if not isinstance(rec.get(f), str)]
+                if absent:
+                    problems.append(f"{label}: the manifest records no {' or '.join(map(repr, absent))}, so it "
+                                    "cannot be checked (a manifest of an older policykit: build the site again)")
+                for field in ("page", "source"):
+                    path = rec.get(field)
+                    if not isinstance(path, str):
+                        continue
+                    if not (site / path).is_file():
+                        problems.append(f"{label}: its {field} {path} is missing")
+                    elif path not in listed:
+                        problems.append(f"{label}: its {field} {path} is not listed in the manifest's urls")
+                    elif field == "source":
+                        digest = hashlib.sha256((site / path).read_bytes()).hexdigest()
+                        if digest != rec.get("source_sha256"):
+                            problems.append(f"{label}: {path} has sha256 {digest}, the record says "
+                                            f"source_sha256 {rec.get('source_sha256')}")
+    return problems, count
+
+
 def _verify(args: argparse.Namespace) -> int:
     site = _folder(args.site, "SITE_DIR")
+    key = _verify_key(args)
     source = Path(args.manifest) if args.manifest else site / MANIFEST_FILE
     if not source.is_file():
         raise Failure(f"{source}: no manifest; run `policykit finalize` first")
@@ -228,7 +332,7 @@ def _verify(args: argparse.Namespace) -> int:
         if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
             raise Failure(f"{source}: entry {url!r} has no path")
         listed[entry["path"]] = entry
-    problems = []
+    problems, signed = _check_signature(args, source, key)
     for path, entry in sorted(listed.items()):
         file = site / path
         if not file.is_file():
@@ -243,9 +347,12 @@ def _verify(args: argparse.Namespace) -> int:
     for path in site_paths(site):
         if path not in listed and path not in UNLISTED:
             problems.append(f"not in the manifest: {path}")
+    version_problems, versions = _check_versions(site, manifest, listed)
+    problems += version_problems
     if problems:
         raise Failure(f"{site} does not match {source} ({len(problems)} problems):\n  " + "\n  ".join(problems))
-    print(f"{site}: {len(listed)} files match {source}", file=sys.stderr)
+    print(f"{site}: {len(listed)} files match {source}; {versions} published versions present; {signed}",
+          file=sys.stderr)
     return 0
 
 

@@ -28,6 +28,7 @@ class Settings:
     cache_dir: str = ".cache/policy-site"  # relative to the config file
     policy_exclude: tuple[str, ...] = ("index.md", "README.md", "LICENSE.md")  # names or paths (globs) that are not policies
     previous_manifest: str | None = None  # last deploy's manifest.json (path or URL), for the purge list
+    signing_key: str | None = None  # SSH private key that signs manifest.json (relative to the config file); else $POLICY_SITE_SIGNING_KEY
     corrections_file: str = "policy-corrections.yml"  # declarations about published versions: legal corrections, change notes, translation_of (policykit.history.corrections)
     translation_lag: str = "info"  # lagging/missing translations: "info" (published with a notice, reported at INFO), "warn" (fails --strict), "fail" or "ignore"
     commit_subjects_as_notes: bool = False  # show a version's commit subject as its change note when it has none
@@ -61,7 +62,7 @@ def parse_settings(raw: Mapping[str, Any] | None, *, where: str = "mkdocs.yml", 
     for key in ("source_locale", "default_locale", "timezone", "date_source", "cache_dir", "corrections_file"):
         if key in values and not isinstance(values[key], str):
             raise SettingsError(f"{where}: '{_KEY}.{key}' must be a string, found {values[key]!r}.")
-    for key in ("ignore_revs_file", "previous_manifest"):
+    for key in ("ignore_revs_file", "previous_manifest", "signing_key"):
         if values.get(key) is not None and not isinstance(values[key], str):
             raise SettingsError(f"{where}: '{_KEY}.{key}' must be a string, found {values[key]!r}.")
     if values.get("date_source", "committer") not in ("committer", "author"):

@@ -32,7 +32,8 @@ should not be fetched again.
     304 renews it cheaply.  One class for every snapshot, current or not, so
     that large archives can still be expressed as directory rules.  Only pages
     the registry marks as version pages get it; a path that merely looks like
-    one falls back to ``revalidate``.
+    one falls back to ``revalidate``.  A version's committed Markdown
+    (``versions/3/source.md``, the git blob's bytes) is in this class too.
 
 ``immutable`` -- ``public, max-age=31536000, immutable``
     Files whose name contains a hash of their content: Material's
@@ -49,6 +50,10 @@ should not be fetched again.
     CSS/JS).  They change only when the theme is upgraded, but then the new
     hashed bundle expects the new file, so the lifetime is short (an hour)
     and a conditional request (304) renews it.
+
+Content-Type: files whose type the servers do not know (``CONTENT_TYPES``:
+``.md``) get it in both renderings, so ``nosniff`` never makes a browser
+refuse or download them.
 
 Security headers (``X-Content-Type-Options``, ``Referrer-Policy``,
 ``X-Frame-Options``, ``Content-Security-Policy``) apply to every URL.  In
@@ -84,7 +89,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from policykit import generated
-from policykit.deploy.published import CURRENT_VERSION, POLICY, VERSION, PublishedPage, PublishedPages
+from policykit.deploy.published import CURRENT_VERSION, POLICY, VERSION, VERSION_SOURCE, PublishedPage, PublishedPages
 
 
 class HeaderRuleError(ValueError):
@@ -114,6 +119,11 @@ STATIC_EXTENSIONS = frozenset(
 #: Files written by the deploy step itself; they are not site pages.
 HEADERS_FILE = generated.register(generated.SITE, "_headers", "the cache headers file")
 MANIFEST_FILE = generated.register(generated.SITE, "manifest.json", "the deploy manifest")
+SIGNATURE_FILE = generated.register(generated.SITE, "manifest.json.sig", "the manifest's signature")
+
+#: Content-Type of file types the platforms do not know (nginx's mime.types, Netlify and Cloudflare Pages serve
+#: ``.md`` as ``application/octet-stream`` or ``text/plain`` without a charset); by lower-case extension.
+CONTENT_TYPES = {".md": "text/markdown; charset=utf-8"}
 
 SECURITY_BASE = (
     ("X-Content-Type-Options", "nosniff"),
@@ -191,7 +201,8 @@ def check_name(path: str) -> str:
     return path
 
 
-def site_files(site_dir: str | os.PathLike[str], exclude: Iterable[str] = (HEADERS_FILE, MANIFEST_FILE)) -> list[str]:
+def site_files(site_dir: str | os.PathLike[str],
+               exclude: Iterable[str] = (HEADERS_FILE, MANIFEST_FILE, SIGNATURE_FILE)) -> list[str]:
     """All files under ``site_dir`` as sorted posix relative paths (names checked)."""
     root = Path(site_dir)
     skip = set(exclude)
@@ -224,7 +235,7 @@ def policy_tags(record: PublishedPage | None) -> tuple[str, ...]:
 def classify(path: str, record: PublishedPage | None = None, fingerprinted: Iterable[str] = ()) -> CacheClass:
     """The cache class of one file, from its registry record if any, else from its name."""
     if record is not None:
-        return VERSION_SNAPSHOT if record.kind in (VERSION, CURRENT_VERSION) else REVALIDATE
+        return VERSION_SNAPSHOT if record.kind in (VERSION, CURRENT_VERSION, VERSION_SOURCE) else REVALIDATE
     name = path.rsplit("/", 1)[-1]
     if path in set(fingerprinted) or MATERIAL_HASHED.match(name):
         return IMMUTABLE
@@ -232,6 +243,11 @@ def classify(path: str, record: PublishedPage | None = None, fingerprinted: Iter
     if ext in STATIC_EXTENSIONS:
         return STATIC
     return REVALIDATE  # HTML, XML, JSON, sitemaps, feeds and anything unknown
+
+
+def content_type(path: str) -> str | None:
+    """The Content-Type the headers must give *path*, or None where the server's own mapping is right."""
+    return CONTENT_TYPES.get(os.path.splitext(path)[1].lower())
 
 
 def content_security_policy(script_hashes: Iterable[str]) -> str:
@@ -293,5 +309,5 @@ def build_rules(
 __all__ = [
     "HeaderRuleError", "CacheClass", "REVALIDATE", "VERSION_SNAPSHOT", "IMMUTABLE", "STATIC", "CLASSES",
     "FileRule", "SiteRules", "url_forms", "http_date", "check_name", "site_files", "classify",
-    "content_security_policy", "security_headers", "build_rules", "policy_tags",
+    "content_security_policy", "security_headers", "build_rules", "policy_tags", "CONTENT_TYPES", "content_type",
 ]

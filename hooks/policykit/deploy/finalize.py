@@ -2,7 +2,8 @@
 
 Writes into the site: ``_headers`` (Netlify / Cloudflare Pages),
 ``manifest.json`` and, when a folder has its own ``404.html``, ``_redirects``
-(Netlify's 404 rules, listed in the manifest like a page; see ``error_pages``).  Writes next to it, in ``deploy_dir`` (default
+(Netlify's 404 rules, listed in the manifest like a page; see ``error_pages``);
+with a signing key, ``manifest.json.sig`` last (``signing``; not listed in the manifest).  Writes next to it, in ``deploy_dir`` (default
 ``<site_dir>-deploy``, never published): ``nginx-headers.conf`` and
 ``purge/{urls.txt,tags.txt,summary.json}``.  Sets every file's mtime last.
 """
@@ -16,9 +17,10 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from policykit.deploy.cache_rules import IMMUTABLE, HEADERS_FILE, MANIFEST_FILE, SiteRules, build_rules, classify, site_files
+from policykit.deploy import signing
 from policykit.deploy.error_pages import write_redirects
 from policykit.deploy.fingerprint import fingerprint_assets
-from policykit.deploy.header_files import netlify_rules, render_netlify_rules, render_nginx
+from policykit.deploy.header_files import CLOUDFLARE_MAX_RULES, netlify_rules, render_netlify_rules, render_nginx
 from policykit.deploy.manifest import (
     PREVIOUS_MANIFEST_ENV, PurgePlan, build_manifest, file_digests, load_manifest, manifest_json,
     manifest_mtime, plan_purge, previous_files, write_purge,
@@ -63,6 +65,7 @@ class FinalizeResult:
     file_mtimes: dict[str, int]  # path -> mtime set
     registry_missing: tuple[str, ...]  # registry paths with no file in the site
     unlisted_scripts: tuple[tuple[str, str], ...] = ()  # (path, hash): inline scripts outside the content the CSP blocks
+    signature_file: Path | None = None  # manifest.json.sig, when a signing key was given
 
 
 def finalize_site(
@@ -80,6 +83,7 @@ def finalize_site(
     previous: Mapping[str, Any] | None = None,
     theme: tuple[int, Sequence[str], str] | None = None,
     theme_scripts: ThemeScripts | None = None,
+    signing_key: signing.SigningKey | None = None,
 ) -> FinalizeResult:
     """Finish a built site for deployment (call once, after everything else wrote its files).
 
@@ -93,6 +97,7 @@ def finalize_site(
     ``theme``: (pin clock, theme dirs, installed theme folder): the theme's own files get the pin's time
     (``theme_time``).
     ``theme_scripts``: the theme's inline scripts, allowed by the CSP (none when not given).
+    ``signing_key``: sign the manifest (``signing.load_key``, checked before the build); None: no signature.
     """
     env = os.environ if env is None else env
     site = Path(site_dir)
@@ -122,7 +127,8 @@ def finalize_site(
     unlisted = tuple(unlisted_scripts(site, paths, hashes))
 
     headers_file = site / HEADERS_FILE
-    chosen = netlify_rules(rules)
+    chosen = netlify_rules(rules) if signing_key is None else \
+        [*netlify_rules(rules, CLOUDFLARE_MAX_RULES - 1), signing.header_rule()]
     headers_file.write_text(render_netlify_rules(chosen), encoding="utf-8")
     manifest = build_manifest(rules, digests, file_mtimes, policies)
     meta = manifest_mtime(manifest, previous, max([clock, *file_mtimes.values()]))
@@ -131,12 +137,20 @@ def finalize_site(
     manifest_file.write_text(manifest_json(manifest), encoding="utf-8")
     out_dir.mkdir(parents=True, exist_ok=True)
     nginx_include = out_dir / NGINX_INCLUDE
-    nginx_include.write_text(render_nginx(rules), encoding="utf-8")
+    nginx_include.write_text(render_nginx(rules) + (signing.nginx_location(rules.security) if signing_key else ""),
+                             encoding="utf-8")
     purge = plan_purge(manifest, previous, base_url)
     purge_files = write_purge(purge, out_dir / "purge")
 
     all_mtimes = {**file_mtimes, HEADERS_FILE: meta, MANIFEST_FILE: meta}
+    signature_file = site / signing.SIGNATURE_FILE
+    if signing_key is not None:  # last: manifest.json is final
+        signing.write_signature(signing_key, manifest_file)
+        all_mtimes[signing.SIGNATURE_FILE] = meta
+    elif signature_file.exists():
+        signature_file.unlink()  # an earlier run's signature of another manifest
     apply_mtimes(site, all_mtimes)
     missing = tuple(sorted(p.path for p in registry if p.path not in digests))
     return FinalizeResult(rules, renamed, headers_file, len(chosen), manifest_file,
-                          nginx_include, purge, purge_files, all_mtimes, missing, unlisted)
+                          nginx_include, purge, purge_files, all_mtimes, missing, unlisted,
+                          signature_file if signing_key is not None else None)

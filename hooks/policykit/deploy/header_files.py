@@ -19,7 +19,9 @@ Two renderings of one ``SiteRules``:
   keeps rules only for the classes that differ from it (immutable, static),
   drops per-file tags and Last-Modified (they stay in the nginx include and
   in manifest.json, and purging by URL still works), and treats version pages
-  as revalidate, which is never stale.  If even that cannot be met,
+  as revalidate, which is never stale.  A Content-Type the servers do not
+  know (``cache_rules.CONTENT_TYPES``: ``.md``) is one ``/*.md`` rule, so
+  it never stops a directory from collapsing.  If even that cannot be met,
   ``HeaderRuleError`` is raised.  Paths are percent-encoded as browsers send
   them.
 * nginx: only ONE location applies to a request and a location with its own
@@ -29,6 +31,7 @@ Two renderings of one ``SiteRules``:
   exact location (no limit applies); ``/dir/`` reaches ``/dir/index.html`` by
   nginx's internal index redirect, whose location then sets the headers.
   ``always`` makes headers apply to 404 (``error_page``) and 304 responses too.
+  Such a Content-Type is ``types { } default_type`` in the file's location.
   ``Last-Modified`` is not added: nginx sends it from the file's mtime, which
   ``mtimes`` sets to the same instant.
 """
@@ -42,7 +45,9 @@ from dataclasses import dataclass
 from collections.abc import Iterable
 from urllib.parse import quote
 
-from policykit.deploy.cache_rules import HEADERS_FILE, REVALIDATE, VERSION_SNAPSHOT, HeaderRuleError, SiteRules, check_name
+from policykit.deploy.cache_rules import (
+    CONTENT_TYPES, HEADERS_FILE, REVALIDATE, VERSION_SNAPSHOT, HeaderRuleError, SiteRules, check_name, content_type,
+)
 from policykit.deploy.error_pages import NOT_FOUND_PAGE, not_found_folders
 
 CLOUDFLARE_MAX_RULES = 100
@@ -154,14 +159,15 @@ def netlify_rules(
     """The ``_headers`` rules for ``rules``: exact where they fit, safe directory splats otherwise."""
     entries = _entries(rules)
     root = HeaderRule("/*", rules.security)
-    result = [root]
+    typed = _type_rules(rules)
+    result = [root, *typed]
     if len(entries) + 1 <= max_rules:
         result.extend(HeaderRule(url, headers) for _, url, headers, _ in entries)
     else:
-        result = [root, *_collapse(entries)]
+        result = [root, *typed, *_collapse(entries)]
     if len(result) > max_rules:
         entries = _entries(rules, platform_default=True)
-        result = [root, *(r for r in _collapse(entries) if r.headers)]
+        result = [root, *typed, *(r for r in _collapse(entries) if r.headers)]
     if len(result) > max_rules:
         fixed = sum(1 for *_, c in entries if not c)
         raise HeaderRuleError(
@@ -178,6 +184,13 @@ def netlify_rules(
                 )
     _verify(result, entries, rules.security)
     return result
+
+
+def _type_rules(rules: SiteRules) -> list[HeaderRule]:
+    """One ``/*.md`` rule per extension of ``CONTENT_TYPES`` the site has: a Content-Type that no splat of
+    directories has to repeat, so directories still collapse (a version folder holds index.html and source.md)."""
+    present = {ext for ext in CONTENT_TYPES for fr in rules.files if fr.path.lower().endswith(ext)}
+    return [HeaderRule(f"/*{ext}", (("Content-Type", CONTENT_TYPES[ext]),)) for ext in sorted(present)]
 
 
 def _collapse(entries: list[tuple[str, str, tuple[tuple[str, str], ...], bool]]) -> list[HeaderRule]:
@@ -215,7 +228,9 @@ def _verify(result: list[HeaderRule], entries: list[tuple[str, str, tuple[tuple[
             security: tuple[tuple[str, str], ...]) -> None:
     """Guard: every URL form gets exactly its intended headers under Cloudflare's merge."""
     for file, url, headers, _ in entries:
-        want = {n.lower(): v for n, v in (*security, *headers)}
+        own_type = content_type(file)
+        typed = (("Content-Type", own_type),) if own_type else ()
+        want = {n.lower(): v for n, v in (*security, *headers, *typed)}
         got = {n.lower(): v for n, v in cloudflare_merge(result, url).items()}
         if got != want:
             raise HeaderRuleError(f"{file!r}: {url} would get {got} instead of {want}")
@@ -284,6 +299,9 @@ def render_nginx(rules: SiteRules) -> str:
     for fr in rules.files:
         headers = [(n, v) for n, v in fr.headers() if n != "Last-Modified"]
         lines.append(f"location = {nginx_quote('/' + fr.path)} {{")
+        own_type = content_type(fr.path)
+        if own_type:  # nginx sends one Content-Type, from its types: an empty map and this default replace it
+            lines.append(f"    types {{ }} default_type {nginx_quote(own_type)};")
         lines.extend(_nginx_headers([*headers, *security], "    "))
         lines.append("}")
     return "\n".join(lines) + "\n"

@@ -21,8 +21,10 @@ CURRENT_VERSION = "policy-version-current"  # the latest version's snapshot: its
 INDEX = "index"  # a policy centre / home page
 FEED = "feed"  # an Atom feed
 PAGE = "page"  # any other page built from Markdown
+VERSION_SOURCE = "policy-version-source"  # a version's committed Markdown (versions/N/source.md): the git blob's bytes
+API = "api"  # the versions API (api/policies.json, B versions.json) and its JSON Schemas
 
-KINDS = frozenset({POLICY, HISTORY, VERSION, CURRENT_VERSION, INDEX, FEED, PAGE})
+KINDS = frozenset({POLICY, HISTORY, VERSION, CURRENT_VERSION, INDEX, FEED, PAGE, VERSION_SOURCE, API})
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 ``manifest.json`` records, for every published version of every policy and
 language: the commit, the blob, the SHA-256 of its normalised text
-(``sourcetext.normalized_body``) and its dates.  A build given the previous
+(``sourcetext.normalized_body``) and its dates; once the pages are written,
+also its version page, its ``source.md`` (the blob's bytes) and their raw
+SHA-256 (``with_published_files``; older manifests lack them and still read).  A build given the previous
 manifest compares it with what history says now:
 
 * a published version whose text changed, or which disappeared, is an error
@@ -66,12 +68,19 @@ class VersionRecord:
     published: str  # RFC 3339 instant
     effective: str | None = None  # YYYY-MM-DD
     corrections: tuple[Correction, ...] = ()
+    # The files the build published for it (``with_published_files``; absent from older manifests):
+    page: str | None = None  # its version page, e.g. "en/privacy/versions/3/index.html"
+    source: str | None = None  # its committed Markdown, byte for byte: "en/privacy/versions/3/source.md"
+    source_sha256: str | None = None  # SHA-256 of those bytes (``sha256`` is of the normalised text)
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"number": self.number, "commit": self.commit, "blob": self.blob,
                                "sha256": self.sha256, "published": self.published}
         if self.effective:
             out["effective"] = self.effective
+        for key in ("page", "source", "source_sha256"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
         if self.corrections:
             out["corrections"] = [c.as_json() for c in self.corrections]
         return out
@@ -142,6 +151,30 @@ def current_records(
 
 def _checksum(entries: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(entries, sort_keys=True, separators=(",", ":")).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class PublishedFiles:
+    """The files one version was published as: its page and its ``source.md`` (site-relative paths)."""
+
+    page: str
+    source: str
+    source_sha256: str
+
+
+def with_published_files(
+    policies: Mapping[tuple[str, str], PolicyVersions], files: Mapping[tuple[str, int], PublishedFiles],
+) -> dict[tuple[str, str], PolicyVersions]:
+    """*policies* with each version's ``page``, ``source`` and ``source_sha256`` from *files*
+    ((source path, number) -> what the build wrote); a version the build wrote no files for keeps none."""
+    out: dict[tuple[str, str], PolicyVersions] = {}
+    for key, pv in policies.items():
+        records = []
+        for r in pv.versions:
+            f = files.get((pv.src_path, r.number))
+            records.append(replace(r, page=f.page, source=f.source, source_sha256=f.source_sha256) if f else r)
+        out[key] = replace(pv, versions=tuple(records))
+    return out
 
 
 def manifest_section(policies: Mapping[tuple[str, str], PolicyVersions]) -> dict[str, Any]:

@@ -338,6 +338,7 @@ def on_post_build(config: MkDocsConfig) -> None:
     vr = VersionRenderer(renderer, cache, read, diff_labels=diff_labels, locale=locale)
     jobs = []
     by_job: dict[int, tuple[_Pending, list[archive.VersionEntry], dict[int, dict[str, str]]]] = {}
+    sourced: list[tuple[_Pending, list[archive.VersionEntry]]] = []
     for pending in run.pending:
         entries = common.version_entries(config, pending.fh)
         run.entries.setdefault(pending.src_path, entries)  # the other language builds' switchers read them
@@ -350,9 +351,11 @@ def on_post_build(config: MkDocsConfig) -> None:
         )
         jobs.append(job)
         by_job[id(job)] = (pending, entries, _switcher_targets(config, pending, entries))
+        sourced.append((pending, entries))
         _write_history(config, pending, entries, labels, locale, settings.timezone)
         if pending.retired_page:
             _write_retired(config, pending, labels, locale, settings.timezone)
+    source_sha = _write_sources(config, sourced, read, locale)
     env = common.state(config).env
     body_tpl = env.get_template("partials/policy-version-body.html")
     total = sum(len(job.entries) for job in jobs)
@@ -370,7 +373,7 @@ def on_post_build(config: MkDocsConfig) -> None:
             if shell_of[0] != id(job):
                 shell_of = (id(job), pending.shell(config, "version"))
             _write_version(config, pending, entries, rv, labels, locale, settings.timezone, body_tpl, shell_of[1], cache,
-                           targets.get(rv.entry.number, {}))
+                           targets.get(rv.entry.number, {}), source_sha.get((pending.dest, rv.entry.number)))
             count += 1
             progress.tick(count, "written")
     except render_pool.RenderTimeout as exc:
@@ -504,6 +507,35 @@ def _write_history(config: MkDocsConfig, pending: _Pending, entries: list[archiv
     )
 
 
+def _write_sources(config: MkDocsConfig, items: list[tuple[_Pending, list[archive.VersionEntry]]],
+                   read: Any, locale: str) -> dict[tuple[str, int], str]:
+    """Every version's committed Markdown at ``versions/N/source.md``: the git blob's bytes, unchanged.
+
+    Returns (policy dest, number) -> SHA-256 of those bytes.  The policy's own language records them
+    for the manifest (``BuildState.sources``); a translation's fallback copy only publishes them.
+    """
+    wanted: dict[str, list[tuple[_Pending, archive.VersionEntry]]] = {}
+    for pending, entries in items:
+        for e in entries:
+            wanted.setdefault(e.version.blob, []).append((pending, e))
+    st = common.state(config)
+    own = {id(p): (ref is not None and ref.locale == locale)
+           for p, _ in items for ref in [common.policy_of(config, p.src_path)]}
+    out: dict[tuple[str, int], str] = {}
+    for oid, data in read(sorted(wanted)):
+        digest = hashlib.sha256(data).hexdigest()
+        for pending, e in wanted.get(oid, []):
+            path = archive.source_path(pending.dest, e.number)
+            write_file(data, os.path.join(config.site_dir, path))
+            st.published.add(published.PublishedPage(path, published.VERSION_SOURCE, locale, pending.policy_id,
+                                                      e.version.date))
+            out[(pending.dest, e.number)] = digest
+            if own[id(pending)]:
+                st.sources[(pending.src_path, e.number)] = ledger.PublishedFiles(
+                    archive.version_path(pending.dest, e.number), path, digest)
+    return out
+
+
 def _token_data(cache: RenderCache, clean_html: str) -> str:
     """``tokendata.token_data`` of a rendered text, kept in the render cache by the text's digest and the code's."""
     key = "tokens|" + code_fingerprint_of_renderer() + "|" + hashlib.sha256(clean_html.encode("utf-8")).hexdigest()
@@ -527,6 +559,7 @@ def _write_version(
     shell: str,
     cache: RenderCache,
     switcher: dict[str, str],
+    source_sha256: str | None = None,
 ) -> None:
     e = rv.entry
     n = e.number

@@ -45,6 +45,9 @@ class BuildState:
     summaries: dict[tuple[str, str, int], Any] = field(default_factory=dict)  # (locale, src_path, version) -> Summary, from mkdocs_archive
     catalogue: Any = None  # policykit.translations.Catalogue of every language, from mkdocs_translations
     ledger: Any = None  # policykit.ledger.CheckResult of this build (published versions, corrections), from mkdocs_deploy
+    # (src_path, version) -> policykit.history.ledger.PublishedFiles: the version page and source.md written in
+    # the policy's own language, from mkdocs_archive; mkdocs_deploy adds them to the manifest's records.
+    sources: dict[tuple[str, int], Any] = field(default_factory=dict)
     declarations: Any = None  # policykit.history.corrections.Declarations: the corrections file, read once (declarations())
     history_memo: dict[Any, History] = field(default_factory=dict)  # load_history's memo: kept across serve rebuilds
     slots: dict[type, Any] = field(default_factory=dict)  # each module's own state, by its class (see slot())

@@ -37,6 +37,7 @@ from policykit.history.chain import Chain, read_chain
 from policykit.history.corrections import CorrectionsError
 from policykit.dates import build_time, zone
 from policykit.deploy.finalize import finalize_site
+from policykit.deploy import signing
 from policykit.deploy.fingerprint import FingerprintError, fingerprinted_name
 from policykit.history.versions import History, Version
 from policykit.deploy.manifest import PREVIOUS_MANIFEST_ENV, ManifestError, load_manifest
@@ -108,6 +109,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     run = _state(config).run
     run.clear()
     settings = common.settings(config)
+    run["key"] = _signing_key(config, settings.signing_key)
     hist = common.history(config)
     source = settings.previous_manifest or os.environ.get(PREVIOUS_MANIFEST_ENV) or None
     try:
@@ -146,6 +148,23 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         raise PluginError("Published history was rewritten; nothing was built:\n  " + "\n  ".join(result.errors))
     common.state(config).ledger = result
     return config
+
+
+def _signing_key(config: MkDocsConfig, option: str | None) -> signing.SigningKey | None:
+    """The key that signs manifest.json, checked now, before anything is built (none: no signature)."""
+    if common.state(config).command == "serve":
+        return None  # the live preview writes no manifest
+    base = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
+    path = signing.key_path(option, os.environ, base)
+    if path is None:
+        log.info("No signing key (plugin option 'signing_key' or $%s): manifest.json is not signed.",
+                 signing.SIGNING_KEY_ENV)
+        return None
+    where = "option 'signing_key'" if option else f"${signing.SIGNING_KEY_ENV}"
+    try:
+        return signing.load_key(path, published=(config.docs_dir, config.site_dir))
+    except signing.SigningError as exc:
+        raise PluginError(f"{config.config_file_path or 'mkdocs.yml'}: {where}: {exc}") from exc
 
 
 def _read_present(tree: gitrepo.WorkTree | None, oids: list[str]):
@@ -233,17 +252,21 @@ def on_post_build(config: MkDocsConfig) -> None:
             previous=run.get("previous"),
             previous_manifest="",  # already loaded (or none) in on_config
             clock=clock,
-            policies=ledger.manifest_section(result_ledger.policies) if result_ledger is not None else None,
+            policies=ledger.manifest_section(ledger.with_published_files(result_ledger.policies, common.state(config).sources))
+            if result_ledger is not None else None,
             theme=theme,
             theme_scripts=_state(config).theme_scripts,
+            signing_key=run.get("key"),
         )
-    except (HeaderRuleError, FingerprintError, ManifestError, MtimeError) as exc:
+    except (HeaderRuleError, FingerprintError, ManifestError, MtimeError, signing.SigningError) as exc:
         raise PluginError(str(exc)) from exc
     log.info(
         "Wrote %s (%d rules), %s and %s",
         os.path.relpath(result.headers_file), result.headers_rule_count,
         os.path.relpath(result.manifest_file), os.path.relpath(result.nginx_include),
     )
+    if result.signature_file is not None:
+        log.info("Signed the manifest: %s (%s)", os.path.relpath(result.signature_file), run["key"].public)
     for path, digest in result.unlisted_scripts[:20]:
         log.warning(
             "%s: an inline script outside the page content is not one of the theme's scripts (%s), so the "

@@ -112,6 +112,7 @@ class PolicySiteConfig(base.Config):
     policy_exclude = c.ListOfItems(c.Type(str), default=["index.md", "README.md", "LICENSE.md"])
     unknown_front_matter = c.Choice(("info", "error"), default="info")  # front matter keys the tool does not know
     previous_manifest = c.Optional(c.Type(str))
+    signing_key = c.Optional(c.Type(str))  # SSH private key signing manifest.json (else $POLICY_SITE_SIGNING_KEY)
     corrections_file = c.Type(str, default="policy-corrections.yml")  # corrections, change notes, translation_of
     commit_subjects_as_notes = c.Type(bool, default=False)  # a version without a note shows its commit subject
     render_timeout = c.Type((int, float), default=20)  # seconds one page may take Python-Markdown (worker processes)
@@ -189,7 +190,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
                 values["default_locale"] = site_locale(config)
             if values.get("source_locale") is None:
                 values["source_locale"] = values["default_locale"]
-            for key in ("ignore_revs_file", "previous_manifest"):
+            for key in ("ignore_revs_file", "previous_manifest", "signing_key"):
                 if key in values and values[key] is None:
                     del values[key]
             settings = parse_settings(values, where=where, key=_KEY)

@@ -194,6 +194,7 @@ def policy_base(dest_path: str) -> str:
 
 HISTORY_FILE = generated.register(generated.POLICY, "history/index.html", "the policy's history page")
 VERSION_FILE = generated.register(generated.POLICY, "versions/{number}/index.html", "a version page of the policy")
+SOURCE_FILE = generated.register(generated.POLICY, "versions/{number}/source.md", "a version's committed Markdown")
 
 
 def history_path(dest_path: str) -> str:
@@ -204,6 +205,11 @@ def history_path(dest_path: str) -> str:
 def version_path(dest_path: str, number: int) -> str:
     """Output file of version *number* of the policy published at *dest_path*."""
     return policy_base(dest_path) + VERSION_FILE.format(number=number)
+
+
+def source_path(dest_path: str, number: int) -> str:
+    """Output file of version *number*'s committed Markdown (the git blob's bytes) of the policy at *dest_path*."""
+    return policy_base(dest_path) + SOURCE_FILE.format(number=number)
 
 
 def url_of(path: str) -> str:
