@@ -84,7 +84,8 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from policykit import generated
-from policykit.deploy.published import CURRENT_VERSION, POLICY, VERSION, PublishedPage, PublishedPages
+from policykit.deploy import memento
+from policykit.deploy.published import CURRENT_VERSION, POLICY, TIMEMAP, VERSION, PublishedPage, PublishedPages
 
 
 class HeaderRuleError(ValueError):
@@ -132,6 +133,8 @@ class FileRule:
     tags: tuple[str, ...] = ()
     last_modified: datetime | None = None  # only for current policy pages
     record: PublishedPage | None = field(default=None, compare=False)
+    memento_info: memento.PageMemento | None = None  # Link (and Memento-Datetime) of a version, policy or history page
+    content_type: str | None = None  # set where the file name does not tell it (a TimeMap)
 
     @property
     def urls(self) -> tuple[str, ...]:
@@ -148,6 +151,17 @@ class FileRule:
             out.append(("Last-Modified", http_date(self.last_modified)))
         return tuple(out)
 
+    def memento_headers(self, *, timegate: bool = True) -> tuple[tuple[str, str], ...]:
+        """``Memento-Datetime`` and ``Link`` (without ``rel="timegate"`` where no TimeGate answers)."""
+        if self.memento_info is None:
+            return ()
+        out = []
+        if self.memento_info.datetime is not None:
+            out.append(("Memento-Datetime", memento.imf_fixdate(self.memento_info.datetime)))
+        links = [link for link in self.memento_info.links if timegate or link.rel != "timegate"]
+        out.append(("Link", memento.render_links(links)))
+        return tuple(out)
+
 
 @dataclass(frozen=True)
 class SiteRules:
@@ -156,6 +170,7 @@ class SiteRules:
     files: tuple[FileRule, ...]
     security: tuple[tuple[str, str], ...]
     default: CacheClass = REVALIDATE
+    timelines: tuple[memento.Timeline, ...] = ()  # Memento: one per policy and language (TimeGates)
 
     def by_path(self) -> dict[str, FileRule]:
         return {f.path: f for f in self.files}
@@ -277,6 +292,8 @@ def build_rules(
     for rel in files:
         check_name(rel)
     printed = frozenset(fingerprinted)
+    found = tuple(memento.timelines(registry))
+    mementos = memento.page_mementos(found)
     rules = []
     for rel in files:
         record = registry.get(rel)
@@ -286,8 +303,9 @@ def build_rules(
             last_modified = record.last_modified
             if file_mtimes is not None and rel in file_mtimes:
                 last_modified = datetime.fromtimestamp(file_mtimes[rel], timezone.utc)
-        rules.append(FileRule(rel, cache, policy_tags(record), last_modified, record))
-    return SiteRules(tuple(rules), security_headers(sorted(set(script_hashes))))
+        content_type = memento.LINK_FORMAT if record is not None and record.kind == TIMEMAP else None
+        rules.append(FileRule(rel, cache, policy_tags(record), last_modified, record, mementos.get(rel), content_type))
+    return SiteRules(tuple(rules), security_headers(sorted(set(script_hashes))), timelines=found)
 
 
 __all__ = [

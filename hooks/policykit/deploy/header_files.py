@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from collections.abc import Iterable
 from urllib.parse import quote
 
+from policykit.deploy import memento
 from policykit.deploy.cache_rules import HEADERS_FILE, REVALIDATE, VERSION_SNAPSHOT, HeaderRuleError, SiteRules, check_name
 from policykit.deploy.error_pages import NOT_FOUND_PAGE, not_found_folders
 
@@ -115,11 +116,14 @@ def cloudflare_merge(rules: list[HeaderRule], url: str) -> dict[str, str]:
     return {name: value for name, value in merged.values()}
 
 
-def _entries(rules: SiteRules, *, platform_default: bool = False) -> list[tuple[str, str, tuple[tuple[str, str], ...], bool]]:
+def _entries(rules: SiteRules, *, platform_default: bool = False,
+             memento: bool = False) -> list[tuple[str, str, tuple[tuple[str, str], ...], bool]]:
     """(file, encoded url, headers, collapsible) for every URL form of every file.
 
     With *platform_default*, files the platform already serves as "revalidate"
-    get no headers of their own (see the module docstring).
+    get no headers of their own (see the module docstring).  With *memento*,
+    version, policy and history pages carry their Memento headers (no TimeGate link:
+    none answers on these platforms).  A TimeMap's ``Content-Type`` is always there.
     """
     out = []
     for fr in rules.files:
@@ -129,6 +133,10 @@ def _entries(rules: SiteRules, *, platform_default: bool = False) -> list[tuple[
                 headers = ()
             else:
                 headers = (("Cache-Control", fr.cache.cache_control),)
+        elif memento:
+            headers = (*headers, *fr.memento_headers(timegate=False))
+        if fr.content_type is not None:
+            headers = (*headers, ("Content-Type", fr.content_type))
         for url in fr.urls:
             typed = _headers_path(url, fr.path)
             out.append((fr.path, typed, headers, fr.cache.collapsible))
@@ -148,20 +156,59 @@ def link_form(path: str) -> str:
     return quote(path, safe="/")
 
 
+@dataclass(frozen=True)
+class NetlifyChoice:
+    """The ``_headers`` rules chosen, and whether the Memento headers are among them."""
+
+    rules: list[HeaderRule]
+    memento: bool  # False: the site has Memento headers but they did not fit (nginx still sends them)
+
+
 def netlify_rules(
     rules: SiteRules, max_rules: int = CLOUDFLARE_MAX_RULES, max_line: int = CLOUDFLARE_MAX_LINE
 ) -> list[HeaderRule]:
     """The ``_headers`` rules for ``rules``: exact where they fit, safe directory splats otherwise."""
-    entries = _entries(rules)
-    root = HeaderRule("/*", rules.security)
-    result = [root]
+    return choose_netlify_rules(rules, max_rules, max_line).rules
+
+
+def _fit(entries: list[tuple[str, str, tuple[tuple[str, str], ...], bool]], root: HeaderRule,
+         max_rules: int) -> list[HeaderRule]:
     if len(entries) + 1 <= max_rules:
-        result.extend(HeaderRule(url, headers) for _, url, headers, _ in entries)
-    else:
-        result = [root, *_collapse(entries)]
+        return [root, *(HeaderRule(url, headers) for _, url, headers, _ in entries)]
+    return [root, *_collapse(entries)]
+
+
+def _lines_fit(result: list[HeaderRule], max_line: int) -> bool:
+    return all(len(line) <= max_line for r in result for line in (r.pattern, *(f"  {n}: {v}" for n, v in r.headers)))
+
+
+def choose_netlify_rules(
+    rules: SiteRules, max_rules: int = CLOUDFLARE_MAX_RULES, max_line: int = CLOUDFLARE_MAX_LINE
+) -> NetlifyChoice:
+    """``netlify_rules``, saying whether the Memento headers (``Memento-Datetime``, ``Link``) fit.
+
+    In order, the first that fits: every header with Memento's; every header
+    without Memento's (as before them); the platform default.  A TimeMap's
+    ``Content-Type`` stays in every case: in the last one through a single
+    ``/*/timemap.link`` rule (a splat matches any characters, ``/`` included).
+    """
+    root = HeaderRule("/*", rules.security)
+    has_memento = any(fr.memento_info is not None for fr in rules.files)
+    if has_memento:
+        entries = _entries(rules, memento=True)
+        result = _fit(entries, root, max_rules)
+        if len(result) <= max_rules and _lines_fit(result, max_line):
+            _verify(result, entries, rules.security)
+            return NetlifyChoice(result, True)
+    entries = _entries(rules)
+    result = _fit(entries, root, max_rules)
     if len(result) > max_rules:
         entries = _entries(rules, platform_default=True)
-        result = [root, *(r for r in _collapse(entries) if r.headers)]
+        bare = [(f, u, tuple(h for h in hs if h[0] != "Content-Type"), c) for f, u, hs, c in entries]
+        result = [root, *(r for r in _collapse(bare) if r.headers)]
+        typed = sorted({fr.content_type for fr in rules.files if fr.content_type is not None})
+        if typed:
+            result.append(HeaderRule("/*/" + memento.TIMEMAP_FILE, (("Content-Type", typed[0]),)))
     if len(result) > max_rules:
         fixed = sum(1 for *_, c in entries if not c)
         raise HeaderRuleError(
@@ -177,7 +224,7 @@ def netlify_rules(
                     f"Cloudflare allows {max_line}: {line[:80]}..."
                 )
     _verify(result, entries, rules.security)
-    return result
+    return NetlifyChoice(result, not has_memento)
 
 
 def _collapse(entries: list[tuple[str, str, tuple[tuple[str, str], ...], bool]]) -> list[HeaderRule]:
@@ -284,12 +331,59 @@ def render_nginx(rules: SiteRules) -> str:
     for fr in rules.files:
         headers = [(n, v) for n, v in fr.headers() if n != "Last-Modified"]
         lines.append(f"location = {nginx_quote('/' + fr.path)} {{")
+        if fr.content_type is not None:
+            lines += ["    types { }", f"    default_type {nginx_quote(fr.content_type)};"]
         lines.extend(_nginx_headers([*headers, *security], "    "))
+        if fr.memento_info is not None:  # the values are in the http-level maps (render_nginx_maps), by $uri
+            lines.append(f"    add_header Link {LINK_VAR} always;")
+            if fr.memento_info.datetime is not None:
+                lines.append(f"    add_header Memento-Datetime {MEMENTO_DATETIME_VAR} always;")
         lines.append("}")
+    for tl in rules.timelines:
+        lines.extend(memento.timegate_location(tl, rules.default.cache_control, security))
+    return "\n".join(lines) + "\n"
+
+
+LINK_VAR = "$policykit_link"
+MEMENTO_DATETIME_VAR = "$policykit_memento_datetime"
+
+
+def _uri_keys(paths: Iterable[str]) -> dict[str, str]:
+    """path -> its nginx ``map`` key for ``$uri``: the decoded URI, or a case-sensitive regex where
+    two paths differ only in ASCII case (``map`` compares strings ignoring case)."""
+    folded: dict[str, int] = {}
+    for path in paths:
+        folded[path.lower()] = folded.get(path.lower(), 0) + 1
+    return {path: nginx_quote("/" + path) if folded[path.lower()] == 1 else nginx_quote("~^" + re.escape("/" + path) + "$")
+            for path in paths}
+
+
+def render_nginx_maps(rules: SiteRules, build_year: int) -> str:
+    """Text of the http-level include (``map`` blocks, which nginx allows only in ``http {}``).
+
+    Memento: ``Accept-Datetime`` normalised to 14 digits and one TimeGate map per
+    policy and language (see ``memento``), and each page's ``Link`` and
+    ``Memento-Datetime`` by ``$uri``, which the ``server {}`` include adds to the
+    locations of version, policy and history pages.  *build_year* reads RFC 850's
+    two-digit years.  Include it in ``http {}`` whenever the ``server {}`` include is used.
+    """
+    pages = [fr for fr in rules.files if fr.memento_info is not None]
+    keys = _uri_keys([fr.path for fr in pages])
+    lines = ["# Generated by policykit.header_files; do not edit. Include in the http {} block.",
+             *memento.accept_datetime_maps(build_year), ""]
+    for tl in rules.timelines:
+        lines += [*memento.timegate_map(tl), ""]
+    lines.append(f"map $uri {LINK_VAR} {{")
+    lines += [f"    {keys[fr.path]} {nginx_quote(dict(fr.memento_headers())['Link'])};" for fr in pages]
+    lines += ["}", f"map $uri {MEMENTO_DATETIME_VAR} {{"]
+    lines += [f"    {keys[fr.path]} {nginx_quote(dict(fr.memento_headers())['Memento-Datetime'])};"
+              for fr in pages if fr.memento_info is not None and fr.memento_info.datetime is not None]
+    lines.append("}")
     return "\n".join(lines) + "\n"
 
 
 __all__ = [
     "HeaderRule", "CLOUDFLARE_MAX_RULES", "CLOUDFLARE_MAX_LINE", "encode_url_path", "link_form", "netlify_regex",
     "cloudflare_merge", "netlify_rules", "render_netlify", "nginx_quote", "render_nginx",
+    "NetlifyChoice", "choose_netlify_rules", "render_nginx_maps", "LINK_VAR", "MEMENTO_DATETIME_VAR",
 ]

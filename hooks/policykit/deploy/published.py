@@ -21,8 +21,9 @@ CURRENT_VERSION = "policy-version-current"  # the latest version's snapshot: its
 INDEX = "index"  # a policy centre / home page
 FEED = "feed"  # an Atom feed
 PAGE = "page"  # any other page built from Markdown
+TIMEMAP = "timemap"  # a policy's Memento TimeMap (application/link-format), written by policykit.deploy.memento
 
-KINDS = frozenset({POLICY, HISTORY, VERSION, CURRENT_VERSION, INDEX, FEED, PAGE})
+KINDS = frozenset({POLICY, HISTORY, VERSION, CURRENT_VERSION, INDEX, FEED, PAGE, TIMEMAP})
 
 
 @dataclass(frozen=True)
