@@ -28,6 +28,7 @@ from policykit.deploy import memento
 from policykit.deploy.finalize import finalize_site
 from policykit.deploy.header_files import encode_url_path, link_form
 from policykit.deploy.published import TIMEMAP
+from gitfixture import GitRepo
 from nginx_server import NginxServer
 from sitebuild import mkdocs_build, new_site
 from synthetic_site import OWN_ASSETS, SOURCE_DATE, build_site
@@ -358,14 +359,22 @@ def test_timemaps_are_registered_and_reproducible(archive, tmp_path: Path) -> No
     assert entry["last_modified"] == "2021-06-15T12:30:45Z"  # the newest memento
     first = {p: (site / p).read_bytes() for p in _timemaps(site)}
     maps = (repo.path / "site-deploy" / "nginx-maps.conf").read_bytes()
-    shutil.copytree(site, tmp_path / "before")
     done = mkdocs_build(repo.path)
     assert done.returncode == 0
     assert {p: (site / p).read_bytes() for p in _timemaps(site)} == first
     assert (repo.path / "site-deploy" / "nginx-maps.conf").read_bytes() == maps
-    text = (site / "_headers").read_text(encoding="utf-8")
-    said = "Memento headers (Memento-Datetime, Link) left out of" in log
-    assert said == ("Memento-Datetime" not in text)  # the log says so exactly when they are missing
+    said = "Memento headers (Memento-Datetime, Link) left out of"
+    assert "Memento-Datetime: " in (site / "_headers").read_text(encoding="utf-8") and said not in log
+    more = GitRepo(tmp_path / "more")  # more versions: each version page's own Link needs its own rules
+    shutil.copytree(repo.path, more.path)
+    for i in range(12):  # a short policy: cheap version pages
+        more.write("docs/en/tiny.md", f"---\ntitle: Tiny\n---\n\n# Tiny\n\nVersion {i}.\n")
+        more.commit(f"More {i}", date=f"2023-01-01T00:{i:02d}:00+00:00")
+    done = mkdocs_build(more.path)
+    assert done.returncode == 0 and said in done.stdout
+    text = (more.path / "site" / "_headers").read_text(encoding="utf-8")
+    assert "Memento-Datetime" not in text and "Link:" not in text and "Cache-Tag" in text  # the rest is kept
+    assert "Memento-Datetime" in (more.path / "site-deploy" / "nginx-headers.conf").read_text(encoding="utf-8")
 
 
 # ------------------------------------------------------------------ _headers (Netlify / Cloudflare Pages)
