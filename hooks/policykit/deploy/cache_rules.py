@@ -65,6 +65,11 @@ are not executed and need no hash).  Styles keep
 ``'unsafe-inline'`` (Material writes inline ``style`` attributes, which hashes
 cannot allow without ``'unsafe-hashes'``); style injection cannot run code.
 
+Memento (``memento``): a policy's TimeMap (``B timemap.link``, registry kind
+``timemap``) is ``revalidate`` like its history page (a new version adds a
+line) and gets ``Content-Type: application/link-format``; version, policy and
+history pages get their ``Link`` / ``Memento-Datetime`` (``FileRule.memento_headers``).
+
 Purge tags: every file of a policy (current page, history, versions, policy
 feed) gets ``policy-<id>`` and ``policy-<id>-<locale>`` as ``Cache-Tag``
 (Cloudflare, comma separated) and ``Surrogate-Key`` (Fastly, space

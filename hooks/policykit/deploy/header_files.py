@@ -30,7 +30,27 @@ Two renderings of one ``SiteRules``:
   nginx's internal index redirect, whose location then sets the headers.
   ``always`` makes headers apply to 404 (``error_page``) and 304 responses too.
   ``Last-Modified`` is not added: nginx sends it from the file's mtime, which
-  ``mtimes`` sets to the same instant.
+  ``mtimes`` sets to the same instant.  Memento (``memento``): version,
+  policy and history pages add their ``Link`` (and ``Memento-Datetime``)
+  literally in their location; a TimeMap's location sets
+  ``default_type application/link-format``; each policy's ``B timegate``
+  location answers from the maps of the http-level include
+  (``render_nginx_maps``, ``nginx-maps.conf``).
+
+Memento headers and Cloudflare's 100-rule limit
+-----------------------------------------------
+What the limit allows: every version page's ``Link`` and ``Memento-Datetime``
+differ from its neighbours', so they can only be exact rules, two per version
+page (``/v/N/`` and ``/v/N/index.html``) and one per policy and history page;
+they are written while the whole file still fits in 100 rules (a handful of
+policies with a few versions each, beside the theme's assets).  What it does
+not allow: a larger archive.  Then ``_headers`` is written as before without
+them (``choose_netlify_rules`` says so and the build logs it at INFO); nginx
+still sends them, and the TimeMaps, which are files, are served everywhere
+with their ``Content-Type`` (at worst through the one rule
+``/*/timemap.link``).  ``_headers`` never sends ``rel="timegate"``: no
+TimeGate can answer on those platforms without an edge function (see
+``memento``).
 """
 
 from __future__ import annotations

@@ -51,11 +51,14 @@ higher version number.
 * After a policy was retired: its last memento by datetime (the retired page
   stays the original resource, the TimeMap and TimeGate keep answering).
 * Publication dates out of order with version numbers (a commit dated
-  backwards): the rule goes by datetime, never by number, so a version dated
-  before its predecessor is chosen from its own date until the next later
-  date; a version whose datetime is not after a higher-numbered one's... is
-  still reached at its own instant unless a higher number shares it.  Without
-  ``Accept-Datetime`` the answer is the highest number (the live text).
+  backwards, e.g. v1 2020-01-01, v2 2021-06-15, v3 2021-03-01): the rule goes
+  by datetime, never by number.  v3 answers from 2021-03-01 until one second
+  before v2's instant, v2 from then on (also in the future), v1 before
+  2021-03-01.  The TimeMap lists mementos by datetime, so its
+  ``first``/``last memento`` are the oldest and newest by datetime.  Without
+  ``Accept-Datetime`` the answer is the highest number (the live text), as the
+  contract says.  ``predecessor-version``/``successor-version`` go by number.
+* Two versions with the same instant: the higher number wins at and after it.
 * Retroactive effective dates change nothing here: Memento-Datetime is the
   publication instant.
 * Names with spaces or non-ASCII characters (``隱私 政策/``): every URL is
