@@ -72,8 +72,12 @@ to ``YYYYMMDDHHMMSS`` (IMF-fixdate, RFC 850 with the two-digit year read in the
 window of 50 years around the build's year, asctime; ``bad`` otherwise; empty
 without the header), then one map per timeline, newest first, whose regex per
 memento means "these 14 digits are not before this instant"
-(``ge_regex``).  The same file maps ``$uri`` to each page's ``Link`` and
-``Memento-Datetime``, so the per-version data stay out of ``nginx-headers.conf``.
+(``ge_regex``): the per-version regexes stay out of ``nginx-headers.conf``,
+whose ``B timegate`` locations (a few lines per policy and language) only
+read the result.  The per-page ``Link`` and ``Memento-Datetime`` are literal
+``add_header`` lines in each page's location there (why: ``header_files.render_nginx_maps``).
+The variable names are fixed (``$policykit_...``): one policykit site per
+nginx ``http {}`` block.
 
 Netlify and Cloudflare Pages
 ----------------------------
