@@ -4,6 +4,11 @@ Usage::
 
     with NginxServer(site_dir, include_text, error_page="/404.html") as srv:
         status, headers, body = srv.get("/privacy/")
+
+``include`` goes into ``server {}``; ``http_include`` (the text of ``nginx-maps.conf``, the Memento
+maps) into ``http {}``.  Without ``http_include``, the ``nginx-maps.conf`` that ``finalize_site``
+writes by default beside the site (``<root>-deploy/``) is used when it exists, so a site is
+served as the README tells a deployer to: both files.
 """
 
 from __future__ import annotations
@@ -51,9 +56,14 @@ def nginx_quote(text: str) -> str:
 class NginxServer:
     """A foreground nginx (``daemon off``) owned by this object; stopped on exit."""
 
-    def __init__(self, root: str | os.PathLike[str], include: str, error_page: str | None = "/404.html") -> None:
+    def __init__(self, root: str | os.PathLike[str], include: str, error_page: str | None = "/404.html",
+                 http_include: str | None = None) -> None:
         self.root = Path(root).resolve()
         self.include = include
+        if http_include is None:
+            beside = Path(root).with_name(Path(root).name + "-deploy") / "nginx-maps.conf"
+            http_include = beside.read_text(encoding="utf-8") if beside.is_file() else ""
+        self.http_include = http_include
         self.error_page = error_page
         self.prefix = Path(tempfile.mkdtemp(prefix="policykit-nginx-"))
         self.port = 0
@@ -72,6 +82,7 @@ class NginxServer:
             "http {\n"
             f"{_TYPES}    default_type application/octet-stream;\n"
             f"    access_log {nginx_quote(str(p / 'access.log'))};\n{temps}"
+            f"    include {nginx_quote(str(p / 'http.conf'))};\n"
             "    server {\n"
             f"        listen 127.0.0.1:{self.port};\n"
             "        server_name localhost;\n"
@@ -85,6 +96,7 @@ class NginxServer:
     def start(self) -> NginxServer:
         (self.prefix / "tmp").mkdir(exist_ok=True)
         (self.prefix / "site.conf").write_text(self.include, encoding="utf-8")
+        (self.prefix / "http.conf").write_text(self.http_include, encoding="utf-8")
         last_error = ""
         for _ in range(5):
             self.port = free_port()

@@ -56,7 +56,8 @@ def test_purge_lists_exactly_the_changed_policy(tmp_path: Path) -> None:
     want = {"/en/privacy/", "/en/privacy/index.html", "/en/privacy/feed.xml", "/docs/old.html"}
     for p in ("", "zh-Hans/", "en/"):
         want |= {f"/{p}privacy/versions/3/", f"/{p}privacy/versions/3/index.html",
-                 f"/{p}privacy/history/", f"/{p}privacy/history/index.html"}
+                 f"/{p}privacy/history/", f"/{p}privacy/history/index.html",
+                 f"/{p}privacy/timemap.link"}  # the Memento TimeMap lists version 3
     assert set(plan.urls) == want
     assert plan.removed == ("docs/old.html",)
     assert plan.tags == ("policy-privacy", "policy-privacy-en", "policy-privacy-zh-Hans", "policy-privacy-zh-Hant")

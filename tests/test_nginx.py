@@ -201,6 +201,7 @@ def two_commits(tmp_path_factory):
         assert done.returncode == 0, done.stdout[-3000:]
         shutil.copytree(repo.path / "site", base / name)  # copy2: mtimes kept
         shutil.copy(repo.path / "site-deploy" / "nginx-headers.conf", base / f"{name}.conf")
+        shutil.copy(repo.path / "site-deploy" / "nginx-maps.conf", base / f"{name}.maps.conf")
         sites[name] = base / name
         return base / name
 
@@ -214,7 +215,7 @@ def two_commits(tmp_path_factory):
 
 def _validators(base: Path, name: str, site: Path) -> dict[str, tuple[str, str]]:
     out = {}
-    with NginxServer(site, (base / f"{name}.conf").read_text()) as srv:
+    with NginxServer(site, (base / f"{name}.conf").read_text(), http_include=(base / f"{name}.maps.conf").read_text()) as srv:
         for url in _served_files(site):
             status, headers, _ = srv.get(url)
             assert status == 200, url
@@ -225,7 +226,7 @@ def _validators(base: Path, name: str, site: Path) -> dict[str, tuple[str, str]]
 def _conditional(base: Path, name: str, site: Path, old: dict[str, tuple[str, str]]) -> dict[str, tuple[int, int]]:
     """URL -> (status with If-None-Match alone, status with If-Modified-Since alone) against C1's validators."""
     out = {}
-    with NginxServer(site, (base / f"{name}.conf").read_text()) as srv:
+    with NginxServer(site, (base / f"{name}.conf").read_text(), http_include=(base / f"{name}.maps.conf").read_text()) as srv:
         for url in _served_files(site):
             if url in old:
                 etag, modified = old[url]

@@ -216,8 +216,12 @@ def _finalize(args: argparse.Namespace) -> int:
         signing_key=key,
     )
     print(f"Wrote {result.headers_file} ({result.headers_rule_count} rules), {result.manifest_file}, "
-          f"{result.nginx_include} and {result.purge_files.get('urls', result.nginx_include.parent / 'purge')}",
+          f"{result.nginx_include}, {result.nginx_maps} and "
+          f"{result.purge_files.get('urls', result.nginx_include.parent / 'purge')}",
           file=sys.stderr)
+    if not result.memento_in_headers:
+        print("Note: Memento headers (Memento-Datetime, Link) left out of _headers: with them it would need more "
+              "than Cloudflare's 100 rules; the nginx include still sends them.", file=sys.stderr)
     print(f"{len(registry)} policy pages registered; {len(result.rules.files)} files", file=sys.stderr)
     if result.purge.message:
         print(f"Purge: {result.purge.message}", file=sys.stderr)

@@ -70,6 +70,11 @@ are not executed and need no hash).  Styles keep
 ``'unsafe-inline'`` (Material writes inline ``style`` attributes, which hashes
 cannot allow without ``'unsafe-hashes'``); style injection cannot run code.
 
+Memento (``memento``): a policy's TimeMap (``B timemap.link``, registry kind
+``timemap``) is ``revalidate`` like its history page (a new version adds a
+line) and gets ``Content-Type: application/link-format``; version, policy and
+history pages get their ``Link`` / ``Memento-Datetime`` (``FileRule.memento_headers``).
+
 Purge tags: every file of a policy (current page, history, versions, policy
 feed) gets ``policy-<id>`` and ``policy-<id>-<locale>`` as ``Cache-Tag``
 (Cloudflare, comma separated) and ``Surrogate-Key`` (Fastly, space
@@ -89,7 +94,8 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from policykit import generated
-from policykit.deploy.published import CURRENT_VERSION, POLICY, VERSION, VERSION_SOURCE, PublishedPage, PublishedPages
+from policykit.deploy import memento
+from policykit.deploy.published import CURRENT_VERSION, POLICY, TIMEMAP, VERSION, VERSION_SOURCE, PublishedPage, PublishedPages
 
 
 class HeaderRuleError(ValueError):
@@ -142,6 +148,8 @@ class FileRule:
     tags: tuple[str, ...] = ()
     last_modified: datetime | None = None  # only for current policy pages
     record: PublishedPage | None = field(default=None, compare=False)
+    memento_info: memento.PageMemento | None = None  # Link (and Memento-Datetime) of a version, policy or history page
+    content_type: str | None = None  # where the server's own mapping is wrong: a TimeMap, source.md (``content_type``)
 
     @property
     def urls(self) -> tuple[str, ...]:
@@ -158,6 +166,17 @@ class FileRule:
             out.append(("Last-Modified", http_date(self.last_modified)))
         return tuple(out)
 
+    def memento_headers(self, *, timegate: bool = True) -> tuple[tuple[str, str], ...]:
+        """``Memento-Datetime`` and ``Link`` (without ``rel="timegate"`` where no TimeGate answers)."""
+        if self.memento_info is None:
+            return ()
+        out = []
+        if self.memento_info.datetime is not None:
+            out.append(("Memento-Datetime", memento.imf_fixdate(self.memento_info.datetime)))
+        links = [link for link in self.memento_info.links if timegate or link.rel != "timegate"]
+        out.append(("Link", memento.render_links(links)))
+        return tuple(out)
+
 
 @dataclass(frozen=True)
 class SiteRules:
@@ -166,6 +185,7 @@ class SiteRules:
     files: tuple[FileRule, ...]
     security: tuple[tuple[str, str], ...]
     default: CacheClass = REVALIDATE
+    timelines: tuple[memento.Timeline, ...] = ()  # Memento: one per policy and language (TimeGates)
 
     def by_path(self) -> dict[str, FileRule]:
         return {f.path: f for f in self.files}
@@ -293,6 +313,8 @@ def build_rules(
     for rel in files:
         check_name(rel)
     printed = frozenset(fingerprinted)
+    found = tuple(memento.timelines(registry))
+    mementos = memento.page_mementos(found)
     rules = []
     for rel in files:
         record = registry.get(rel)
@@ -302,8 +324,9 @@ def build_rules(
             last_modified = record.last_modified
             if file_mtimes is not None and rel in file_mtimes:
                 last_modified = datetime.fromtimestamp(file_mtimes[rel], timezone.utc)
-        rules.append(FileRule(rel, cache, policy_tags(record), last_modified, record))
-    return SiteRules(tuple(rules), security_headers(sorted(set(script_hashes))))
+        own_type = memento.LINK_FORMAT if record is not None and record.kind == TIMEMAP else content_type(rel)
+        rules.append(FileRule(rel, cache, policy_tags(record), last_modified, record, mementos.get(rel), own_type))
+    return SiteRules(tuple(rules), security_headers(sorted(set(script_hashes))), timelines=found)
 
 
 __all__ = [

@@ -4,15 +4,16 @@ Writes into the site: ``_headers`` (Netlify / Cloudflare Pages),
 ``manifest.json`` and, when a folder has its own ``404.html``, ``_redirects``
 (Netlify's 404 rules, listed in the manifest like a page; see ``error_pages``);
 with a signing key, ``manifest.json.sig`` last (``signing``; not listed in the manifest).  Writes next to it, in ``deploy_dir`` (default
-``<site_dir>-deploy``, never published): ``nginx-headers.conf`` and
-``purge/{urls.txt,tags.txt,summary.json}``.  Sets every file's mtime last.
+``<site_dir>-deploy``, never published): ``nginx-headers.conf`` (for ``server {}``), ``nginx-maps.conf`` (for
+``http {}``: the Memento TimeGates, see ``memento``) and ``purge/{urls.txt,tags.txt,summary.json}``.  Writes each
+policy's TimeMap (``B timemap.link``) into the site first.  Sets every file's mtime last.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -20,7 +21,8 @@ from policykit.deploy.cache_rules import IMMUTABLE, HEADERS_FILE, MANIFEST_FILE,
 from policykit.deploy import signing
 from policykit.deploy.error_pages import write_redirects
 from policykit.deploy.fingerprint import fingerprint_assets
-from policykit.deploy.header_files import CLOUDFLARE_MAX_RULES, netlify_rules, render_netlify_rules, render_nginx
+from policykit.deploy.header_files import CLOUDFLARE_MAX_RULES, choose_netlify_rules, render_netlify_rules, render_nginx, render_nginx_maps
+from policykit.deploy.memento import write_timemaps
 from policykit.deploy.manifest import (
     PREVIOUS_MANIFEST_ENV, PurgePlan, build_manifest, file_digests, load_manifest, manifest_json,
     manifest_mtime, plan_purge, previous_files, write_purge,
@@ -31,6 +33,7 @@ from policykit.deploy.theme_time import theme_copies
 from policykit.deploy.theme_scripts import ThemeScripts, unlisted_scripts
 
 NGINX_INCLUDE = "nginx-headers.conf"
+NGINX_MAPS = "nginx-maps.conf"
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -66,6 +69,8 @@ class FinalizeResult:
     registry_missing: tuple[str, ...]  # registry paths with no file in the site
     unlisted_scripts: tuple[tuple[str, str], ...] = ()  # (path, hash): inline scripts outside the content the CSP blocks
     signature_file: Path | None = None  # manifest.json.sig, when a signing key was given
+    nginx_maps: Path | None = None  # the http-level include (Memento maps)
+    memento_in_headers: bool = True  # False: Memento headers did not fit into _headers (nginx still sends them)
 
 
 def finalize_site(
@@ -103,6 +108,7 @@ def finalize_site(
     site = Path(site_dir)
     out_dir = Path(deploy_dir) if deploy_dir is not None else site.with_name(site.name + "-deploy")
     site_files(site)  # refuse bad names before touching anything
+    write_timemaps(site, registry)  # Memento: B timemap.link, registered as TIMEMAP
     set_gzip_mtime(site / "sitemap.xml.gz", source_epoch(source_date, env))
     renamed = fingerprint_assets(site, own_assets)
     write_redirects(site, site_files(site))
@@ -127,8 +133,9 @@ def finalize_site(
     unlisted = tuple(unlisted_scripts(site, paths, hashes))
 
     headers_file = site / HEADERS_FILE
-    chosen = netlify_rules(rules) if signing_key is None else \
-        [*netlify_rules(rules, CLOUDFLARE_MAX_RULES - 1), signing.header_rule()]
+    room = CLOUDFLARE_MAX_RULES - 1 if signing_key is not None else CLOUDFLARE_MAX_RULES  # one rule for the signature
+    choice = choose_netlify_rules(rules, room)
+    chosen = choice.rules if signing_key is None else [*choice.rules, signing.header_rule()]
     headers_file.write_text(render_netlify_rules(chosen), encoding="utf-8")
     manifest = build_manifest(rules, digests, file_mtimes, policies)
     meta = manifest_mtime(manifest, previous, max([clock, *file_mtimes.values()]))
@@ -139,6 +146,8 @@ def finalize_site(
     nginx_include = out_dir / NGINX_INCLUDE
     nginx_include.write_text(render_nginx(rules) + (signing.nginx_location(rules.security) if signing_key else ""),
                              encoding="utf-8")
+    nginx_maps = out_dir / NGINX_MAPS
+    nginx_maps.write_text(render_nginx_maps(rules, datetime.fromtimestamp(clock, timezone.utc).year), encoding="utf-8")
     purge = plan_purge(manifest, previous, base_url)
     purge_files = write_purge(purge, out_dir / "purge")
 
@@ -153,4 +162,4 @@ def finalize_site(
     missing = tuple(sorted(p.path for p in registry if p.path not in digests))
     return FinalizeResult(rules, renamed, headers_file, len(chosen), manifest_file,
                           nginx_include, purge, purge_files, all_mtimes, missing, unlisted,
-                          signature_file if signing_key is not None else None)
+                          signature_file if signing_key is not None else None, nginx_maps, choice.memento)

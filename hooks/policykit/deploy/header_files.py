@@ -19,9 +19,7 @@ Two renderings of one ``SiteRules``:
   keeps rules only for the classes that differ from it (immutable, static),
   drops per-file tags and Last-Modified (they stay in the nginx include and
   in manifest.json, and purging by URL still works), and treats version pages
-  as revalidate, which is never stale.  A Content-Type the servers do not
-  know (``cache_rules.CONTENT_TYPES``: ``.md``) is one ``/*.md`` rule, so
-  it never stops a directory from collapsing.  If even that cannot be met,
+  as revalidate, which is never stale.  If even that cannot be met,
   ``HeaderRuleError`` is raised.  Paths are percent-encoded as browsers send
   them.
 * nginx: only ONE location applies to a request and a location with its own
@@ -31,9 +29,28 @@ Two renderings of one ``SiteRules``:
   exact location (no limit applies); ``/dir/`` reaches ``/dir/index.html`` by
   nginx's internal index redirect, whose location then sets the headers.
   ``always`` makes headers apply to 404 (``error_page``) and 304 responses too.
-  Such a Content-Type is ``types { } default_type`` in the file's location.
   ``Last-Modified`` is not added: nginx sends it from the file's mtime, which
-  ``mtimes`` sets to the same instant.
+  ``mtimes`` sets to the same instant.  Memento (``memento``): version,
+  policy and history pages add their ``Link`` (and ``Memento-Datetime``)
+  literally in their location; a TimeMap's location sets
+  ``default_type application/link-format``; each policy's ``B timegate``
+  location answers from the maps of the http-level include
+  (``render_nginx_maps``, ``nginx-maps.conf``).
+
+Memento headers and Cloudflare's 100-rule limit
+-----------------------------------------------
+What the limit allows: every version page's ``Link`` and ``Memento-Datetime``
+differ from its neighbours', so they can only be exact rules, two per version
+page (``/v/N/`` and ``/v/N/index.html``) and one per policy and history page;
+they are written while the whole file still fits in 100 rules (a handful of
+policies with a few versions each, beside the theme's assets).  What it does
+not allow: a larger archive.  Then ``_headers`` is written as before without
+them (``choose_netlify_rules`` says so and the build logs it at INFO); nginx
+still sends them, and the TimeMaps, which are files, are served everywhere
+with their ``Content-Type`` (at worst through the one rule
+``/*/timemap.link``).  ``_headers`` never sends ``rel="timegate"``: no
+TimeGate can answer on those platforms without an edge function (see
+``memento``).
 """
 
 from __future__ import annotations
@@ -45,8 +62,9 @@ from dataclasses import dataclass
 from collections.abc import Iterable
 from urllib.parse import quote
 
+from policykit.deploy import memento
 from policykit.deploy.cache_rules import (
-    CONTENT_TYPES, HEADERS_FILE, REVALIDATE, VERSION_SNAPSHOT, HeaderRuleError, SiteRules, check_name, content_type,
+    CONTENT_TYPES, HEADERS_FILE, REVALIDATE, VERSION_SNAPSHOT, HeaderRuleError, SiteRules, check_name,
 )
 from policykit.deploy.error_pages import NOT_FOUND_PAGE, not_found_folders
 
@@ -120,11 +138,15 @@ def cloudflare_merge(rules: list[HeaderRule], url: str) -> dict[str, str]:
     return {name: value for name, value in merged.values()}
 
 
-def _entries(rules: SiteRules, *, platform_default: bool = False) -> list[tuple[str, str, tuple[tuple[str, str], ...], bool]]:
+def _entries(rules: SiteRules, *, platform_default: bool = False,
+             memento: bool = False) -> list[tuple[str, str, tuple[tuple[str, str], ...], bool]]:
     """(file, encoded url, headers, collapsible) for every URL form of every file.
 
     With *platform_default*, files the platform already serves as "revalidate"
-    get no headers of their own (see the module docstring).
+    get no headers of their own (see the module docstring).  With *memento*,
+    version, policy and history pages carry their Memento headers (no TimeGate link:
+    none answers on these platforms).  A ``Content-Type`` is never here: it comes from
+    the type rules (``_type_rules``), one per kind of name, so directories still collapse.
     """
     out = []
     for fr in rules.files:
@@ -134,6 +156,8 @@ def _entries(rules: SiteRules, *, platform_default: bool = False) -> list[tuple[
                 headers = ()
             else:
                 headers = (("Cache-Control", fr.cache.cache_control),)
+        elif memento:
+            headers = (*headers, *fr.memento_headers(timegate=False))
         for url in fr.urls:
             typed = _headers_path(url, fr.path)
             out.append((fr.path, typed, headers, fr.cache.collapsible))
@@ -153,18 +177,53 @@ def link_form(path: str) -> str:
     return quote(path, safe="/")
 
 
+@dataclass(frozen=True)
+class NetlifyChoice:
+    """The ``_headers`` rules chosen, and whether the Memento headers are among them."""
+
+    rules: list[HeaderRule]
+    memento: bool  # False: the site has Memento headers but they did not fit (nginx still sends them)
+
+
 def netlify_rules(
     rules: SiteRules, max_rules: int = CLOUDFLARE_MAX_RULES, max_line: int = CLOUDFLARE_MAX_LINE
 ) -> list[HeaderRule]:
     """The ``_headers`` rules for ``rules``: exact where they fit, safe directory splats otherwise."""
-    entries = _entries(rules)
+    return choose_netlify_rules(rules, max_rules, max_line).rules
+
+
+def _fit(entries: list[tuple[str, str, tuple[tuple[str, str], ...], bool]], head: list[HeaderRule],
+         max_rules: int) -> list[HeaderRule]:
+    if len(entries) + len(head) <= max_rules:
+        return [*head, *(HeaderRule(url, headers) for _, url, headers, _ in entries)]
+    return [*head, *_collapse(entries)]
+
+
+def _lines_fit(result: list[HeaderRule], max_line: int) -> bool:
+    return all(len(line) <= max_line for r in result for line in (r.pattern, *(f"  {n}: {v}" for n, v in r.headers)))
+
+
+def choose_netlify_rules(
+    rules: SiteRules, max_rules: int = CLOUDFLARE_MAX_RULES, max_line: int = CLOUDFLARE_MAX_LINE
+) -> NetlifyChoice:
+    """``netlify_rules``, saying whether the Memento headers (``Memento-Datetime``, ``Link``) fit.
+
+    In order, the first that fits: every header with Memento's; every header
+    without Memento's (as before them); the platform default.  The
+    ``Content-Type`` rules (``_type_rules``: ``/*.md``, ``/*/timemap.link``) stay in every case.
+    """
     root = HeaderRule("/*", rules.security)
     typed = _type_rules(rules)
-    result = [root, *typed]
-    if len(entries) + 1 <= max_rules:
-        result.extend(HeaderRule(url, headers) for _, url, headers, _ in entries)
-    else:
-        result = [root, *typed, *_collapse(entries)]
+    types = {fr.path: fr.content_type for fr in rules.files if fr.content_type is not None}
+    has_memento = any(fr.memento_info is not None for fr in rules.files)
+    if has_memento:
+        entries = _entries(rules, memento=True)
+        result = _fit(entries, [root, *typed], max_rules)
+        if len(result) <= max_rules and _lines_fit(result, max_line):
+            _verify(result, entries, rules.security, types)
+            return NetlifyChoice(result, True)
+    entries = _entries(rules)
+    result = _fit(entries, [root, *typed], max_rules)
     if len(result) > max_rules:
         entries = _entries(rules, platform_default=True)
         result = [root, *typed, *(r for r in _collapse(entries) if r.headers)]
@@ -182,15 +241,20 @@ def netlify_rules(
                     f"{HEADERS_FILE}: line for {rule.pattern!r} is {len(line)} characters, "
                     f"Cloudflare allows {max_line}: {line[:80]}..."
                 )
-    _verify(result, entries, rules.security)
-    return result
+    _verify(result, entries, rules.security, types)
+    return NetlifyChoice(result, not has_memento)
 
 
 def _type_rules(rules: SiteRules) -> list[HeaderRule]:
-    """One ``/*.md`` rule per extension of ``CONTENT_TYPES`` the site has: a Content-Type that no splat of
-    directories has to repeat, so directories still collapse (a version folder holds index.html and source.md)."""
+    """The ``Content-Type`` rules: one ``/*.md`` per extension of ``CONTENT_TYPES`` the site has, and
+    ``/*/timemap.link`` when it has TimeMaps.  No directory splat has to repeat a type, so directories
+    still collapse (a version folder holds index.html and source.md); ``_verify`` checks that each
+    rule gives exactly the files of its type their type and no other file any."""
     present = {ext for ext in CONTENT_TYPES for fr in rules.files if fr.path.lower().endswith(ext)}
-    return [HeaderRule(f"/*{ext}", (("Content-Type", CONTENT_TYPES[ext]),)) for ext in sorted(present)]
+    out = [HeaderRule(f"/*{ext}", (("Content-Type", CONTENT_TYPES[ext]),)) for ext in sorted(present)]
+    maps = sorted({fr.content_type for fr in rules.files if fr.content_type == memento.LINK_FORMAT})
+    out += [HeaderRule("/*/" + memento.TIMEMAP_FILE, (("Content-Type", t),)) for t in maps]
+    return out
 
 
 def _collapse(entries: list[tuple[str, str, tuple[tuple[str, str], ...], bool]]) -> list[HeaderRule]:
@@ -225,11 +289,10 @@ def _collapse(entries: list[tuple[str, str, tuple[tuple[str, str], ...], bool]])
 
 
 def _verify(result: list[HeaderRule], entries: list[tuple[str, str, tuple[tuple[str, str], ...], bool]],
-            security: tuple[tuple[str, str], ...]) -> None:
+            security: tuple[tuple[str, str], ...], types: dict[str, str]) -> None:
     """Guard: every URL form gets exactly its intended headers under Cloudflare's merge."""
     for file, url, headers, _ in entries:
-        own_type = content_type(file)
-        typed = (("Content-Type", own_type),) if own_type else ()
+        typed = (("Content-Type", types[file]),) if file in types else ()
         want = {n.lower(): v for n, v in (*security, *headers, *typed)}
         got = {n.lower(): v for n, v in cloudflare_merge(result, url).items()}
         if got != want:
@@ -299,15 +362,41 @@ def render_nginx(rules: SiteRules) -> str:
     for fr in rules.files:
         headers = [(n, v) for n, v in fr.headers() if n != "Last-Modified"]
         lines.append(f"location = {nginx_quote('/' + fr.path)} {{")
-        own_type = content_type(fr.path)
-        if own_type:  # nginx sends one Content-Type, from its types: an empty map and this default replace it
-            lines.append(f"    types {{ }} default_type {nginx_quote(own_type)};")
-        lines.extend(_nginx_headers([*headers, *security], "    "))
+        if fr.content_type is not None:
+            lines += ["    types { }", f"    default_type {nginx_quote(fr.content_type)};"]
+        lines.extend(_nginx_headers([*headers, *fr.memento_headers(), *security], "    "))
         lines.append("}")
+    for tl in rules.timelines:
+        lines.extend(memento.timegate_location(tl, rules.default.cache_control, security))
+    return "\n".join(lines) + "\n"
+
+
+def render_nginx_maps(rules: SiteRules, build_year: int) -> str:
+    """Text of the http-level include (``map`` blocks, which nginx allows only in ``http {}``).
+
+    Memento: ``Accept-Datetime`` normalised to 14 digits and one TimeGate map per
+    policy and language, newest memento first (see ``memento``); the ``B timegate``
+    locations of the ``server {}`` include read them.  *build_year* reads RFC 850's
+    two-digit years.  Include it in ``http {}`` whenever the ``server {}`` include is used
+    (without it nginx refuses the include: "unknown variable").  Only regexes and the
+    empty string are keys, so no ``map_hash_*`` size needs tuning.
+
+    The per-page ``Link`` and ``Memento-Datetime`` headers stay in the locations of the
+    ``server {}`` include as literals: every location there repeats its headers anyway
+    (one location applies per request), they add about half a line per page, and a
+    ``map`` by ``$uri`` would need ``map_hash_bucket_size`` sized to the longest path
+    (a CJK name is three bytes a character), a directive a deployer's nginx.conf may
+    already set (twice is an error).
+    """
+    lines = ["# Generated by policykit.header_files; do not edit. Include in the http {} block.",
+             *memento.accept_datetime_maps(build_year), ""]
+    for tl in rules.timelines:
+        lines += [*memento.timegate_map(tl), ""]
     return "\n".join(lines) + "\n"
 
 
 __all__ = [
     "HeaderRule", "CLOUDFLARE_MAX_RULES", "CLOUDFLARE_MAX_LINE", "encode_url_path", "link_form", "netlify_regex",
     "cloudflare_merge", "netlify_rules", "render_netlify", "nginx_quote", "render_nginx",
+    "NetlifyChoice", "choose_netlify_rules", "render_nginx_maps",
 ]

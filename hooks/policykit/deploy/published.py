@@ -24,7 +24,9 @@ PAGE = "page"  # any other page built from Markdown
 VERSION_SOURCE = "policy-version-source"  # a version's committed Markdown (versions/N/source.md): the git blob's bytes
 API = "api"  # the versions API (api/policies.json, B versions.json) and its JSON Schemas
 
-KINDS = frozenset({POLICY, HISTORY, VERSION, CURRENT_VERSION, INDEX, FEED, PAGE, VERSION_SOURCE, API})
+TIMEMAP = "timemap"  # a policy's Memento TimeMap (application/link-format), written by policykit.deploy.memento
+
+KINDS = frozenset({POLICY, HISTORY, VERSION, CURRENT_VERSION, INDEX, FEED, PAGE, VERSION_SOURCE, API, TIMEMAP})
 
 
 @dataclass(frozen=True)

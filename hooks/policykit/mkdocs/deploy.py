@@ -267,6 +267,10 @@ def on_post_build(config: MkDocsConfig) -> None:
     )
     if result.signature_file is not None:
         log.info("Signed the manifest: %s (%s)", os.path.relpath(result.signature_file), run["key"].public)
+    if not result.memento_in_headers:
+        log.info("Memento headers (Memento-Datetime, Link) left out of %s: with them it would need more than "
+                 "Cloudflare's 100 rules; the nginx include still sends them, and the TimeMaps are served everywhere.",
+                 os.path.relpath(result.headers_file))
     for path, digest in result.unlisted_scripts[:20]:
         log.warning(
             "%s: an inline script outside the page content is not one of the theme's scripts (%s), so the "
