@@ -30,7 +30,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url, write_file
 
-from policykit.mkdocs import common, translations
+from policykit.mkdocs import api, common, translations
 from policykit.mkdocs import feeds as mkdocs_feeds
 from policykit.pages import archive
 from policykit.pages import counterparts
@@ -356,6 +356,9 @@ def on_post_build(config: MkDocsConfig) -> None:
         if pending.retired_page:
             _write_retired(config, pending, labels, locale, settings.timezone)
     source_sha = _write_sources(config, sourced, read, locale)
+    for pending, entries in sourced:  # the versions API (policykit.mkdocs.api), written once every language is built
+        api.add_policy(config, pending.dest, pending.src_path, pending.policy_id, pending.title, entries, source_sha,
+                       pending.fh.retired)
     env = common.state(config).env
     body_tpl = env.get_template("partials/policy-version-body.html")
     total = sum(len(job.entries) for job in jobs)

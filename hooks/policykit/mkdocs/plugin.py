@@ -58,7 +58,8 @@ on_post_build      0         archive [archive], then feeds [feeds]         per l
                                                                            feeds quote archive's change summaries
 on_post_build      -200      error_pages: the root 404 is the default      the outer call, after i18n built every language
                              language's again; feeds [feeds]: a           (and MkDocs wrote the root sitemap.xml)
-                             sitemap.xml beside each linked feed; then
+                             sitemap.xml beside each linked feed; api
+                             [archive]: the versions API; then
                              deploy [headers]: headers, manifest, purge;
                              then SOURCE_DATE_EPOCH put back
 on_build_error     0         SOURCE_DATE_EPOCH put back; a failed          --
@@ -84,7 +85,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
-from policykit.mkdocs import archive, common, deploy, error_pages, feeds, render_limit, site, titles, translations, validate
+from policykit.mkdocs import api, archive, common, deploy, error_pages, feeds, render_limit, site, titles, translations, validate
 from policykit.pages import archive as archive_pages
 from policykit.settings import Settings, SettingsError, parse_settings
 
@@ -320,6 +321,8 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
             error_pages.on_post_build(config)
             if self._on(config, "feeds"):
                 feeds.write_sitemaps(config)  # before the manifest lists the files
+            if self._on(config, "archive"):
+                api.on_post_build(config)  # the versions API, of every language: before the manifest too
             if self._on(config, "headers"):
                 deploy.on_post_build(config)
         finally:
