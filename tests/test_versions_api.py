@@ -17,7 +17,7 @@ import pytest
 from foreign_site import write_mkdocs_yml
 from gitfixture import PROJECT, GitRepo
 from nginx_server import NginxServer
-from sitebuild import edit, mkdocs_build, new_site, set_front_matter
+from sitebuild import edit, mkdocs_build, new_site, set_front_matter, set_setting
 
 SCHEMAS = PROJECT / "hooks" / "policykit" / "schemas"
 EN = "docs/en/privacy.md"
@@ -199,6 +199,22 @@ def test_two_builds_are_byte_identical_and_keys_sorted(site_api) -> None:
         text = first[key].decode("utf-8")
         assert text == json.dumps(json.loads(text), ensure_ascii=False, sort_keys=True, indent=1) + "\n"
         assert not re.search(r"20(2[2-9]|[3-9]\d)-", text)  # no build time (the newest commit is of 2021)
+
+
+def test_without_the_ledger_the_same_documents(site_api) -> None:
+    """``headers: false`` (no ledger, no manifest): the text hashes come from the published bytes, the same values."""
+    repo, site, first = site_api
+    config = repo.read("mkdocs.yml")
+    try:
+        set_setting(repo, "headers", "false")
+        done = mkdocs_build(repo.path, "--strict", "-d", "site-noheaders")
+        assert done.returncode == 0, done.stdout[-3000:]
+    finally:
+        repo.write("mkdocs.yml", config)
+    other = repo.path / "site-noheaders"
+    assert not (other / "manifest.json").exists()
+    api = [k for k in first if k.startswith("api/") or k.endswith("versions.json")]
+    assert api and all((other / k).read_bytes() == first[k] for k in api)
 
 
 # ------------------------------------------------------------------ a foreign repository: folders, spaces
