@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 
 from nginx_server import NginxServer
+from policykit.deploy.cache_rules import VERSION_SNAPSHOT
+from policykit.deploy.finalize import finalize_site
+from policykit.deploy.header_files import encode_url_path
+from policykit.deploy.published import CURRENT_VERSION, VERSION, VERSION_SOURCE, PublishedPage
 from sitebuild import edit, mkdocs_build, new_site
+from synthetic_site import OWN_ASSETS, SOURCE_DATE
+from test_headers_netlify import cloudflare, node_parser, parse  # noqa: F401  (node_parser is a fixture)
+from test_headers_scale import _archive
 
 EN = "docs/en/privacy.md"
 ZH = "docs/zh-Hant/privacy.md"
@@ -114,3 +121,34 @@ def test_verify_command_accepts_the_site(built) -> None:
     repo, site, _, _ = built
     done = subprocess.run([sys.executable, "-m", "policykit.cli", "verify", str(site)], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# ------------------------------------------------------------------ _headers at scale (Netlify's own parser)
+
+
+@pytest.mark.parametrize("policies", [2, 8, 150])  # exact rules; directories collapse; the platform default
+def test_every_source_md_is_typed_under_netlify_and_cloudflare_rules(node_parser: Path, tmp_path: Path,
+                                                                     policies: int) -> None:  # noqa: F811
+    site = tmp_path / "site"
+    reg = _archive(site, policies=policies, versions=3)
+    for record in list(reg):
+        if record.kind in (VERSION, CURRENT_VERSION):
+            source = record.path.replace("index.html", "source.md")
+            (site / source).write_bytes(b"---\ntitle: T\n---\n# T\n")
+            reg.add(PublishedPage(source, VERSION_SOURCE, record.locale, record.policy, record.last_modified))
+    result = finalize_site(site, reg, own_assets=OWN_ASSETS, source_date=SOURCE_DATE, env={})
+    assert result.headers_rule_count <= 100
+    samples = {encode_url_path(u): fr for fr in result.rules.files for u in fr.urls}
+    parsed = parse(node_parser, result.headers_file, list(samples), tmp_path)
+    assert parsed["errors"] == []
+    sources = 0
+    for url in samples:
+        got = cloudflare(parsed, url)
+        if url.endswith("/source.md"):
+            sources += 1
+            assert got["content-type"] == "text/markdown; charset=utf-8", url
+            # the version class; in a large archive the platform's own revalidate default (no rule)
+            assert got.get("cache-control") == (VERSION_SNAPSHOT.cache_control if policies < 10 else None), url
+        else:
+            assert "content-type" not in got, url
+    assert sources == policies * 2 * 3

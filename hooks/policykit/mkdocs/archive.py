@@ -30,7 +30,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url, write_file
 
-from policykit.mkdocs import common, translations
+from policykit.mkdocs import api, common, jsonld, translations
 from policykit.mkdocs import feeds as mkdocs_feeds
 from policykit.pages import archive
 from policykit.pages import counterparts
@@ -356,6 +356,9 @@ def on_post_build(config: MkDocsConfig) -> None:
         if pending.retired_page:
             _write_retired(config, pending, labels, locale, settings.timezone)
     source_sha = _write_sources(config, sourced, read, locale)
+    for pending, entries in sourced:  # the versions API (policykit.mkdocs.api), written once every language is built
+        api.add_policy(config, pending.dest, pending.src_path, pending.policy_id, pending.title, entries, source_sha,
+                       pending.fh.retired)
     env = common.state(config).env
     body_tpl = env.get_template("partials/policy-version-body.html")
     total = sum(len(job.entries) for job in jobs)
@@ -586,6 +589,11 @@ def _write_version(
         next_href=f"../{n + 1}/" if n < last else None,
         corrections=[{"iso": c.date, "date": display_date(date.fromisoformat(c.date), locale, tz), "reason": c.reason}
                      for c in ledger.corrections_for(common.state(config).ledger, pending.src_path, n)],
+        jsonld=jsonld.version_page(config, pending.dest, pending.src_path, pending.title, n, e.version.date, source_sha256),
+        source_sha256=source_sha256,
+        source_href="source.md" if source_sha256 else None,
+        permanent_url=jsonld.absolute(config, archive.url_of(archive.version_path(pending.dest, n))),
+        manifest_href="../" * archive.url_of(archive.version_path(pending.dest, n)).count("/") + "manifest.json",
     )
     path = archive.version_path(pending.dest, n)
     write_file(_fill(shell, title, body, n, switcher).encode("utf-8"), os.path.join(config.site_dir, path))

@@ -48,7 +48,8 @@ on_page_content    100       titles: page title escaped once               befor
 on_page_content    0         site: stamp, upcoming notice, page registry   --
 on_page_content    -10       translations: lagging/fallback notices        after site set ``policy_ref``
 on_page_context    10        feeds [feeds]: feed links in the head         before archive (-50) copies the context
-on_page_context    0         site: stamp into the page, policy list        after search (listed before) indexed the text
+on_page_context    0         site: stamp into the page, policy list;       after search (listed before) indexed the text
+                             jsonld: the page's schema.org JSON-LD
 on_page_context    -50       archive [archive]: queue the policy           after i18n (50) set the language switcher
 on_template_context 0        error_pages: the 404's labels, home link and  after i18n (50); 404.html only
                              switcher in the language being built
@@ -58,7 +59,8 @@ on_post_build      0         archive [archive], then feeds [feeds]         per l
                                                                            feeds quote archive's change summaries
 on_post_build      -200      error_pages: the root 404 is the default      the outer call, after i18n built every language
                              language's again; feeds [feeds]: a           (and MkDocs wrote the root sitemap.xml)
-                             sitemap.xml beside each linked feed; then
+                             sitemap.xml beside each linked feed; api
+                             [archive]: the versions API; then
                              deploy [headers]: headers, manifest, purge;
                              then SOURCE_DATE_EPOCH put back
 on_build_error     0         SOURCE_DATE_EPOCH put back; a failed          --
@@ -84,7 +86,9 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
-from policykit.mkdocs import archive, common, deploy, error_pages, feeds, render_limit, site, titles, translations, validate
+from policykit.mkdocs import (
+    api, archive, common, deploy, error_pages, feeds, jsonld, render_limit, site, titles, translations, validate,
+)
 from policykit.pages import archive as archive_pages
 from policykit.settings import Settings, SettingsError, parse_settings
 
@@ -291,7 +295,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
 
     @event_priority(0)
     def _context_stamp(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
-        return site.on_page_context(context, page, config, nav)
+        return jsonld.on_page_context(site.on_page_context(context, page, config, nav), page, config)
 
     @event_priority(-50)
     def _context_archive(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
@@ -321,6 +325,8 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
             error_pages.on_post_build(config)
             if self._on(config, "feeds"):
                 feeds.write_sitemaps(config)  # before the manifest lists the files
+            if self._on(config, "archive"):
+                api.on_post_build(config)  # the versions API, of every language: before the manifest too
             if self._on(config, "headers"):
                 deploy.on_post_build(config)
         finally:

@@ -96,6 +96,13 @@ LABELS: dict[str, dict[str, str]] = {
         "feed_title": "{site}: policy changes",
         "feed_policy_title": "{title}: changes",
         "canonical_url": "Canonical URL",
+        # A version page's record: permanent URL, source.md and its hash, how to verify (issue 12, item 6)
+        "record_summary": "Permanent record and how to verify this text",
+        "record_permanent_url": "Permanent URL",
+        "record_sha256": "SHA-256 of the committed text (source.md)",
+        "record_source": "The committed text, byte for byte",
+        "record_verify": "To check it, download source.md and run the first command: it must print the hash above. The second checks the site's signed manifest (manifest.json and manifest.json.sig, published by the site), in which this version's source_sha256 must be that same hash.",
+        "record_manifest": "The manifest",
         "colon": ": ",  # after a label ("Change note: …"); Chinese uses the full-width colon, no space
         # Change notes and translation lag (issue 11, items 4 and 5)
         "note_first_published": "First published",
@@ -191,6 +198,13 @@ LABELS: dict[str, dict[str, str]] = {
         "feed_title": "{site}：政策修改",
         "feed_policy_title": "{title}：修改",
         "canonical_url": "正式網址",
+        # 版本頁的紀錄：永久網址、source.md 與其雜湊、驗證方式（issue 12，第 6 項）
+        "record_summary": "永久紀錄與驗證方式",
+        "record_permanent_url": "永久網址",
+        "record_sha256": "所提交原文（source.md）的 SHA-256",
+        "record_source": "所提交的原文，逐位元組相同",
+        "record_verify": "驗證方式：下載 source.md 後執行第一個指令，其輸出須與上方雜湊值相同。第二個指令驗證本站已簽章的清單（本站發布的 manifest.json 與 manifest.json.sig），清單中此版本的 source_sha256 須為同一雜湊值。",
+        "record_manifest": "清單",
         "colon": "：",
         # Change notes and translation lag (issue 11, items 4 and 5)
         "note_first_published": "首次發布",
@@ -286,6 +300,13 @@ LABELS: dict[str, dict[str, str]] = {
         "feed_title": "{site}：政策修改",
         "feed_policy_title": "{title}：修改",
         "canonical_url": "正式网址",
+        # 版本页的记录：永久网址、source.md 及其哈希、验证方式（issue 12，第 6 项）
+        "record_summary": "永久记录与验证方式",
+        "record_permanent_url": "永久网址",
+        "record_sha256": "所提交原文（source.md）的 SHA-256",
+        "record_source": "所提交的原文，逐字节相同",
+        "record_verify": "验证方式：下载 source.md 后运行第一条命令，其输出须与上方哈希值相同。第二条命令验证本站已签名的清单（本站发布的 manifest.json 与 manifest.json.sig），清单中此版本的 source_sha256 须为同一哈希值。",
+        "record_manifest": "清单",
         "colon": "：",
         # Change notes and translation lag (issue 11, items 4 and 5)
         "note_first_published": "首次发布",
