@@ -113,7 +113,7 @@ LABELS: dict[str, dict[str, str]] = {
         "on_field_label": "Version in force on",
         "on_field_submit": "Show",
         "on_answer_in_force": "In force on {date}: {version}",
-        "on_answer_from": "(in force from {start})",
+        "on_answer_from": " (in force from {start})",  # after the version, leading space included
         "on_answer_changes": "Changes from the version before",
         "on_answer_none_before": "No version was in force yet on {date}.",
         "on_answer_none_retired": "No version was in force on {date}: the policy was retired on {retired}.",

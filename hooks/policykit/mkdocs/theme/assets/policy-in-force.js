@@ -164,7 +164,6 @@
       if (from && from.hasAttribute("data-never")) {
         nodes.push(document.createTextNode(" · " + data("never")));
       } else if (from) {
-        nodes.push(document.createTextNode(" "));
         nodes.push.apply(nodes, fill(data("from"), { start: from.textContent.trim() }));
       }
       var changes = a.getAttribute("data-changes-href");
