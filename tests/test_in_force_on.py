@@ -451,3 +451,23 @@ def test_version_links_of_a_retired_policy_and_a_single_version(site: Path) -> N
     current = version_links(site, "en/cookie notice/index.html")
     assert current == {"version-history": "history/"}
     assert resolve(site, "en/cookie notice/index.html", current["version-history"]) == "en/cookie notice/history/index.html"
+
+
+def test_version_links_with_file_urls_are_percent_encoded(tmp_path: Path) -> None:
+    """use_directory_urls: false: the current page is a file beside its archive folder, named with a space."""
+    repo = new_site(tmp_path)
+    repo.write("mkdocs.yml", repo.read("mkdocs.yml").replace("use_directory_urls: true", "use_directory_urls: false"))
+    repo.write(COOKIES, "---\ntitle: Cookie Notice\n---\n# Cookie Notice\n\nWe use one cookie.\n")
+    repo.commit("version 1", date="2023-01-10T10:00:00+08:00")
+    site = build(repo)
+    current = "en/cookie notice.html"
+    links = version_links(site, current)
+    assert links == {"version-history": "cookie%20notice/history/"}
+    assert resolve(site, current, links["version-history"]) == "en/cookie notice/history/index.html"
+    history = "en/cookie notice/history/index.html"
+    assert version_links(site, history) == {"latest-version": "../../cookie%20notice.html", "timemap": "../timemap.link"}
+    assert resolve(site, history, "../../cookie%20notice.html") == current
+    version = "en/cookie notice/versions/1/index.html"
+    links = version_links(site, version)
+    assert links == {"latest-version": "../../../cookie%20notice.html", "version-history": "../../history/"}
+    assert [resolve(site, version, href) for href in links.values()] == [current, history]

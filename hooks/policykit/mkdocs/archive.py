@@ -57,11 +57,12 @@ PH_NUMBER = "PKSHELLNUMBERPK"
 PH_BODY = "PKSHELLBODYPK"
 PH_FEED_TITLE = "PKSHELLFEEDTITLEPK"
 PH_VERSION_LINKS = "PKSHELLVERSIONLINKSPK"  # a version page's RFC 5829 <link>s, in its head
+PH_LATEST = "PKSHELLLATESTPK"  # the policy's current page, relative to its history page
 
-#: RFC 5829 <link>s in the head of the archive's pages, page-relative (the same on any folder depth); a
-#: version page's depend on its number (_version_links). partials/policy-version-links.html writes them.
+#: RFC 5829 <link>s in the head of the archive's pages, page-relative; a version page's depend on its number
+#: (_version_links). partials/policy-version-links.html writes them.
 _SHELL_LINKS: dict[str, list[dict[str, str]]] = {
-    "history": [{"rel": "latest-version", "href": "../"},
+    "history": [{"rel": "latest-version", "href": PH_LATEST},
                 {"rel": "timemap", "href": "../timemap.link", "type": "application/link-format"}],
     "retired": [{"rel": "version-history", "href": "history/"}],
 }
@@ -127,8 +128,9 @@ def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, n
     title = plain_title(page.meta.get("title") or page.title or ref.policy_id)
     dest = page.file.dest_uri
     # RFC 5829: the current page links its history (policy-main.html writes page.meta.policy_version_links).
-    history_href = get_relative_url(archive.url_of(archive.history_path(dest)), archive.url_of(dest))
-    page.meta["policy_version_links"] = [{"rel": "version-history", "href": quote(history_href, safe="/")}]
+    page.meta["policy_version_links"] = [
+        {"rel": "version-history", "href": _relative(archive.url_of(archive.history_path(dest)), archive.url_of(dest))}
+    ]
     translations = getattr(page.file, "alternates", {}) or {}
     links = {lang: archive.policy_base(f.url + "index.html") for lang, f in translations.items()}
     _run(config).pending.append(
@@ -194,6 +196,8 @@ def _policy_shell(config: MkDocsConfig, kind: str, policy_dest: str, translation
             mkdocs_feeds.linked(config, archive.policy_base(policy_dest) + "feed.xml")  # its sitemap.xml, for Material
         feed_title = labels_for(common.current_locale(config)).get("feed_policy_title", "{title}").format(title=title)
         shell = shell.replace(PH_FEED_TITLE, html.escape(feed_title, quote=True))
+    if kind == "history":
+        shell = shell.replace(PH_LATEST, _relative(archive.url_of(policy_dest), archive.url_of(archive.history_path(policy_dest))))
     if depth:  # the segments only occur in absolute URLs (canonical, feeds): percent-encoded as MkDocs writes them
         shell = shell.replace(_segments(depth), quote(base, safe="/"))
     suffix = "history/" if kind in ("history", "version") else ""
@@ -203,6 +207,14 @@ def _policy_shell(config: MkDocsConfig, kind: str, policy_dest: str, translation
         target = translations[lang] + suffix if lang in translations else root
         shell = shell.replace(_alt_placeholder(lang), target)
     return shell
+
+
+def _relative(target: str, page_url: str) -> str:
+    """Site-relative URL *target* relative to the page at *page_url*, percent-encoded (a folder keeps its slash)."""
+    rel = get_relative_url(target, page_url)
+    if (target == "" or target.endswith("/")) and not rel.endswith("/"):
+        rel += "/"
+    return quote(rel, safe="/")
 
 
 def _alt_placeholder(lang: str) -> str:
@@ -546,12 +558,12 @@ def _in_force_rows(entries: list[archive.VersionEntry], labels: dict[str, str], 
     return rows
 
 
-def _version_links(n: int, last: int) -> list[dict[str, str]]:
-    """RFC 5829 relations of version page *n* (of *last*), page-relative; the contract's order."""
+def _version_links(n: int, last: int, latest: str) -> list[dict[str, str]]:
+    """RFC 5829 relations of version page *n* (of *last*), page-relative (*latest*: the current page); the contract's order."""
     links = [{"rel": "predecessor-version", "href": f"../{n - 1}/"}] if n > 1 else []
     if n < last:
         links.append({"rel": "successor-version", "href": f"../{n + 1}/"})
-    return [*links, {"rel": "latest-version", "href": "../../"}, {"rel": "version-history", "href": "../../history/"}]
+    return [*links, {"rel": "latest-version", "href": latest}, {"rel": "version-history", "href": "../../history/"}]
 
 
 def _token_data(cache: RenderCache, clean_html: str) -> str:
@@ -605,7 +617,8 @@ def _write_version(
                      for c in ledger.corrections_for(common.state(config).ledger, pending.src_path, n)],
     )
     path = archive.version_path(pending.dest, n)
-    head = common.state(config).env.get_template("partials/policy-version-links.html").render(links=_version_links(n, last))
+    latest = _relative(archive.url_of(pending.dest), archive.url_of(path))
+    head = common.state(config).env.get_template("partials/policy-version-links.html").render(links=_version_links(n, last, latest))
     write_file(_fill(shell, title, body, n, switcher, head).encode("utf-8"), os.path.join(config.site_dir, path))
     kind = published.CURRENT_VERSION if n == last else published.VERSION
     common.state(config).published.add(published.PublishedPage(path, kind, locale, pending.policy_id, e.version.date))
