@@ -77,6 +77,7 @@ def answer(page) -> dict:
         "in_force_links": hrefs(".policy-on-date__in-force a"),
         "published": page.inner_text(".policy-on-date__published"),
         "published_links": hrefs(".policy-on-date__published a"),
+        "earlier": page.locator(".policy-on-date__earlier").all_inner_texts(),
         "future": page.locator(".policy-on-date__future").count() > 0,
         "share": page.get_attribute(".policy-on-date__link", "href"),
     }
@@ -102,7 +103,8 @@ def test_date_field_answers_in_force_and_published(served, browser) -> None:
         assert got["share"] == "/en/privacy/history/?on=2023-03-01"
         assert page.url == f"{served}/en/privacy/history/?on=2023-03-01"
 
-        got = ask(page, "2023-03-15")  # its effective day, from 00:00 in Asia/Taipei
+        got = ask(page, "2023-03-15")  # its effective day, from 00:00 in Asia/Taipei: version 1 not at all that day
+        assert got["earlier"] == []
         assert got["in_force"].startswith("In force on March 15, 2023: Version 2 (in force from March 15, 2023)")
         assert got["in_force_links"] == ["../versions/2/", "../versions/2/#changes"]
 
@@ -112,6 +114,8 @@ def test_date_field_answers_in_force_and_published(served, browser) -> None:
 
         got = ask(page, "2023-06-01")  # version 4 takes effect at 16:20; version 3 was never in force
         assert got["in_force"].startswith("In force on June 1, 2023: Version 4 (in force from June 1, 2023)")
+        assert got["earlier"] == ["Also in force during part of June 1, 2023: Version 2 (in force from March 15, 2023)"
+                                  " · Changes from the version before"]
         got = ask(page, "2023-09-01")
         assert got["in_force"].startswith("In force on September 1, 2023: Version 4")
 
@@ -143,7 +147,10 @@ def test_shared_url_opened_fresh_and_in_another_language(served, browser) -> Non
         assert got["in_force"] == "2023年3月15日生效的版本：第 1 版（自2023年1月10日起生效）"
         assert got["published"] == "2023年3月15日沒有發布任何版本。"
         page.goto(f"{served}/en/terms/history/?on=2024-02-01")  # retired that day
-        assert answer(page)["in_force"] == "No version was in force on February 1, 2024: the policy was retired on February 1, 2024."
+        got = answer(page)
+        assert got["in_force"] == "No version was in force on February 1, 2024: the policy was retired on February 1, 2024."
+        assert got["earlier"] == ["Also in force during part of February 1, 2024: Version 2 (in force from April 1, 2023)"
+                                  " · Changes from the version before"]  # until 10:00
         page.goto(f"{served}/en/privacy/history/?on=2023-02-30")  # not a day: no answer, no error
         assert page.is_visible("form.policy-on-date") and not page.is_visible(".policy-on-date__answer")
     finally:
@@ -153,12 +160,14 @@ def test_shared_url_opened_fresh_and_in_another_language(served, browser) -> Non
 
 def test_without_javascript_the_table_answers_and_the_field_is_hidden(served, browser) -> None:
     watch = Watch()
-    ctx, page = _page(browser, watch, java_script_enabled=False)
+    ctx, page = _page(browser, watch, java_script_enabled=False, viewport={"width": 360, "height": 740})
     try:
         page.goto(f"{served}/en/privacy/history/?on=2023-03-01")
         assert page.is_visible("table.policy-ranges")
         assert not page.is_visible("form.policy-on-date") and not page.is_visible("input[type='date']")
-        assert page.inner_text("#range-2 td:nth-of-type(2)") == "March 15, 2023"
+        assert not page.is_visible(".policy-on-date__answer")
+        assert page.inner_text("#range-2 td:nth-of-type(2) time") == "March 15, 2023"
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360  # readable on a phone without the script
     finally:
         ctx.close()
     watch.assert_clean()

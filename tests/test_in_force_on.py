@@ -257,6 +257,8 @@ def test_rule_is_the_version_in_force_at_the_end_of_the_day() -> None:
     assert on_date.in_force_on(entries, date(2023, 3, 15), TZ).number == 2  # from 00:00 that day
     assert on_date.in_force_on(entries, date(2023, 3, 20), TZ).number == 3
     assert [e.number for e in on_date.published_on(entries, date(2023, 3, 1), TZ)] == [2]
+    assert [e.number for e in on_date.in_force_during(entries, date(2023, 3, 20), TZ)] == [2, 3]  # 3 from 09:00
+    assert [e.number for e in on_date.in_force_during(entries, date(2023, 3, 15), TZ)] == [2]  # 1 ended at 00:00
     # the same as "in force at the last second of the day" (policykit.pages.effective.in_force_at)
     for day in _days_around(entries, TZ):
         last = on_date.day_end(day, TZ) - timedelta(seconds=1)
@@ -270,6 +272,8 @@ def test_rule_after_retirement() -> None:
     entries = version_entries(fh, tz=TZ)
     assert on_date.in_force_on(entries, date(2024, 1, 31), TZ).number == 1
     assert on_date.in_force_on(entries, date(2024, 2, 1), TZ) is None
+    assert [e.number for e in on_date.in_force_during(entries, date(2024, 2, 1), TZ)] == [1]  # until 10:00
+    assert on_date.in_force_during(entries, date(2024, 2, 2), TZ) == []
 
 
 class Core:
@@ -313,6 +317,7 @@ def _check_agrees(core: Core, entries, tz: str) -> None:
         py = on_date.in_force_on(entries, day, tz)
         assert js["inForce"] == (py.number if py else None), (tz, day)
         assert js["published"] == [e.number for e in on_date.published_on(entries, day, tz)], (tz, day)
+        assert js["during"] == [e.number for e in on_date.in_force_during(entries, day, tz)], (tz, day)
 
 
 def test_script_agrees_with_the_python_rule_on_the_built_cases(core: Core) -> None:
@@ -329,6 +334,9 @@ def test_script_agrees_with_the_python_rule_on_the_built_cases(core: Core) -> No
     _check_agrees(core, entries, TZ)
     got = core.answer(_rows(entries, TZ), list(PRIVACY_DAYS))
     assert [(g["inForce"], g["published"]) for g in got] == [(n, p) for n, p in PRIVACY_DAYS.values()]
+    during = dict(zip(PRIVACY_DAYS, (g["during"] for g in got), strict=True))
+    assert during["2023-06-01"] == [2, 4]  # version 4 took effect at 16:20: version 2 before it
+    assert during["2023-03-15"] == [2] and during["2023-01-10"] == [1] and during["2023-01-09"] == []
 
 
 #: Zones with daylight saving time, one at midnight (America/Santiago, America/Havana), and a far offset.

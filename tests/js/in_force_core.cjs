@@ -1,6 +1,6 @@
 // "In force on a day" of assets/policy-in-force.js in node, for tests/test_in_force_on.py.
-// Reads one JSON request per line on stdin: {"rows": [{number, starts, ends, published}], "days": ["YYYY-MM-DD", ...]}
-// (rows as the history page writes them) and answers one JSON line: [{inForce, published}, ...] per day,
+// Reads one JSON request per line on stdin: {"rows": [{number, starts, ends, last, published}], "days": ["YYYY-MM-DD", ...]}
+// (rows as the history page writes them) and answers one JSON line: [{inForce, published, during}, ...] per day,
 // or {"error": message}.
 "use strict";
 const path = require("path");

@@ -115,6 +115,7 @@ LABELS: dict[str, dict[str, str]] = {
         "on_answer_in_force": "In force on {date}: {version}",
         "on_answer_from": " (in force from {start})",  # after the version, leading space included
         "on_answer_changes": "Changes from the version before",
+        "on_answer_earlier": "Also in force during part of {date}: {versions}",
         "on_answer_none_before": "No version was in force yet on {date}.",
         "on_answer_none_retired": "No version was in force on {date}: the policy was retired on {retired}.",
         "on_answer_published": "Published on {date}: {versions}",
@@ -229,6 +230,7 @@ LABELS: dict[str, dict[str, str]] = {
         "on_answer_in_force": "{date}生效的版本：{version}",
         "on_answer_from": "（自{start}起生效）",
         "on_answer_changes": "與前一版本的差異",
+        "on_answer_earlier": "{date}當天較早時生效的版本：{versions}",
         "on_answer_none_before": "{date}尚無生效的版本。",
         "on_answer_none_retired": "{date}沒有生效的版本：本政策已於{retired}停用。",
         "on_answer_published": "{date}發布的版本：{versions}",
@@ -343,6 +345,7 @@ LABELS: dict[str, dict[str, str]] = {
         "on_answer_in_force": "{date}生效的版本：{version}",
         "on_answer_from": "（自{start}起生效）",
         "on_answer_changes": "与前一版本的差异",
+        "on_answer_earlier": "{date}当天较早时生效的版本：{versions}",
         "on_answer_none_before": "{date}尚无生效的版本。",
         "on_answer_none_retired": "{date}没有生效的版本：本政策已于{retired}停用。",
         "on_answer_published": "{date}发布的版本：{versions}",

@@ -13,10 +13,13 @@ The rule, one for the history page's table, its date field (assets/policy-in-for
   version it replaces is no longer: the same days the ranges state ("in force from D1 to D2":
   D1 is the first day it is the answer, D2 the first day it is not).  After a policy was retired, none is.
 * A version was *published on D* when its publication instant (the configured git date) falls on D.
+* The versions *in force during D* are every one in force at some moment of D: the one in force on D
+  and, when one took effect during D (or the policy was retired during it), the one(s) before it.
 
 In days, as the browser compares them (the build writes every instant in the site's timezone, so an
 instant's first ten characters are its calendar day there): in force on D  <=>  day(starts_at) <= D <
-day(ends_at), with no upper bound while ``ends_at`` is None.
+day(ends_at), with no upper bound while ``ends_at`` is None; in force during D  <=>  day(starts_at) <= D <=
+day(last second in force) (``Instants.last``, so the browser needs no timezone data either).
 """
 
 from __future__ import annotations
@@ -43,6 +46,14 @@ def in_force_on(entries: Sequence[VersionEntry], day: date, tz: str) -> VersionE
     return None
 
 
+def in_force_during(entries: Sequence[VersionEntry], day: date, tz: str) -> list[VersionEntry]:
+    """Every version in force at some moment of *day* in *tz*, in the order they were in force."""
+    start, end = start_instant(day, tz), day_end(day, tz)
+    during = [e for e in entries if e.starts_at is not None and not e.never_in_force
+              and e.starts_at < end and (e.ends_at is None or e.ends_at > start)]
+    return sorted(during, key=lambda e: e.starts_at or start)
+
+
 def published_on(entries: Sequence[VersionEntry], day: date, tz: str) -> list[VersionEntry]:
     """The versions whose publication instant falls on *day* in *tz*, oldest first."""
     return [e for e in entries if local_date(e.version.date, tz) == day]
@@ -55,6 +66,7 @@ class Instants:
     number: int
     starts: str  # ISO instant in the site's timezone
     ends: str | None  # None: no later version or retirement ends it
+    last: str | None  # the last second in force (ends - 1 s; instants are whole seconds); None with ends
     published: str
 
 
@@ -64,5 +76,6 @@ def instants(entry: VersionEntry, tz: str) -> Instants:
         entry.number,
         iso_instant(entry.starts_at, tz),
         iso_instant(entry.ends_at, tz) if entry.ends_at is not None else None,
+        iso_instant(entry.ends_at - timedelta(seconds=1), tz) if entry.ends_at is not None else None,
         iso_instant(entry.version.date, tz),
     )

@@ -8,7 +8,9 @@
  *   - the version in force on D is the one in force at the end of D: day(starts) <= D < day(ends)
  *     (no upper bound without data-ends). A version that takes effect during D (00:00 for an
  *     effective date, its publication time without one) is the answer for D;
- *   - published on D: day(published) = D.
+ *   - published on D: day(published) = D;
+ *   - in force during D (at some moment of it): day(starts) <= D <= day(last), where data-last is the last
+ *     second in force, for a version in force at all (ends after starts).
  * The build writes every instant (the rows' data-starts, data-ends, data-published) in the site's
  * timezone, so an instant's first ten characters are its calendar day there: no timezone arithmetic
  * here, and the reader's own timezone plays no part.
@@ -37,19 +39,29 @@
     return iso ? String(iso).slice(0, 10) : null;
   }
 
-  /** rows: [{number, starts, ends (or null), published}]; day: "YYYY-MM-DD". */
+  /** rows: [{number, starts, ends (or null), last (or null), published}]; day: "YYYY-MM-DD".
+   *  inForce: the number in force on the day (or null); published: numbers published on it;
+   *  during: numbers in force at some moment of it, in the order they were in force. */
   function answer(rows, day) {
     var inForce = null;
     var published = [];
+    var during = [];
     for (var i = 0; i < rows.length; i++) {
       var r = rows[i];
       if (inForce === null && dayOf(r.starts) <= day && (!r.ends || day < dayOf(r.ends))) inForce = r.number;
       if (dayOf(r.published) === day) published.push(r.number);
+      var ever = !r.ends || Date.parse(r.ends) > Date.parse(r.starts);
+      if (ever && dayOf(r.starts) <= day && (!r.last || day <= dayOf(r.last))) during.push(r);
     }
     published.sort(function (a, b) {
       return a - b;
     });
-    return { inForce: inForce, published: published };
+    during.sort(function (a, b) {
+      return Date.parse(a.starts) - Date.parse(b.starts);
+    });
+    return { inForce: inForce, published: published, during: during.map(function (r) {
+      return r.number;
+    }) };
   }
 
   var api = { answer: answer, isDay: isDay, dayOf: dayOf };
@@ -142,6 +154,7 @@
         number: parseInt(tr.getAttribute("data-number"), 10),
         starts: tr.getAttribute("data-starts"),
         ends: tr.getAttribute("data-ends"),
+        last: tr.getAttribute("data-last"),
         published: tr.getAttribute("data-published"),
         tr: tr,
       };
@@ -185,6 +198,17 @@
         var after = retired && day >= dayOf(retired);
         out.appendChild(paragraph("policy-on-date__in-force policy-on-date__none",
           fill(data(after ? "none-retired" : "none-before"), { date: date, retired: data("retired-text") })));
+      }
+      var earlier = got.during.filter(function (n) {
+        return n !== got.inForce;
+      });
+      if (earlier.length) {
+        var before = [];
+        for (var k = 0; k < earlier.length; k++) {
+          if (k) before.push(document.createTextNode("; "));
+          before.push.apply(before, versionNodes(earlier[k]));
+        }
+        out.appendChild(paragraph("policy-on-date__earlier", fill(data("earlier"), { date: date, versions: before })));
       }
       if (got.published.length) {
         var list = [];
