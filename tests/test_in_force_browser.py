@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 import pytest
 
 import nginx_server
-from browser import CHROMIUM, chromium, ensure_system_package, served_at
+from browser import CHROMIUM, chromium, ensure_axe, ensure_system_package, served_at
 from test_browser import shot
 from sitebuild import mkdocs_build, new_site
 from test_browser import WATCH_SCRIPT, Watch
@@ -199,4 +199,23 @@ def test_no_horizontal_scroll_on_a_phone(served, browser, path: str) -> None:
             shot(page, "in-force-360.png")
     finally:
         ctx.close()
+    watch.assert_clean()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_axe_finds_no_serious_violations_in_the_answer_and_table(served, browser, width: int) -> None:
+    watch = Watch()
+    # Injecting axe needs an inline script, which the site's CSP forbids: bypassed here only (as in test_browser).
+    ctx, page = _page(browser, watch, viewport={"width": width, "height": 900}, bypass_csp=True)
+    try:
+        page.goto(f"{served}/en/privacy/history/?on=2023-06-01")
+        answer(page)
+        page.add_script_tag(path=str(ensure_axe()))
+        result = page.evaluate(
+            "async () => (await axe.run(document.querySelector('.policy-in-force'), {resultTypes: ['violations']}))"
+            ".violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"
+        )
+    finally:
+        ctx.close()
+    assert not [v for v in result if v["impact"] in ("serious", "critical")], result
     watch.assert_clean()
