@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import random
 import re
-import shutil
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path

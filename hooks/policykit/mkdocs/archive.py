@@ -35,6 +35,7 @@ from policykit.mkdocs import feeds as mkdocs_feeds
 from policykit.pages import archive
 from policykit.pages import counterparts
 from policykit.pages import effective
+from policykit.pages import on_date
 from policykit.history import gitrepo
 from policykit.history import ledger
 from policykit.deploy import published
@@ -55,6 +56,16 @@ PH_TITLE = "PKSHELLTITLEPK"
 PH_NUMBER = "PKSHELLNUMBERPK"
 PH_BODY = "PKSHELLBODYPK"
 PH_FEED_TITLE = "PKSHELLFEEDTITLEPK"
+PH_VERSION_LINKS = "PKSHELLVERSIONLINKSPK"  # a version page's RFC 5829 <link>s, in its head
+PH_LATEST = "PKSHELLLATESTPK"  # the policy's current page, relative to its history page
+
+#: RFC 5829 <link>s in the head of the archive's pages, page-relative; a version page's depend on its number
+#: (_version_links). partials/policy-version-links.html writes them.
+_SHELL_LINKS: dict[str, list[dict[str, str]]] = {
+    "history": [{"rel": "latest-version", "href": PH_LATEST},
+                {"rel": "timemap", "href": "../timemap.link", "type": "application/link-format"}],
+    "retired": [{"rel": "version-history", "href": "history/"}],
+}
 
 
 @dataclass
@@ -116,6 +127,10 @@ def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, n
         return context
     title = plain_title(page.meta.get("title") or page.title or ref.policy_id)
     dest = page.file.dest_uri
+    # RFC 5829: the current page links its history (policy-main.html writes page.meta.policy_version_links).
+    page.meta["policy_version_links"] = [
+        {"rel": "version-history", "href": _relative(archive.url_of(archive.history_path(dest)), archive.url_of(dest))}
+    ]
     translations = getattr(page.file, "alternates", {}) or {}
     links = {lang: archive.policy_base(f.url + "index.html") for lang, f in translations.items()}
     _run(config).pending.append(
@@ -181,6 +196,8 @@ def _policy_shell(config: MkDocsConfig, kind: str, policy_dest: str, translation
             mkdocs_feeds.linked(config, archive.policy_base(policy_dest) + "feed.xml")  # its sitemap.xml, for Material
         feed_title = labels_for(common.current_locale(config)).get("feed_policy_title", "{title}").format(title=title)
         shell = shell.replace(PH_FEED_TITLE, html.escape(feed_title, quote=True))
+    if kind == "history":
+        shell = shell.replace(PH_LATEST, _relative(archive.url_of(policy_dest), archive.url_of(archive.history_path(policy_dest))))
     if depth:  # the segments only occur in absolute URLs (canonical, feeds): percent-encoded as MkDocs writes them
         shell = shell.replace(_segments(depth), quote(base, safe="/"))
     suffix = "history/" if kind in ("history", "version") else ""
@@ -190,6 +207,14 @@ def _policy_shell(config: MkDocsConfig, kind: str, policy_dest: str, translation
         target = translations[lang] + suffix if lang in translations else root
         shell = shell.replace(_alt_placeholder(lang), target)
     return shell
+
+
+def _relative(target: str, page_url: str) -> str:
+    """Site-relative URL *target* relative to the page at *page_url*, percent-encoded (a folder keeps its slash)."""
+    rel = get_relative_url(target, page_url)
+    if (target == "" or target.endswith("/")) and not rel.endswith("/"):
+        rel += "/"
+    return quote(rel, safe="/")
 
 
 def _alt_placeholder(lang: str) -> str:
@@ -268,7 +293,9 @@ def _render_shell(config: MkDocsConfig, kind: str, depth: int, *, with_policy_fe
     fake = Page(PH_TITLE, File.generated(config, src_uri, content=""), config)
     fake.content = f"<h1>{PH_TITLE}</h1>{PH_BODY}"
     fake.meta = {"search": {"exclude": True}, "policy_archive": True, "policy_noindex": kind == "version",
-                 "policy_compare": kind == "history"}  # loads assets/policy-compare.js
+                 "policy_compare": kind == "history",  # loads assets/policy-compare.js and policy-in-force.js
+                 "policy_version_links": _SHELL_LINKS.get(kind),
+                 "policy_version_links_placeholder": PH_VERSION_LINKS if kind == "version" else None}
     fake.toc = []  # type: ignore[assignment]
     ctx = dict(run.base["context"])
     nav = _archive_nav(run.base["nav"])
@@ -442,11 +469,13 @@ def _under_page_title(text_html: str) -> str:
     return _H1_TAG.sub(r"<\1h2", text_html)
 
 
-def _fill(shell: str, title: str, body: str, number: int | None = None, switcher: dict[str, str] | None = None) -> str:
-    """A page from its *shell*; *switcher* maps a language to where the language switcher leads (version pages)."""
+def _fill(shell: str, title: str, body: str, number: int | None = None, switcher: dict[str, str] | None = None,
+          head_links: str = "") -> str:
+    """A page from its *shell*; *switcher* maps a language to where the language switcher leads (version pages);
+    *head_links* are a version page's RFC 5829 <link>s."""
     out = shell.replace(PH_TITLE, html.escape(title, quote=True))
     if number is not None:
-        out = out.replace(PH_NUMBER, str(number))
+        out = out.replace(PH_NUMBER, str(number)).replace(PH_VERSION_LINKS, head_links)
     for lang, target in (switcher or {}).items():
         out = out.replace(_alt_placeholder(lang), target)
     return out.replace(PH_BODY, body)
@@ -502,6 +531,11 @@ def _write_history(config: MkDocsConfig, pending: _Pending, entries: list[archiv
         current_href="../",
         retired=pending.fh.retired,
         retired_text=labels["retired_on"].format(date=display_date(pending.fh.retired.date, locale, tz)) if pending.fh.retired else "",
+        in_force=_in_force_rows(entries, labels, locale, tz),
+        timezone=tz,
+        timemap_href="../timemap.link",
+        retired_iso=iso_instant(pending.fh.retired.date, tz) if pending.fh.retired else "",
+        retired_day=display_date(pending.fh.retired.date, locale, tz) if pending.fh.retired else "",
     )
     path = archive.history_path(dest)
     write_file(_fill(pending.shell(config, "history"), title, body).encode("utf-8"), os.path.join(config.site_dir, path))
@@ -537,6 +571,34 @@ def _write_sources(config: MkDocsConfig, items: list[tuple[_Pending, list[archiv
                 st.sources[(pending.src_path, e.number)] = ledger.PublishedFiles(
                     archive.version_path(pending.dest, e.number), path, digest)
     return out
+
+
+def _in_force_rows(entries: list[archive.VersionEntry], labels: dict[str, str], locale: str, tz: str) -> list[dict[str, Any]]:
+    """The history page's table of ranges, newest first (partials/policy-in-force.html; the rule: policykit.pages.on_date)."""
+    rows = []
+    for e in reversed(entries):
+        start, end = effective.range_days(e, locale, tz)
+        data = on_date.instants(e, tz)
+        rows.append({
+            "number": e.number,
+            "label": labels["version_n"].format(number=e.number),
+            "href": f"../versions/{e.number}/",
+            "changes_href": f"../versions/{e.number}/#changes" if e.number > 1 else None,
+            "published": display_date(e.version.date, locale, tz),
+            "never": e.never_in_force,
+            "from": start,
+            "until": end,
+            "data": data,
+        })
+    return rows
+
+
+def _version_links(n: int, last: int, latest: str) -> list[dict[str, str]]:
+    """RFC 5829 relations of version page *n* (of *last*), page-relative (*latest*: the current page); the contract's order."""
+    links = [{"rel": "predecessor-version", "href": f"../{n - 1}/"}] if n > 1 else []
+    if n < last:
+        links.append({"rel": "successor-version", "href": f"../{n + 1}/"})
+    return [*links, {"rel": "latest-version", "href": latest}, {"rel": "version-history", "href": "../../history/"}]
 
 
 def _token_data(cache: RenderCache, clean_html: str) -> str:
@@ -596,7 +658,9 @@ def _write_version(
         manifest_href="../" * archive.url_of(archive.version_path(pending.dest, n)).count("/") + "manifest.json",
     )
     path = archive.version_path(pending.dest, n)
-    write_file(_fill(shell, title, body, n, switcher).encode("utf-8"), os.path.join(config.site_dir, path))
+    latest = _relative(archive.url_of(pending.dest), archive.url_of(path))
+    head = common.state(config).env.get_template("partials/policy-version-links.html").render(links=_version_links(n, last, latest))
+    write_file(_fill(shell, title, body, n, switcher, head).encode("utf-8"), os.path.join(config.site_dir, path))
     kind = published.CURRENT_VERSION if n == last else published.VERSION
     common.state(config).published.add(published.PublishedPage(path, kind, locale, pending.policy_id, e.version.date))
     # For the feeds (mkdocs_feeds.py): what this version changed; None for a first version.

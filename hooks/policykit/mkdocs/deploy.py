@@ -54,7 +54,8 @@ from policykit.deploy.theme_scripts import ThemeScripts
 
 log = logging.getLogger("mkdocs.hooks.deploy")
 
-OWN_ASSETS = ("assets/policy.css", "assets/policy.js", "assets/policy-compare.js", "assets/diff-match-patch.js")
+OWN_ASSETS = ("assets/policy.css", "assets/policy.js", "assets/policy-compare.js", "assets/diff-match-patch.js",
+              "assets/policy-in-force.js")
 
 
 @dataclass

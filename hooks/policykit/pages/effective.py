@@ -120,12 +120,18 @@ def upcoming(entries: Sequence[VersionEntry], now: datetime, tz: str) -> Upcomin
     return Upcoming(latest, latest.in_force_from, in_force_at(entries[:-1], now), iso_instant(latest.starts_at, tz))
 
 
+def range_days(entry: VersionEntry, locale: str, tz: str) -> tuple[str, str | None]:
+    """The first and the end day of *entry*'s range as readers see them (end None: open), for every page."""
+    end = display_date(entry.in_force_to, locale, tz) if entry.in_force_to is not None else None
+    return display_date(entry.in_force_from, locale, tz), end
+
+
 def range_text(entry: VersionEntry, labels: dict[str, str], locale: str, tz: str) -> str:
     """The range *entry* is in force, in the reader's words, without saying whether it is now ("In force from … to …")."""
-    start = display_date(entry.in_force_from, locale, tz)
-    if entry.in_force_to is None:
+    start, end = range_days(entry, locale, tz)
+    if end is None:
         return labels["takes_effect"].format(start=start)
-    return labels["in_force_range"].format(start=start, end=display_date(entry.in_force_to, locale, tz))
+    return labels["in_force_range"].format(start=start, end=end)
 
 
 # ------------------------------------------------------------------ labels that follow the calendar
