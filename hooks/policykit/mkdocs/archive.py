@@ -31,6 +31,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url, write_file
 
 from policykit.mkdocs import api, common, jsonld, translations
+from policykit.mkdocs import deploy as mkdocs_deploy
 from policykit.mkdocs import feeds as mkdocs_feeds
 from policykit.pages import archive
 from policykit.pages import counterparts
@@ -66,6 +67,18 @@ _SHELL_LINKS: dict[str, list[dict[str, str]]] = {
                 {"rel": "timemap", "href": "../timemap.link", "type": "application/link-format"}],
     "retired": [{"rel": "version-history", "href": "history/"}],
 }
+
+
+def _timemaps_written(config: MkDocsConfig) -> bool:
+    """TimeMaps and manifest.json are written by the deploy step (policykit.deploy), which a live preview skips."""
+    return common.feature(config, "headers") and common.state(config).command != "serve"
+
+
+def _shell_links(config: MkDocsConfig, kind: str) -> list[dict[str, str]] | None:
+    links = _SHELL_LINKS.get(kind)
+    if links is None or _timemaps_written(config):
+        return links
+    return [link for link in links if link["rel"] != "timemap"]
 
 
 @dataclass
@@ -294,7 +307,7 @@ def _render_shell(config: MkDocsConfig, kind: str, depth: int, *, with_policy_fe
     fake.content = f"<h1>{PH_TITLE}</h1>{PH_BODY}"
     fake.meta = {"search": {"exclude": True}, "policy_archive": True, "policy_noindex": kind == "version",
                  "policy_compare": kind == "history",  # loads assets/policy-compare.js and policy-in-force.js
-                 "policy_version_links": _SHELL_LINKS.get(kind),
+                 "policy_version_links": _shell_links(config, kind),
                  "policy_version_links_placeholder": PH_VERSION_LINKS if kind == "version" else None}
     fake.toc = []  # type: ignore[assignment]
     ctx = dict(run.base["context"])
@@ -533,7 +546,7 @@ def _write_history(config: MkDocsConfig, pending: _Pending, entries: list[archiv
         retired_text=labels["retired_on"].format(date=display_date(pending.fh.retired.date, locale, tz)) if pending.fh.retired else "",
         in_force=_in_force_rows(entries, labels, locale, tz),
         timezone=tz,
-        timemap_href="../timemap.link",
+        timemap_href="../timemap.link" if _timemaps_written(config) else None,
         retired_iso=iso_instant(pending.fh.retired.date, tz) if pending.fh.retired else "",
         retired_day=display_date(pending.fh.retired.date, locale, tz) if pending.fh.retired else "",
     )
@@ -655,7 +668,9 @@ def _write_version(
         source_sha256=source_sha256,
         source_href="source.md" if source_sha256 else None,
         permanent_url=jsonld.absolute(config, archive.url_of(archive.version_path(pending.dest, n))),
-        manifest_href="../" * archive.url_of(archive.version_path(pending.dest, n)).count("/") + "manifest.json",
+        manifest_href="../" * archive.url_of(archive.version_path(pending.dest, n)).count("/") + "manifest.json"
+        if _timemaps_written(config) else None,  # the deploy step writes manifest.json (not in a live preview)
+        signed=mkdocs_deploy.signs(config),
     )
     path = archive.version_path(pending.dest, n)
     latest = _relative(archive.url_of(pending.dest), archive.url_of(path))

@@ -151,6 +151,11 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     return config
 
 
+def signs(config: MkDocsConfig) -> bool:
+    """This build signs manifest.json (a signing key was given and checked in on_config)."""
+    return common.feature(config, "headers") and _state(config).run.get("key") is not None
+
+
 def _signing_key(config: MkDocsConfig, option: str | None) -> signing.SigningKey | None:
     """The key that signs manifest.json, checked now, before anything is built (none: no signature)."""
     if common.state(config).command == "serve":

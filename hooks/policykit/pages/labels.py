@@ -103,6 +103,7 @@ LABELS: dict[str, dict[str, str]] = {
         "record_source": "The committed text, byte for byte",
         "record_verify": "To check it, download source.md and run the first command: it must print the hash above. The second checks the site's signed manifest (manifest.json and manifest.json.sig, published by the site), in which this version's source_sha256 must be that same hash.",
         "record_manifest": "The manifest",
+        "record_verify_unsigned": "To check it, download source.md and run the command: it must print the hash above, which is also this version's source_sha256 in the site's manifest (manifest.json).",
         "colon": ": ",  # after a label ("Change note: …"); Chinese uses the full-width colon, no space
         # Change notes and translation lag (issue 11, items 4 and 5)
         "note_first_published": "First published",
@@ -225,6 +226,7 @@ LABELS: dict[str, dict[str, str]] = {
         "record_source": "所提交的原文，逐位元組相同",
         "record_verify": "驗證方式：下載 source.md 後執行第一個指令，其輸出須與上方雜湊值相同。第二個指令驗證本站已簽章的清單（本站發布的 manifest.json 與 manifest.json.sig），清單中此版本的 source_sha256 須為同一雜湊值。",
         "record_manifest": "清單",
+        "record_verify_unsigned": "驗證方式：下載 source.md 後執行此指令，其輸出須與上方雜湊值相同；本站清單（manifest.json）中此版本的 source_sha256 亦為同一雜湊值。",
         "colon": "：",
         # Change notes and translation lag (issue 11, items 4 and 5)
         "note_first_published": "首次發布",
@@ -347,6 +349,7 @@ LABELS: dict[str, dict[str, str]] = {
         "record_source": "所提交的原文，逐字节相同",
         "record_verify": "验证方式：下载 source.md 后运行第一条命令，其输出须与上方哈希值相同。第二条命令验证本站已签名的清单（本站发布的 manifest.json 与 manifest.json.sig），清单中此版本的 source_sha256 须为同一哈希值。",
         "record_manifest": "清单",
+        "record_verify_unsigned": "验证方式：下载 source.md 后运行此命令，其输出须与上方哈希值相同；本站清单（manifest.json）中此版本的 source_sha256 亦为同一哈希值。",
         "colon": "：",
         # Change notes and translation lag (issue 11, items 4 and 5)
         "note_first_published": "首次发布",
