@@ -114,10 +114,12 @@ def test_record_section_of_a_version_page(built) -> None:
         assert f'<code class="policy-record__sha256">{digest}</code>' in text
         assert f'href="{origin}/{folder}privacy/versions/1/"' in text
         assert 'href="source.md"' in text and "sha256sum source.md" in text
-        assert "-n policykit-manifest" in text and "manifest.json.sig" in text
+        # an unsigned build: the hash check only (tests/test_signing.py: a signed one also shows ssh-keygen's)
+        assert "-n policykit-manifest" not in text and "manifest.json.sig" not in text
+        assert escape(labels["record_verify_unsigned"]) in text
         manifest = re.search(r'href="([^"]+)" class="policy-record__manifest"', text).group(1)
         assert (site / f"{folder}privacy/versions/1" / manifest).resolve() == (site / "manifest.json").resolve()
-        for key in ("record_permanent_url", "record_sha256", "record_source", "record_verify", "record_manifest"):
+        for key in ("record_permanent_url", "record_sha256", "record_source", "record_verify_unsigned", "record_manifest"):
             assert escape(labels[key]) in text, (locale, key)
     assert labels_for("zh-Hant")["record_summary"] != labels_for("en")["record_summary"]
     assert labels_for("zh-Hans")["record_summary"] != labels_for("zh-Hant")["record_summary"]

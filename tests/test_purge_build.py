@@ -48,6 +48,10 @@ def test_purge_list_is_exactly_what_changed(purge) -> None:
         "/en/sitemap.xml",  # the same <lastmod> in the sitemaps beside the feeds (tests/test_requests_browser.py)
         "/en/privacy/sitemap.xml",
         "/search/search_index.json",  # the text changed
+        "/en/privacy/versions/2/source.md",  # the new version's committed text
+        "/en/privacy/versions.json",  # the versions API lists it
+        "/api/policies.json",  # the policy's latest version
+        "/en/privacy/timemap.link",  # the TimeMap lists the new memento
     }
     assert set(urls) == expected
     assert summary["full_purge"] is False and summary["removed"] == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -119,7 +120,14 @@ def test_without_a_key_no_signature_and_only_info(builds: dict[str, Path]) -> No
            "is not signed." in log
     assert "manifest.json.sig" not in (site / "_headers").read_text(encoding="utf-8")
     signed = builds["option"] / "site"
-    assert (site / "manifest.json").read_bytes() == (signed / "manifest.json").read_bytes()
+    listed = [json.loads((s / "manifest.json").read_bytes())["urls"].keys() for s in (site, signed)]
+    assert listed[0] == listed[1]  # the same files; a signed build's version pages also show the signature check
+    record = re.compile(r'<details class="policy-record">(.*?)</details>', re.S)
+    page = "en/privacy/versions/1/index.html"
+    unsigned_text = record.search((site / page).read_text(encoding="utf-8")).group(1)
+    signed_text = record.search((signed / page).read_text(encoding="utf-8")).group(1)
+    assert "-n policykit-manifest" in signed_text and "manifest.json.sig" in signed_text
+    assert "-n policykit-manifest" not in unsigned_text and "sha256sum source.md" in unsigned_text
 
 
 def test_the_private_key_is_never_in_the_site(builds: dict[str, Path], keys: Path) -> None:

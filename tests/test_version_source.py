@@ -149,6 +149,8 @@ def test_every_source_md_is_typed_under_netlify_and_cloudflare_rules(node_parser
             assert got["content-type"] == "text/markdown; charset=utf-8", url
             # the version class; in a large archive the platform's own revalidate default (no rule)
             assert got.get("cache-control") == (VERSION_SNAPSHOT.cache_control if policies < 10 else None), url
+        elif url.endswith("/timemap.link"):
+            assert got["content-type"] == "application/link-format", url
         else:
             assert "content-type" not in got, url
     assert sources == policies * 2 * 3

@@ -24,9 +24,15 @@ from policykit.dates import iso_instant
 _ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
 
 
+def html_safe(json_text: str) -> str:
+    """JSON text with ``<``, ``>`` and ``&`` written as ``\u003c`` ``\u003e`` ``\u0026``: the same values, and no
+    editor-written text can close a ``<script>`` or read as markup if a browser ever sniffs the file as HTML."""
+    return json_text.translate(_ESCAPES)
+
+
 def script_json(data: Any) -> str:
     """*data* as JSON that is safe inside a ``<script>`` element (sorted keys: the same data, the same bytes)."""
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).translate(_ESCAPES)
+    return html_safe(json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
 
 
 def document(*, name: str, language: str, version: int, published: datetime, modified: datetime, url: str | None,

@@ -27,6 +27,7 @@ from typing import Any, Iterable
 
 from policykit import generated
 from policykit.deploy.header_files import link_form
+from policykit.pages.jsonld import html_safe
 
 FORMAT_VERSION = 1
 VERSIONS_FILE = generated.register(generated.POLICY, "versions.json", "the policy's versions API")
@@ -150,8 +151,10 @@ def index_document(policies: Iterable[ApiPolicy], urls: Urls) -> dict[str, Any]:
 
 
 def dumps(document: dict[str, Any]) -> bytes:
-    """The bytes of a document: UTF-8, sorted keys, one trailing newline (the same data, the same bytes)."""
-    return (json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
+    """The bytes of a document: UTF-8, sorted keys, one trailing newline (the same data, the same bytes).
+
+    Editor-written text (titles, change notes) keeps its value but never its ``<`` (``jsonld.html_safe``)."""
+    return (html_safe(json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1)) + "\n").encode("utf-8")
 
 
 def schema_bytes(name: str) -> bytes:
