@@ -6,6 +6,22 @@ Writes into the site: ``_headers`` (Netlify / Cloudflare Pages),
 with a signing key, ``manifest.json.sig`` last (``signing``; not listed in the manifest).  Writes next to it, in ``deploy_dir`` (default
 ``<site_dir>-deploy``, never published): ``nginx-headers.conf`` and
 ``purge/{urls.txt,tags.txt,summary.json}``.  Sets every file's mtime last.
+
+What is read when (each file of the site at most once; nothing of a file's
+content is kept once the next file is read, only its digest and size):
+
+1. the listing of the site (``cache_rules.site_files``: names only), once;
+2. the project's own assets (``fingerprint.rename_assets``): read once for
+   their fingerprinted names, which also gives their digests;
+3. ``_redirects`` (``error_pages.write_redirects``): read before it is
+   written only when the site came with one (another generator's rules);
+4. every other file, once, in path order (``site_scan.scan_site``): an HTML
+   page whole (references to renamed assets rewritten, then its SHA-256 and
+   size and the CSP check of its inline scripts), ``sitemap.xml.gz`` whole
+   (its gzip MTIME set), anything else streamed through SHA-256 in blocks;
+5. the installed theme's files (not the site's) that a site file may be a copy
+   of, only when their size matches (``theme_time.theme_copies``);
+6. ``manifest.json`` once more after it is written, to sign it (``signing``).
 """
 
 from __future__ import annotations
@@ -18,20 +34,21 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from policykit.deploy.cache_rules import IMMUTABLE, HEADERS_FILE, MANIFEST_FILE, SiteRules, build_rules, classify, site_files
 from policykit.deploy import signing
-from policykit.deploy.error_pages import write_redirects
-from policykit.deploy.fingerprint import fingerprint_assets
+from policykit.deploy.error_pages import REDIRECTS_FILE, write_redirects
+from policykit.deploy.fingerprint import HtmlRewriter, rename_assets
 from policykit.deploy.header_files import CLOUDFLARE_MAX_RULES, netlify_rules, render_netlify_rules, render_nginx
 from policykit.deploy.manifest import (
-    PREVIOUS_MANIFEST_ENV, PurgePlan, build_manifest, file_digests, load_manifest, manifest_json,
+    PREVIOUS_MANIFEST_ENV, PurgePlan, build_manifest, load_manifest, manifest_json,
     manifest_mtime, plan_purge, previous_files, write_purge,
 )
 from policykit.deploy.mtimes import MtimeError, apply_mtimes, plan_mtimes, source_epoch
 from policykit.deploy.published import PublishedPages
 from policykit.deploy.theme_time import theme_copies
-from policykit.deploy.theme_scripts import ThemeScripts, unlisted_scripts
+from policykit.deploy.site_scan import GZIP_MAGIC, gzip_mtime_field, scan_site
+from policykit.deploy.theme_scripts import ThemeScripts
 
 NGINX_INCLUDE = "nginx-headers.conf"
-_GZIP_MAGIC = b"\x1f\x8b"
+SITEMAP_GZ = "sitemap.xml.gz"
 
 
 def set_gzip_mtime(path: Path, epoch: int | None) -> None:
@@ -44,10 +61,10 @@ def set_gzip_mtime(path: Path, epoch: int | None) -> None:
     if epoch is None or not path.is_file():
         return
     with open(path, "r+b") as fh:
-        if fh.read(2) != _GZIP_MAGIC:
+        if fh.read(2) != GZIP_MAGIC:
             return
         fh.seek(4)
-        fh.write(max(0, min(epoch, 0xFFFFFFFF)).to_bytes(4, "little"))
+        fh.write(gzip_mtime_field(epoch))
 
 
 @dataclass(frozen=True)
@@ -102,12 +119,15 @@ def finalize_site(
     env = os.environ if env is None else env
     site = Path(site_dir)
     out_dir = Path(deploy_dir) if deploy_dir is not None else site.with_name(site.name + "-deploy")
-    site_files(site)  # refuse bad names before touching anything
-    set_gzip_mtime(site / "sitemap.xml.gz", source_epoch(source_date, env))
-    renamed = fingerprint_assets(site, own_assets)
-    write_redirects(site, site_files(site))
-    paths = site_files(site)
-    digests = file_digests(site, paths)
+    listed = site_files(site)  # refuse bad names before touching anything; the one listing of the site
+    epoch = source_epoch(source_date, env)
+    renamed, known = rename_assets(site, own_assets)
+    listed = sorted({renamed.get(p, p) for p in listed})
+    paths = sorted({*listed, REDIRECTS_FILE}) if write_redirects(site, listed) is not None else listed
+    hashes = theme_scripts.hashes(paths) if theme_scripts is not None else []
+    scan = scan_site(site, paths, allowed=hashes, rewrite=HtmlRewriter(renamed), known=known,
+                     gzip_mtimes={SITEMAP_GZ: epoch} if epoch is not None else None)
+    digests = scan.digests
     if previous is None:
         source = previous_manifest if previous_manifest is not None else (env.get(PREVIOUS_MANIFEST_ENV) or None)
         previous = load_manifest(source) if source else None
@@ -119,12 +139,12 @@ def finalize_site(
     shas = {p: d[0] for p, d in digests.items()}
     dated = {}
     if theme is not None:
-        dated = {p: theme[0] for p in theme_copies(paths, shas, theme[1], theme[2])}
+        dated = {p: theme[0] for p in theme_copies(paths, shas, theme[1], theme[2],
+                                                   {p: d[1] for p, d in digests.items()})}
     file_mtimes = plan_mtimes(paths, registry, clock, fixed=fixed, dated=dated, digests=shas,
                          previous=previous_files(previous))
-    hashes = theme_scripts.hashes(paths) if theme_scripts is not None else []
     rules = build_rules(site, registry, fingerprinted=renamed.values(), file_mtimes=file_mtimes, paths=paths, script_hashes=hashes)
-    unlisted = tuple(unlisted_scripts(site, paths, hashes))
+    unlisted = tuple(scan.unlisted)
 
     headers_file = site / HEADERS_FILE
     chosen = netlify_rules(rules) if signing_key is None else \

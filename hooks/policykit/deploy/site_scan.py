@@ -1,0 +1,106 @@
+"""One pass over the built site: what the deploy step needs of each file, each file read once.
+
+:func:`scan_site` opens every listed file once, in path order, and keeps of
+it only its SHA-256 (hex) and size, plus the CSP findings of an HTML page
+(path and hash of each inline script the policy blocks):
+
+* an HTML page (``*.html``, ``*.htm``) is read whole, one page at a time (its
+  bytes are dropped before the next page is opened): references to the
+  project's renamed assets are rewritten (``fingerprint.HtmlRewriter``; the
+  page is written back only when one changed), then the final bytes are
+  hashed for the manifest and their inline scripts checked against the CSP
+  (``theme_scripts.scripts_not_allowed``);
+* a file given a gzip MTIME (``sitemap.xml.gz``, dated with the source date
+  for reproducible bytes) is read whole, its header's MTIME field (bytes 4-7,
+  covered by no checksum) written back in place, and the result hashed;
+* any other file is streamed through SHA-256 in blocks
+  (``manifest.stream_digest``), never whole in memory;
+* a file whose digest the caller already has (``known``: the renamed assets,
+  read once by ``fingerprint.rename_assets`` for their names) is not opened.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from policykit.deploy.fingerprint import HtmlRewriter
+from policykit.deploy.manifest import stream_digest
+from policykit.deploy.theme_scripts import is_html, scripts_not_allowed
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+@dataclass
+class SiteScan:
+    """What one pass over the site found."""
+
+    digests: dict[str, tuple[str, int]] = field(default_factory=dict)  # path -> (sha256 hex, size)
+    unlisted: list[tuple[str, str]] = field(default_factory=list)  # (path, hash): inline scripts the CSP blocks
+
+
+def gzip_mtime_field(epoch: int) -> bytes:
+    """The 4 bytes of a gzip header's MTIME field for *epoch* (clamped to what the field holds)."""
+    return max(0, min(epoch, 0xFFFFFFFF)).to_bytes(4, "little")
+
+
+def _read_stamping_gzip(path: Path, epoch: int) -> bytes:
+    """The bytes of the file at *path*, its gzip MTIME set to *epoch* first (on disk too) if it is gzip."""
+    with open(path, "r+b") as fh:
+        data = fh.read()
+        if data[:2] != GZIP_MAGIC:
+            return data
+        stamp = gzip_mtime_field(epoch)
+        fh.seek(4)
+        fh.write(stamp)
+        return data[:4] + stamp + data[8:]
+
+
+def scan_site(
+    site_dir: str | os.PathLike[str],
+    paths: Iterable[str],
+    *,
+    allowed: Iterable[str] = (),
+    rewrite: HtmlRewriter | None = None,
+    known: Mapping[str, tuple[str, int]] | None = None,
+    gzip_mtimes: Mapping[str, int] | None = None,
+) -> SiteScan:
+    """Read every file of *paths* (site-relative, posix) once; see the module doc.
+
+    ``allowed``: the CSP's script hashes; ``rewrite``: the renamed assets' reference rewriter;
+    ``known``: path -> (sha256, size) of files not to read; ``gzip_mtimes``: path -> epoch for its gzip header.
+    """
+    root = Path(site_dir)
+    ok = frozenset(allowed)
+    known = known or {}
+    gzip_mtimes = gzip_mtimes or {}
+    scan = SiteScan()
+    for rel in paths:
+        if rel in known:
+            scan.digests[rel] = known[rel]
+            continue
+        path = root / rel
+        html = is_html(rel)
+        if rel in gzip_mtimes:
+            data = _read_stamping_gzip(path, gzip_mtimes[rel])
+        elif html:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        else:
+            scan.digests[rel] = stream_digest(path)
+            continue
+        if rewrite is not None and rewrite.applies(rel):
+            new = rewrite(rel, data)
+            if new is not None:
+                path.write_bytes(new)
+                data = new
+        scan.digests[rel] = (hashlib.sha256(data).hexdigest(), len(data))
+        if html:
+            scan.unlisted.extend((rel, digest) for digest in scripts_not_allowed(data, ok))
+    return scan
+
+
+__all__ = ["GZIP_MAGIC", "SiteScan", "gzip_mtime_field", "scan_site"]
