@@ -15,7 +15,7 @@ content is kept once the next file is read, only its digest and size):
    their fingerprinted names, which also gives their digests;
 3. ``_redirects`` (``error_pages.write_redirects``): read before it is
    written only when the site came with one (another generator's rules);
-4. every other file, once, in path order (``site_scan.scan_site``): an HTML
+4. every other file, once, in path order (``site_scan.read_site``): an HTML
    page whole (references to renamed assets rewritten, then its SHA-256 and
    size and the CSP check of its inline scripts), ``sitemap.xml.gz`` whole
    (its gzip MTIME set), anything else streamed through SHA-256 in blocks;
@@ -32,10 +32,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from policykit.deploy.cache_rules import IMMUTABLE, HEADERS_FILE, MANIFEST_FILE, SiteRules, build_rules, classify, site_files
-from policykit.deploy import signing
-from policykit.deploy.error_pages import REDIRECTS_FILE, write_redirects
-from policykit.deploy.fingerprint import HtmlRewriter, rename_assets
+from policykit.deploy.cache_rules import IMMUTABLE, HEADERS_FILE, MANIFEST_FILE, SiteRules, build_rules, classify
+from policykit.deploy import signing, site_scan
 from policykit.deploy.header_files import CLOUDFLARE_MAX_RULES, netlify_rules, render_netlify_rules, render_nginx
 from policykit.deploy.manifest import (
     PREVIOUS_MANIFEST_ENV, PurgePlan, build_manifest, load_manifest, manifest_json,
@@ -44,11 +42,10 @@ from policykit.deploy.manifest import (
 from policykit.deploy.mtimes import MtimeError, apply_mtimes, plan_mtimes, source_epoch
 from policykit.deploy.published import PublishedPages
 from policykit.deploy.theme_time import theme_copies
-from policykit.deploy.site_scan import GZIP_MAGIC, gzip_mtime_field, scan_site
+from policykit.deploy.site_scan import GZIP_MAGIC, gzip_mtime_field
 from policykit.deploy.theme_scripts import ThemeScripts
 
 NGINX_INCLUDE = "nginx-headers.conf"
-SITEMAP_GZ = "sitemap.xml.gz"
 
 
 def set_gzip_mtime(path: Path, epoch: int | None) -> None:
@@ -119,15 +116,8 @@ def finalize_site(
     env = os.environ if env is None else env
     site = Path(site_dir)
     out_dir = Path(deploy_dir) if deploy_dir is not None else site.with_name(site.name + "-deploy")
-    listed = site_files(site)  # refuse bad names before touching anything; the one listing of the site
-    epoch = source_epoch(source_date, env)
-    renamed, known = rename_assets(site, own_assets)
-    listed = sorted({renamed.get(p, p) for p in listed})
-    paths = sorted({*listed, REDIRECTS_FILE}) if write_redirects(site, listed) is not None else listed
-    hashes = theme_scripts.hashes(paths) if theme_scripts is not None else []
-    scan = scan_site(site, paths, allowed=hashes, rewrite=HtmlRewriter(renamed), known=known,
-                     gzip_mtimes={SITEMAP_GZ: epoch} if epoch is not None else None)
-    digests = scan.digests
+    read = site_scan.read_site(site, own_assets, source_epoch(source_date, env), theme_scripts)  # see the module doc
+    paths, renamed, digests, hashes = read.paths, read.renamed, read.digests, read.hashes
     if previous is None:
         source = previous_manifest if previous_manifest is not None else (env.get(PREVIOUS_MANIFEST_ENV) or None)
         previous = load_manifest(source) if source else None
@@ -144,7 +134,7 @@ def finalize_site(
     file_mtimes = plan_mtimes(paths, registry, clock, fixed=fixed, dated=dated, digests=shas,
                          previous=previous_files(previous))
     rules = build_rules(site, registry, fingerprinted=renamed.values(), file_mtimes=file_mtimes, paths=paths, script_hashes=hashes)
-    unlisted = tuple(scan.unlisted)
+    unlisted = tuple(read.unlisted)
 
     headers_file = site / HEADERS_FILE
     chosen = netlify_rules(rules) if signing_key is None else \
