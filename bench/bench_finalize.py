@@ -74,6 +74,32 @@ def _rchar() -> int:
     return 0
 
 
+def _time_read_phase(total: list[float]) -> list[tuple[object, str, object]]:
+    """Wrap the functions of the read phase (one, or the separate passes of older code) to add up their time."""
+    import policykit.deploy.finalize as finalize
+
+    try:
+        import policykit.deploy.site_scan as site_scan
+        targets = [(site_scan, "read_site")]
+    except ImportError:  # the code before the one pass
+        targets = [(finalize, n) for n in ("site_files", "set_gzip_mtime", "fingerprint_assets", "write_redirects",
+                                           "file_digests", "unlisted_scripts")]
+    wrapped = []
+    for module, name in targets:
+        function = getattr(module, name)
+
+        def timed(*args, _function=function, **kw):  # type: ignore[no-untyped-def]
+            started = time.perf_counter()
+            try:
+                return _function(*args, **kw)
+            finally:
+                total[0] += time.perf_counter() - started
+
+        setattr(module, name, timed)
+        wrapped.append((module, name, function))
+    return wrapped
+
+
 def once(out: Path, site: Path, deploy: Path) -> None:
     """One replay in this process (called in a child): prints one result line."""
     from policykit.deploy.finalize import finalize_site
@@ -94,19 +120,23 @@ def once(out: Path, site: Path, deploy: Path) -> None:
 
     builtins.open = counting  # Path.read_bytes goes through io.open, which is builtins.open
     io.open = counting  # type: ignore[assignment]
+    phase = [0.0]  # seconds in the read phase: listing, fingerprint, _redirects, digests, CSP check
+    wrapped = _time_read_phase(phase)
     rss0, rchar0 = _rss_kib(), _rchar()
     started = time.perf_counter()
     try:
         finalize_site(site, registry, **kwargs)
     finally:
         builtins.open, io.open = real_open, real_io_open  # type: ignore[assignment]
+        for module, name, function in wrapped:
+            setattr(module, name, function)
     seconds = time.perf_counter() - started
     read = _rchar() - rchar0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     files = sum(1 for p in site.rglob("*") if p.is_file())
     size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
     twice = sum(1 for n in opened.values() if n > 1)
-    print(f"finalize_site: {seconds:.2f} s, read {read / 2**20:.1f} MiB for a site of {files} files, "
+    print(f"finalize_site: {seconds:.2f} s (read phase {phase[0]:.2f} s), read {read / 2**20:.1f} MiB for a site of {files} files, "
           f"{size / 2**20:.1f} MiB ({read / max(size, 1):.2f}x its size); files opened for reading: "
           f"{len(opened)}, more than once: {twice} (max {max(opened.values(), default=0)}); "
           f"RSS before {rss0 / 1024:.0f} MiB, peak {peak / 1024:.0f} MiB", flush=True)
