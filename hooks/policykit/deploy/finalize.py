@@ -54,6 +54,7 @@ def set_gzip_mtime(path: Path, epoch: int | None) -> None:
     MkDocs dates ``sitemap.xml.gz`` (its gzip header) with the newest page date read as if it
     were UTC (off by the timezone); the source date is the build's real "when".
     The header's MTIME field (bytes 4-7) is not covered by any checksum.
+    ``finalize_site`` does the same inside its one read of the file (``site_scan``); this is the stand-alone form.
     """
     if epoch is None or not path.is_file():
         return
