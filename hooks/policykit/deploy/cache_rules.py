@@ -224,13 +224,14 @@ def check_name(path: str) -> str:
 def site_files(site_dir: str | os.PathLike[str],
                exclude: Iterable[str] = (HEADERS_FILE, MANIFEST_FILE, SIGNATURE_FILE)) -> list[str]:
     """All files under ``site_dir`` as sorted posix relative paths (names checked)."""
-    root = Path(site_dir)
+    root = os.fspath(Path(site_dir))
     skip = set(exclude)
     out = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
+        folder = dirpath[len(root):].strip(os.sep).replace(os.sep, "/")  # os.walk joins onto root as given
         for name in filenames:
-            rel = (Path(dirpath) / name).relative_to(root).as_posix()
+            rel = f"{folder}/{name}" if folder else name
             check_name(rel)
             if rel not in skip:
                 out.append(rel)

@@ -6,7 +6,24 @@ Writes into the site: ``_headers`` (Netlify / Cloudflare Pages),
 with a signing key, ``manifest.json.sig`` last (``signing``; not listed in the manifest).  Writes next to it, in ``deploy_dir`` (default
 ``<site_dir>-deploy``, never published): ``nginx-headers.conf`` (for ``server {}``), ``nginx-maps.conf`` (for
 ``http {}``: the Memento TimeGates, see ``memento``) and ``purge/{urls.txt,tags.txt,summary.json}``.  Writes each
-policy's TimeMap (``B timemap.link``) into the site first.  Sets every file's mtime last.
+policy's TimeMap (``B timemap.link``, from the registry alone) into the site first.  Sets every file's mtime last.
+
+What is read when (each file of the site at most once; nothing of a file's
+content is kept once the next file is read, only its digest and size):
+
+1. the listing of the site (``cache_rules.site_files``: names only): before
+   anything is written, to refuse bad names, and once more after the TimeMaps;
+2. the project's own assets (``fingerprint.rename_assets``): read once for
+   their fingerprinted names, which also gives their digests;
+3. ``_redirects`` (``error_pages.write_redirects``): read before it is
+   written only when the site came with one (another generator's rules);
+4. every other file, once, in path order (``site_scan.read_site``): an HTML
+   page whole (references to renamed assets rewritten, then its SHA-256 and
+   size and the CSP check of its inline scripts), ``sitemap.xml.gz`` whole
+   (its gzip MTIME set), anything else streamed through SHA-256 in blocks;
+5. the installed theme's files (not the site's) that a site file may be a copy
+   of, only when their size matches (``theme_time.theme_copies``);
+6. ``manifest.json`` once more after it is written, to sign it (``signing``).
 """
 
 from __future__ import annotations
@@ -18,23 +35,21 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from policykit.deploy.cache_rules import IMMUTABLE, HEADERS_FILE, MANIFEST_FILE, SiteRules, build_rules, classify, site_files
-from policykit.deploy import signing
-from policykit.deploy.error_pages import write_redirects
-from policykit.deploy.fingerprint import fingerprint_assets
+from policykit.deploy import signing, site_scan
 from policykit.deploy.header_files import CLOUDFLARE_MAX_RULES, choose_netlify_rules, render_netlify_rules, render_nginx, render_nginx_maps
 from policykit.deploy.memento import write_timemaps
 from policykit.deploy.manifest import (
-    PREVIOUS_MANIFEST_ENV, PurgePlan, build_manifest, file_digests, load_manifest, manifest_json,
+    PREVIOUS_MANIFEST_ENV, PurgePlan, build_manifest, load_manifest, manifest_json,
     manifest_mtime, plan_purge, previous_files, write_purge,
 )
 from policykit.deploy.mtimes import MtimeError, apply_mtimes, plan_mtimes, source_epoch
 from policykit.deploy.published import PublishedPages
 from policykit.deploy.theme_time import theme_copies
-from policykit.deploy.theme_scripts import ThemeScripts, unlisted_scripts
+from policykit.deploy.site_scan import GZIP_MAGIC, gzip_mtime_field
+from policykit.deploy.theme_scripts import ThemeScripts
 
 NGINX_INCLUDE = "nginx-headers.conf"
 NGINX_MAPS = "nginx-maps.conf"
-_GZIP_MAGIC = b"\x1f\x8b"
 
 
 def set_gzip_mtime(path: Path, epoch: int | None) -> None:
@@ -43,14 +58,15 @@ def set_gzip_mtime(path: Path, epoch: int | None) -> None:
     MkDocs dates ``sitemap.xml.gz`` (its gzip header) with the newest page date read as if it
     were UTC (off by the timezone); the source date is the build's real "when".
     The header's MTIME field (bytes 4-7) is not covered by any checksum.
+    ``finalize_site`` does the same inside its one read of the file (``site_scan``); this is the stand-alone form.
     """
     if epoch is None or not path.is_file():
         return
     with open(path, "r+b") as fh:
-        if fh.read(2) != _GZIP_MAGIC:
+        if fh.read(2) != GZIP_MAGIC:
             return
         fh.seek(4)
-        fh.write(max(0, min(epoch, 0xFFFFFFFF)).to_bytes(4, "little"))
+        fh.write(gzip_mtime_field(epoch))
 
 
 @dataclass(frozen=True)
@@ -109,11 +125,8 @@ def finalize_site(
     out_dir = Path(deploy_dir) if deploy_dir is not None else site.with_name(site.name + "-deploy")
     site_files(site)  # refuse bad names before touching anything
     write_timemaps(site, registry)  # Memento: B timemap.link, registered as TIMEMAP
-    set_gzip_mtime(site / "sitemap.xml.gz", source_epoch(source_date, env))
-    renamed = fingerprint_assets(site, own_assets)
-    write_redirects(site, site_files(site))
-    paths = site_files(site)
-    digests = file_digests(site, paths)
+    read = site_scan.read_site(site, own_assets, source_epoch(source_date, env), theme_scripts)  # see the module doc
+    paths, renamed, digests, hashes = read.paths, read.renamed, read.digests, read.hashes
     if previous is None:
         source = previous_manifest if previous_manifest is not None else (env.get(PREVIOUS_MANIFEST_ENV) or None)
         previous = load_manifest(source) if source else None
@@ -125,12 +138,12 @@ def finalize_site(
     shas = {p: d[0] for p, d in digests.items()}
     dated = {}
     if theme is not None:
-        dated = {p: theme[0] for p in theme_copies(paths, shas, theme[1], theme[2])}
+        dated = {p: theme[0] for p in theme_copies(paths, shas, theme[1], theme[2],
+                                                   {p: d[1] for p, d in digests.items()})}
     file_mtimes = plan_mtimes(paths, registry, clock, fixed=fixed, dated=dated, digests=shas,
                          previous=previous_files(previous))
-    hashes = theme_scripts.hashes(paths) if theme_scripts is not None else []
     rules = build_rules(site, registry, fingerprinted=renamed.values(), file_mtimes=file_mtimes, paths=paths, script_hashes=hashes)
-    unlisted = tuple(unlisted_scripts(site, paths, hashes))
+    unlisted = tuple(read.unlisted)
 
     headers_file = site / HEADERS_FILE
     room = CLOUDFLARE_MAX_RULES - 1 if signing_key is not None else CLOUDFLARE_MAX_RULES  # one rule for the signature

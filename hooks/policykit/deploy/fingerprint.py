@@ -78,13 +78,17 @@ def _attr_re_for(renames: dict[str, str]) -> re.Pattern[str]:
     return re.compile(_ATTR_RE.pattern.replace("(.*?)", f"([^\"'<>]*?(?:{names})[^\"'<>]*?)", 1), _ATTR_RE.flags)
 
 
-def fingerprint_assets(
-    site_dir: str | os.PathLike[str], assets: Iterable[str], base_path: str = "/"
-) -> dict[str, str]:
-    """Rename ``assets`` (site-relative posix paths) and rewrite HTML references; return old -> new."""
+def rename_assets(
+    site_dir: str | os.PathLike[str], assets: Iterable[str]
+) -> tuple[dict[str, str], dict[str, tuple[str, int]]]:
+    """Rename ``assets`` (site-relative posix paths) to their fingerprinted names, each read once.
+
+    Returns old -> new, and new -> (sha256 hex, size) of each renamed file (its
+    name is made from the same bytes, so the deploy step need not read it again).
+    """
     root = Path(site_dir)
-    base_path = "/" + base_path.strip("/") + "/" if base_path.strip("/") else "/"
     renames: dict[str, str] = {}
+    digests: dict[str, tuple[str, int]] = {}
     for asset in sorted(set(assets)):
         check_name(asset)
         src = root / asset
@@ -95,17 +99,49 @@ def fingerprint_assets(
         new = fingerprinted_name(asset, data)
         src.rename(root / new)
         renames[asset] = new
+        digests[new] = (hashlib.sha256(data).hexdigest(), len(data))
+    return renames, digests
+
+
+class HtmlRewriter:
+    """Rewrites the references to renamed assets in one HTML file's bytes (see :func:`fingerprint_assets`)."""
+
+    def __init__(self, renames: dict[str, str], base_path: str = "/") -> None:
+        self.renames = renames
+        self.base_path = "/" + base_path.strip("/") + "/" if base_path.strip("/") else "/"
+        self.names = [posixpath.basename(a).encode("utf-8") for a in renames]
+        self.pattern = _attr_re_for(renames) if renames else None
+
+    @staticmethod
+    def applies(rel: str) -> bool:
+        """Whether the file at *rel* is one whose references are rewritten (``*.html``)."""
+        return rel.endswith(".html")
+
+    def __call__(self, rel: str, raw: bytes) -> bytes | None:
+        """The rewritten bytes of the HTML file at *rel*, or None when nothing in it changes."""
+        if self.pattern is None or not any(name in raw for name in self.names):
+            return None
+        text = raw.decode("utf-8", errors="surrogateescape")
+        new_text = _rewrite(rel, text, self.renames, self.base_path, self.pattern)
+        return new_text.encode("utf-8", errors="surrogateescape") if new_text != text else None
+
+
+def fingerprint_assets(
+    site_dir: str | os.PathLike[str], assets: Iterable[str], base_path: str = "/"
+) -> dict[str, str]:
+    """Rename ``assets`` (site-relative posix paths) and rewrite HTML references; return old -> new.
+
+    The deploy step does the same inside its one pass over the site (``site_scan``); this is the
+    stand-alone form.
+    """
+    root = Path(site_dir)
+    renames, _ = rename_assets(root, assets)
     if not renames:
         return renames
-    names = [posixpath.basename(a).encode("utf-8") for a in renames]
-    narrow = _attr_re_for(renames)
+    rewrite = HtmlRewriter(renames, base_path)
     for html in sorted(root.rglob("*.html")):
         rel = html.relative_to(root).as_posix()
-        raw = html.read_bytes()
-        if not any(name in raw for name in names):
-            continue
-        text = raw.decode("utf-8", errors="surrogateescape")
-        new_text = _rewrite(rel, text, renames, base_path, narrow)
-        if new_text != text:
-            html.write_bytes(new_text.encode("utf-8", errors="surrogateescape"))
+        new = rewrite(rel, html.read_bytes())
+        if new is not None:
+            html.write_bytes(new)
     return renames

@@ -38,6 +38,8 @@ READABLE_VERSIONS = (1, 2)
 PREVIOUS_MANIFEST_ENV = "POLICY_SITE_PREVIOUS_MANIFEST"
 #: Share of changed/removed files from which a full purge is recommended.
 FULL_PURGE_RATIO = 0.5
+#: Bytes read at a time when a file is hashed (``stream_digest``).
+_BLOCK = 1 << 18
 
 
 class ManifestError(ValueError):
@@ -56,14 +58,23 @@ class PurgePlan:
     message: str
 
 
+def stream_digest(path: str | os.PathLike[str]) -> tuple[str, int]:
+    """(sha256 hex, size) of the file at *path*, read once in blocks (never whole in memory)."""
+    digest = hashlib.sha256()
+    size = 0
+    buffer = bytearray(_BLOCK)
+    view = memoryview(buffer)
+    with open(path, "rb", buffering=0) as fh:
+        while n := fh.readinto(buffer):
+            digest.update(view[:n])
+            size += n
+    return digest.hexdigest(), size
+
+
 def file_digests(site_dir: str | os.PathLike[str], paths: list[str]) -> dict[str, tuple[str, int]]:
-    """path -> (sha256 hex, size) of every listed file."""
+    """path -> (sha256 hex, size) of every listed file (the deploy step has them from ``site_scan``)."""
     root = Path(site_dir)
-    out = {}
-    for path in paths:
-        data = (root / path).read_bytes()
-        out[path] = (hashlib.sha256(data).hexdigest(), len(data))
-    return out
+    return {path: stream_digest(root / path) for path in paths}
 
 
 def _rfc3339(epoch: int) -> str:

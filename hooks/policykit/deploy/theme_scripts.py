@@ -136,27 +136,36 @@ class ThemeScripts:
         return sorted(found)
 
 
+def is_html(rel: str) -> bool:
+    """Whether the site file at *rel* is a page whose inline scripts the CSP check reads."""
+    return rel.lower().endswith((".html", ".htm"))
+
+
+def scripts_not_allowed(raw: bytes, allowed: frozenset[str]) -> list[str]:
+    """CSP hashes of the executable inline scripts outside the page content of *raw* that *allowed* lacks."""
+    out = []
+    for body in executable_scripts(outside_content(raw)):
+        digest = csp_hash(body)
+        if digest not in allowed:
+            out.append(digest)
+    return out
+
+
 def unlisted_scripts(site_dir: str | os.PathLike[str], paths: Iterable[str],
                      allowed: Iterable[str]) -> list[tuple[str, str]]:
     """``(path, hash)`` of executable inline scripts outside the page content that *allowed* lacks.
 
     Scripts inside the page content (an editor's ``<script>`` in Markdown)
-    are not reported: the CSP blocks them, as it should.
+    are not reported: the CSP blocks them, as it should.  The deploy step
+    does the same inside its one pass over the site (``site_scan``).
     """
     root = Path(site_dir)
     ok = frozenset(allowed)
-    out = []
-    for rel in paths:
-        if not rel.lower().endswith((".html", ".htm")):
-            continue
-        for body in executable_scripts(outside_content((root / rel).read_bytes())):
-            digest = csp_hash(body)
-            if digest not in ok:
-                out.append((rel, digest))
-    return out
+    return [(rel, digest) for rel in paths if is_html(rel)
+            for digest in scripts_not_allowed((root / rel).read_bytes(), ok)]
 
 
 __all__ = [
-    "BASE_PLACEHOLDER", "CONDITIONS", "ThemeScripts", "base_urls", "csp_hash", "executable_scripts", "outside_content",
-    "unlisted_scripts",
+    "BASE_PLACEHOLDER", "CONDITIONS", "ThemeScripts", "base_urls", "csp_hash", "executable_scripts", "is_html",
+    "outside_content", "scripts_not_allowed", "unlisted_scripts",
 ]

@@ -14,7 +14,6 @@ nothing and the files get the build clock.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from importlib import metadata
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Iterable, Mapping
 
 from policykit.history.chain import Chain
 from policykit.history.gitrepo import GitError, WorkTree
+from policykit.deploy.manifest import stream_digest
 from policykit.deploy.mtimes import chain_clock
 
 PIN_FILE = "requirements.txt"
@@ -57,8 +57,11 @@ def pin_clock(tree: WorkTree, chain: Chain, config_dir: str | Path, package: str
 
 
 def theme_copies(paths: Iterable[str], digests: Mapping[str, str], theme_dirs: Iterable[str | Path],
-                 package_dir: str | Path) -> list[str]:
-    """Site files that are byte-for-byte the installed theme's own file (not one of the project's overrides)."""
+                 package_dir: str | Path, sizes: Mapping[str, int] | None = None) -> list[str]:
+    """Site files that are byte-for-byte the installed theme's own file (not one of the project's overrides).
+
+    ``sizes``: path -> size of the site files; a theme file of another size is not read.
+    """
     dirs = [Path(d) for d in theme_dirs]
     package = Path(package_dir).resolve()
     out = []
@@ -66,6 +69,8 @@ def theme_copies(paths: Iterable[str], digests: Mapping[str, str], theme_dirs: I
         source = next((d / path for d in dirs if (d / path).is_file()), None)
         if source is None or package not in source.resolve().parents:
             continue
-        if hashlib.sha256(source.read_bytes()).hexdigest() == digests.get(path):
+        if sizes is not None and path in sizes and source.stat().st_size != sizes[path]:
+            continue
+        if stream_digest(source)[0] == digests.get(path):
             out.append(path)
     return out
