@@ -267,9 +267,10 @@ def on_post_build(config: MkDocsConfig) -> None:
     except (HeaderRuleError, FingerprintError, ManifestError, MtimeError, signing.SigningError) as exc:
         raise PluginError(str(exc)) from exc
     log.info(
-        "Wrote %s (%d rules), %s and %s",
+        "Wrote %s (%d rules), %s, %s and %s (nginx: the first in server {}, the second in http {})",
         os.path.relpath(result.headers_file), result.headers_rule_count,
         os.path.relpath(result.manifest_file), os.path.relpath(result.nginx_include),
+        os.path.relpath(result.nginx_maps) if result.nginx_maps is not None else "no nginx maps",
     )
     if result.signature_file is not None:
         log.info("Signed the manifest: %s (%s)", os.path.relpath(result.signature_file), run["key"].public)
