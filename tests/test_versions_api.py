@@ -186,6 +186,13 @@ def test_registered_listed_and_served_as_json_that_revalidates(site_api) -> None
             assert headers["cache-control"] == "public, max-age=0, must-revalidate"
             assert body == (site / path.lstrip("/")).read_bytes()
         assert "policy-privacy-en" in srv.get("/en/privacy/versions.json")[1]["cache-tag"]  # purged with its policy
+        served = 0
+        for doc in _validate(site).values():  # every URL of every document, on the real server
+            for url in _urls(doc):
+                status, _, _ = srv.get(urlsplit(url).path)
+                assert status == 200, url
+                served += 1
+        assert served > 30
 
 
 def test_two_builds_are_byte_identical_and_keys_sorted(site_api) -> None:
