@@ -258,3 +258,53 @@ def _drop_invisible(text: str) -> str:
 def content_key(data: bytes) -> str:
     """A digest equal for two files exactly when their policy text is the same."""
     return hashlib.blake2b(normalized_body(data), digest_size=16).hexdigest()
+
+
+#: What ``normalized_body`` may drop, add or turn into another character: the invisible characters and line breaks.
+#: Everything else it keeps, in order.  The ASCII ones are deleted with ``bytes.translate``; the others by their UTF-8
+#: bytes (a valid UTF-8 sequence decodes as itself whatever surrounds it, so this matches the decoded text).
+_MAY_CHANGE_ASCII = "".join(sorted(c for c in _INVISIBLE + "\r\n" if c.isascii())).encode("ascii")
+_MAY_CHANGE_OTHER = re.compile(b"|".join(re.escape(c.encode("utf-8")) for c in sorted(set(_INVISIBLE)) if not c.isascii()))
+
+
+#: The normaliser ``same_text`` is proved for.
+_PROVED_FOR = normalized_body
+
+
+def _visible(lines: list[bytes]) -> bytes:
+    """The characters of *lines* that ``normalized_body`` keeps whatever surrounds them, in order."""
+    kept = b"".join(lines).translate(None, _MAY_CHANGE_ASCII)
+    return kept if kept.isascii() else _MAY_CHANGE_OTHER.sub(b"", kept)
+
+
+def same_text(old: bytes, new: bytes) -> bool | None:
+    """Whether two files have the same policy text, when that is clear without normalising: else None.
+
+    True when the bodies are byte-equal; False when their visible characters
+    differ.  ``normalized_body`` only drops, adds or changes invisible
+    characters and line breaks, so the visible characters of a body and of
+    its normalised form are the same, and files whose visible characters
+    differ have different content keys.  Only the lines between the common
+    first and last lines are compared, so an edit of a long file costs about
+    a comparison of its lines.  None (visible characters equal, bytes not: a
+    whitespace or line-break change) means: compare ``content_key``s.
+    The shortcut is proved for this module's ``normalized_body`` only: with
+    another one in its place, the answer is always None.
+    """
+    if normalized_body is not _PROVED_FOR:
+        return None
+    _, a = split_front_matter(old)
+    _, b = split_front_matter(new)
+    if a == b:
+        return True
+    la, lb = a.split(b"\n"), b.split(b"\n")
+    n = min(len(la), len(lb))
+    i = 0
+    while i < n and la[i] == lb[i]:
+        i += 1
+    j = 0
+    while j < n - i and la[-1 - j] == lb[-1 - j]:
+        j += 1
+    if _visible(la[i:len(la) - j]) != _visible(lb[i:len(lb) - j]):
+        return False
+    return None
