@@ -271,9 +271,9 @@ _MAY_CHANGE_OTHER = re.compile(b"|".join(re.escape(c.encode("utf-8")) for c in s
 _PROVED_FOR = normalized_body
 
 
-def _visible(lines: list[bytes]) -> bytes:
-    """The characters of *lines* that ``normalized_body`` keeps whatever surrounds them, in order."""
-    kept = b"".join(lines).translate(None, _MAY_CHANGE_ASCII)
+def _visible(text: bytes) -> bytes:
+    """The characters of *text* that ``normalized_body`` keeps whatever surrounds them, in order."""
+    kept = text.translate(None, _MAY_CHANGE_ASCII)
     return kept if kept.isascii() else _MAY_CHANGE_OTHER.sub(b"", kept)
 
 
@@ -285,8 +285,8 @@ def same_text(old: bytes, new: bytes) -> bool | None:
     characters and line breaks, so the visible characters of a body and of
     its normalised form are the same, and files whose visible characters
     differ have different content keys.  Only the lines between the common
-    first and last lines are compared, so an edit of a long file costs about
-    a comparison of its lines.  None (visible characters equal, bytes not: a
+    start and end of the two bodies are compared (whole lines, so no UTF-8
+    sequence is cut), so an edit of a long file costs a few ``memcmp`` calls.  None (visible characters equal, bytes not: a
     whitespace or line-break change) means: compare ``content_key``s.
     The shortcut is proved for this module's ``normalized_body`` only: with
     another one in its place, the answer is always None.
@@ -297,14 +297,37 @@ def same_text(old: bytes, new: bytes) -> bool | None:
     _, b = split_front_matter(new)
     if a == b:
         return True
-    la, lb = a.split(b"\n"), b.split(b"\n")
-    n = min(len(la), len(lb))
-    i = 0
-    while i < n and la[i] == lb[i]:
-        i += 1
-    j = 0
-    while j < n - i and la[-1 - j] == lb[-1 - j]:
-        j += 1
-    if _visible(la[i:len(la) - j]) != _visible(lb[i:len(lb) - j]):
+    # The lines that differ: from the line of the first differing byte to the line end after the last one.
+    shorter = min(len(a), len(b))
+    head = _common_prefix(a, b, shorter)
+    tail = _common_suffix(a, b, shorter - head)  # (not overlapping the common prefix)
+    start = a.rfind(b"\n", 0, head) + 1
+    end = a.find(b"\n", len(a) - tail)
+    end = len(a) if end < 0 else end
+    if _visible(a[start:end]) != _visible(b[start:len(b) - (len(a) - end)]):
         return False
     return None
+
+
+def _common_prefix(a: bytes, b: bytes, most: int) -> int:
+    """The length of the common start of *a* and *b*, at most *most* (a binary search of slice comparisons)."""
+    lo, hi = 0, most
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: bytes, b: bytes, most: int) -> int:
+    """The length of the common end of *a* and *b*, at most *most*."""
+    lo, hi, na, nb = 0, most, len(a), len(b)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[na - mid:na - lo] == b[nb - mid:nb - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
