@@ -98,7 +98,7 @@ def _independent_versions(repo: GitRepo) -> dict[str, tuple[list[str], bool]]:
             _, _, old, new, status = meta.split(" ")
             changes.append((status[0], old, new, paths[0], paths[-1]))
         changes.sort(key=lambda ch: 0 if ch[0] in "RD" else 1)
-        for kind, old, new, src, dst in changes:
+        for kind, _old, new, src, dst in changes:
             if kind == "D":
                 gone[src] = live.pop(src)
                 continue
