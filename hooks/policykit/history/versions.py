@@ -368,12 +368,15 @@ class _BlobCache:
     def _decide(self, old: str, new: str, old_data: bytes, new_data: bytes) -> None:
         if self.same(old, new) is not None:
             return
-        if same_text(old_data, new_data) is False:
-            self.entries[new][2] = sorted({*self.entries[new][2], old})
-        else:  # same bytes or only invisible changes: the content keys decide
-            for oid, data in ((old, old_data), (new, new_data)):
-                if not self.entries[oid][0]:
-                    self.entries[oid][0] = content_key(data)
+        verdict = same_text(old_data, new_data)
+        a, b = self.entries[old], self.entries[new]
+        if verdict is False:
+            b[2] = sorted({*b[2], old})
+        elif verdict is True and (a[0] or b[0]):  # the same body (a front-matter-only commit): the same key
+            a[0] = b[0] = a[0] or b[0]
+        else:  # the same body without a key yet, or only invisible changes: the content keys decide
+            a[0] = a[0] or content_key(old_data)
+            b[0] = b[0] or (a[0] if verdict else content_key(new_data))
         self.dirty = True
 
     def save(self) -> None:
