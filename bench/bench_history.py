@@ -2,7 +2,7 @@
 """Time the history core alone (no MkDocs) on a synthetic archive: cold, then with its on-disk cache.
 
     python bench/bench_history.py [--pages 900 --commits 40000 --langs en] [--workdir /tmp/policy-bench]
-                                  [--archive] [--rounds 3]
+                                  [--archive] [--rounds 3] [--code DIR]
 
 Prints the seconds of read_history() with an empty cache (one git log, one
 git cat-file --batch over every text blob), then with the cache of the first
@@ -13,6 +13,9 @@ rounds (floor, cold, warm, alternating in each round).  Each figure is the
 median of the rounds with their range, in wall-clock seconds and in CPU
 seconds (this process and its git children), which the other load on the
 machine disturbs less.
+
+--code DIR times the history core of another checkout (say the commit before
+a change, from git archive), so a before/after can alternate in one shell loop.
 
 --archive uses bench/make_archive.py instead (long documents, 20-200 KB,
 with whitespace-only, reverted, front-matter-only and renaming commits):
@@ -33,7 +36,9 @@ from pathlib import Path
 from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "hooks"))
+#: --code DIR: time the history core of another checkout (DIR/hooks), e.g. an older commit for a before/after.
+CODE = Path(sys.argv[sys.argv.index("--code") + 1]) if "--code" in sys.argv[:-1] else ROOT
+sys.path.insert(0, str(CODE / "hooks"))
 
 from policykit.history.versions import History, HistoryOptions, read_history  # noqa: E402
 
@@ -67,6 +72,7 @@ def main() -> None:
     ap.add_argument("--make-corpus", default=str(MAKE_CORPUS))
     ap.add_argument("--archive", action="store_true", help="long documents from bench/make_archive.py")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--code", default=str(ROOT), help="the checkout whose hooks/policykit is timed (default: this one)")
     a = ap.parse_args()
     if a.archive:
         lang = a.langs.split(",")[0]
@@ -100,7 +106,7 @@ def main() -> None:
     kind = "long documents" if a.archive else "synthetic"
     print(f"corpus: {corpus} ({kind}, {a.pages} pages, {a.langs}, {a.commits + 1} commits), {a.rounds} rounds, "
           f"load average {os.getloadavg()[0]:.2f}")
-    print(f"{files} files, {versions} versions")
+    print(f"{files} files, {versions} versions; code: {CODE / 'hooks'}")
     print(f"floor, bare git log --raw: {figure(floors)}")
     cold_ratio = statistics.median(w for w, _ in colds) / statistics.median(w for w, _ in floors)
     print(f"history core, cold cache:  {figure(colds)}; {cold_ratio:.2f}x the floor")
