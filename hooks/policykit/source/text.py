@@ -258,3 +258,76 @@ def _drop_invisible(text: str) -> str:
 def content_key(data: bytes) -> str:
     """A digest equal for two files exactly when their policy text is the same."""
     return hashlib.blake2b(normalized_body(data), digest_size=16).hexdigest()
+
+
+#: What ``normalized_body`` may drop, add or turn into another character: the invisible characters and line breaks.
+#: Everything else it keeps, in order.  The ASCII ones are deleted with ``bytes.translate``; the others by their UTF-8
+#: bytes (a valid UTF-8 sequence decodes as itself whatever surrounds it, so this matches the decoded text).
+_MAY_CHANGE_ASCII = "".join(sorted(c for c in _INVISIBLE + "\r\n" if c.isascii())).encode("ascii")
+_MAY_CHANGE_OTHER = re.compile(b"|".join(re.escape(c.encode("utf-8")) for c in sorted(set(_INVISIBLE)) if not c.isascii()))
+
+
+#: The normaliser ``same_text`` is proved for.
+_PROVED_FOR = normalized_body
+
+
+def _visible(text: bytes) -> bytes:
+    """The characters of *text* that ``normalized_body`` keeps whatever surrounds them, in order."""
+    kept = text.translate(None, _MAY_CHANGE_ASCII)
+    return kept if kept.isascii() else _MAY_CHANGE_OTHER.sub(b"", kept)
+
+
+def same_text(old: bytes, new: bytes) -> bool | None:
+    """Whether two files have the same policy text, when that is clear without normalising: else None.
+
+    True when the bodies are byte-equal; False when their visible characters
+    differ.  ``normalized_body`` only drops, adds or changes invisible
+    characters and line breaks, so the visible characters of a body and of
+    its normalised form are the same, and files whose visible characters
+    differ have different content keys.  Only the lines between the common
+    start and end of the two bodies are compared (whole lines, so no UTF-8
+    sequence is cut), so an edit of a long file costs a few ``memcmp`` calls.  None (visible characters equal, bytes not: a
+    whitespace or line-break change) means: compare ``content_key``s.
+    The shortcut is proved for this module's ``normalized_body`` only: with
+    another one in its place, the answer is always None.
+    """
+    if normalized_body is not _PROVED_FOR:
+        return None
+    _, a = split_front_matter(old)
+    _, b = split_front_matter(new)
+    if a == b:
+        return True
+    # The lines that differ: from the line of the first differing byte to the line end after the last one.
+    shorter = min(len(a), len(b))
+    head = _common_prefix(a, b, shorter)
+    tail = _common_suffix(a, b, shorter - head)  # (not overlapping the common prefix)
+    start = a.rfind(b"\n", 0, head) + 1
+    end = a.find(b"\n", len(a) - tail)
+    end = len(a) if end < 0 else end
+    if _visible(a[start:end]) != _visible(b[start:len(b) - (len(a) - end)]):
+        return False
+    return None
+
+
+def _common_prefix(a: bytes, b: bytes, most: int) -> int:
+    """The length of the common start of *a* and *b*, at most *most* (a binary search of slice comparisons)."""
+    lo, hi = 0, most
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: bytes, b: bytes, most: int) -> int:
+    """The length of the common end of *a* and *b*, at most *most*."""
+    lo, hi, na, nb = 0, most, len(a), len(b)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[na - mid:na - lo] == b[nb - mid:nb - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
