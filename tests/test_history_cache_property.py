@@ -79,7 +79,11 @@ def _damage(cache: Path, target: str, op: tuple, rnd: st.DataObject) -> None:
         _damage_bytes(path, target, kind, op, data, rnd)
     except (ValueError, IndexError, KeyError, TypeError, AttributeError):
         return  # an earlier damage left nothing this one can work on
-    if op[-1] is True and path.is_file():  # a tool rewrote it and fixed the checksum: only the structure checks remain
+    changed = not path.is_file() or path.read_bytes() != data
+    # A tool rewrote it and fixed the checksum: only the structure checks remain.  Only when this very op
+    # rewrote it: re-signing after an op that did nothing (a blobs.bin op on log.bin) would sign an earlier
+    # accidental damage, bytes changed consistently with a right checksum, which is out of scope (see OPS).
+    if op[-1] is True and changed and path.is_file():
         _resign(path)
 
 
