@@ -62,9 +62,9 @@ from dataclasses import dataclass
 from collections.abc import Iterable
 from urllib.parse import quote
 
-from policykit.deploy import memento
+from policykit.deploy import memento, nginx_versions
 from policykit.deploy.cache_rules import (
-    CONTENT_TYPES, HEADERS_FILE, REVALIDATE, VERSION_SNAPSHOT, HeaderRuleError, SiteRules, check_name,
+    CONTENT_TYPES, HEADERS_FILE, REVALIDATE, VERSION_SNAPSHOT, FileRule, HeaderRuleError, SiteRules, check_name,
 )
 from policykit.deploy.error_pages import NOT_FOUND_PAGE, not_found_folders
 
@@ -325,16 +325,31 @@ def _nginx_headers(headers: Iterable[tuple[str, str]], indent: str) -> list[str]
     return [f"{indent}add_header {name} {nginx_quote(value)} always;" for name, value in headers]
 
 
-def render_nginx(rules: SiteRules) -> str:
+def _nginx_file(fr: FileRule, security: list[tuple[str, str]], indent: str = "") -> list[str]:
+    """The exact location of one file: its cache headers, tags, Memento headers and security headers."""
+    headers = [(n, v) for n, v in fr.headers() if n != "Last-Modified"]
+    lines = [f"{indent}location = {nginx_quote('/' + fr.path)} {{"]
+    if fr.content_type is not None:
+        lines += [f"{indent}    types {{ }}", f"{indent}    default_type {nginx_quote(fr.content_type)};"]
+    lines.extend(_nginx_headers([*headers, *fr.memento_headers(), *security], indent + "    "))
+    lines.append(f"{indent}}}")
+    return lines
+
+
+def render_nginx(rules: SiteRules, *, exact: bool = False) -> str:
     """Text of an nginx include for a ``server {}`` block whose ``root`` is the site directory.
 
     It defines ``location /`` (default class for unknown URLs and directory
     redirects), one ``location /dir/`` per folder with its own ``404.html``
     (its missing URLs get that page: ``error_page`` per folder, see
-    ``error_pages``) and one exact location per file.  ``location /`` says
-    ``error_page 404 /404.html;`` when the site has one.
+    ``error_pages``), one ``location ^~ /B versions/`` per policy folder for its
+    version pages (``nginx_versions``) and one exact location per other file.
+    ``location /`` says ``error_page 404 /404.html;`` when the site has one.
+    *exact* (for the equivalence test): one exact location per file, as before ``nginx_versions``.
     """
     security = list(rules.security)
+    groups = [] if exact else nginx_versions.plan(rules)
+    inner = security if exact or not rules.timelines else nginx_versions.security(security)
     default = [("Cache-Control", rules.default.cache_control)]
     paths = [fr.path for fr in rules.files]
     root_error = [f"    error_page 404 {nginx_quote('/' + NOT_FOUND_PAGE)};"] if NOT_FOUND_PAGE in paths else []
@@ -346,32 +361,31 @@ def render_nginx(rules: SiteRules) -> str:
         "",
         "location / {",
         *root_error,
-        *_nginx_headers([*default, *security], "    "),
+        *_nginx_headers([*default, *inner], "    "),
         "}",
     ]
     for folder in sorted(not_found_folders(paths)):
         lines.append(f"location {nginx_quote('/' + folder)} {{")
         lines.append(f"    error_page 404 {nginx_quote('/' + folder + NOT_FOUND_PAGE)};")
-        lines.extend(_nginx_headers([*default, *security], "    "))
+        lines.extend(_nginx_headers([*default, *inner], "    "))
         lines.append("}")
     lines += [
         f"location = /{HEADERS_FILE} {{",
         "    internal;",
         "}",
     ]
+    grouped = frozenset(fr.path for g in groups for fr in g.strays).union(*(g.covered for g in groups))
     for fr in rules.files:
-        headers = [(n, v) for n, v in fr.headers() if n != "Last-Modified"]
-        lines.append(f"location = {nginx_quote('/' + fr.path)} {{")
-        if fr.content_type is not None:
-            lines += ["    types { }", f"    default_type {nginx_quote(fr.content_type)};"]
-        lines.extend(_nginx_headers([*headers, *fr.memento_headers(), *security], "    "))
-        lines.append("}")
+        if fr.path not in grouped:
+            lines += _nginx_file(fr, inner)
+    for group in groups:
+        lines += nginx_versions.location(group, tuple(default), inner, lambda fr, indent: _nginx_file(fr, inner, indent))
     for tl in rules.timelines:
-        lines.extend(memento.timegate_location(tl, rules.default.cache_control, security))
+        lines.extend(memento.timegate_location(tl, rules.default.cache_control, inner))
     return "\n".join(lines) + "\n"
 
 
-def render_nginx_maps(rules: SiteRules, build_year: int) -> str:
+def render_nginx_maps(rules: SiteRules, build_year: int, *, exact: bool = False) -> str:
     """Text of the http-level include (``map`` blocks, which nginx allows only in ``http {}``).
 
     Memento: ``Accept-Datetime`` normalised to 14 digits and one TimeGate map per
@@ -392,6 +406,8 @@ def render_nginx_maps(rules: SiteRules, build_year: int) -> str:
              *memento.accept_datetime_maps(build_year), ""]
     for tl in rules.timelines:
         lines += [*memento.timegate_map(tl), ""]
+    if not exact and rules.timelines:
+        lines += [*nginx_versions.csp_map(rules.security), *nginx_versions.maps(nginx_versions.plan(rules)), ""]
     return "\n".join(lines) + "\n"
 
 
