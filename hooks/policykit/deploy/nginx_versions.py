@@ -32,6 +32,7 @@ include needs ``nginx-maps.conf`` then anyway); the server-level line keeps the 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -45,6 +46,12 @@ CSP_VAR = "$policykit_csp"
 NUMBER_VAR = "$policykit_n"
 PREV_VAR = "$policykit_prev"
 NEXT_VAR = "$policykit_next"
+FOLDER_VAR = "$policykit_folder"  # set in a version page's location: its folder's key
+LAST_VAR = "$policykit_last"  # set there: the folder's last version number
+BASE_VAR = "$policykit_base"  # set there: "/B versions/", percent-encoded as links are
+DATETIME_VAR = "$policykit_datetime"
+PRED_VAR = "$policykit_pred"
+SUCC_VAR = "$policykit_succ"
 #: Keys per map block: nginx's default ``map_hash_max_size`` (2048 buckets) holds them without a warning.
 MAP_CHUNK = 1000
 
@@ -56,6 +63,7 @@ class VersionGroup:
     """The version pages of one timeline, served by one prefix location and its nested ones."""
 
     timeline: memento.Timeline
+    key: int  # the folder's number among the groups (the short map key)
     headers: Headers  # Cache-Control and tags of every version page (the same for all of them)
     source: FileRule | None  # the first source.md when every version has one with the same headers
     strays: tuple[FileRule, ...]  # any other file under B versions/: exact nested locations
@@ -88,11 +96,6 @@ def number_range(last: int) -> str:
     return "(?:" + "|".join(alternatives) + ")"
 
 
-def _vars(tl: memento.Timeline) -> tuple[str, str, str]:
-    """The timeline's map variables: Memento-Datetime, predecessor part, successor part of the Link."""
-    return (f"$policykit_md_{tl.key}", f"$policykit_pred_{tl.key}", f"$policykit_succ_{tl.key}")
-
-
 def _link_template(tl: memento.Timeline) -> tuple[str, str, str, str]:
     """(head, predecessor part, successor part, tail) of a version page's Link; ``{n}`` is the neighbour's number."""
     links = tl.version_links(tl.mementos[0])
@@ -102,8 +105,8 @@ def _link_template(tl: memento.Timeline) -> tuple[str, str, str, str]:
     return (head, f', <{base}{{n}}/>; rel="predecessor-version"', f', <{base}{{n}}/>; rel="successor-version"', ", " + tail)
 
 
-def _expected_link(tl: memento.Timeline, n: int) -> str:
-    head, pred, succ, tail = _link_template(tl)
+def _expected_link(tl: memento.Timeline, n: int, parts: tuple[str, str, str, str]) -> str:
+    head, pred, succ, tail = parts
     last = tl.mementos[-1].number
     return head + (pred.format(n=n - 1) if n > 1 else "") + (succ.format(n=n + 1) if n < last else "") + tail
 
@@ -134,7 +137,7 @@ def _group(tl: memento.Timeline, by_path: dict[str, FileRule], under: list[FileR
     if any("$" in part or "\\" in part for part in parts):
         return None  # a literal the nginx string would read as a variable
     for m, fr in zip(tl.mementos, found):
-        want = (("Memento-Datetime", memento.imf_fixdate(m.datetime)), ("Link", _expected_link(tl, m.number)))
+        want = (("Memento-Datetime", memento.imf_fixdate(m.datetime)), ("Link", _expected_link(tl, m.number, parts)))
         if _without_last_modified(fr) != headers or fr.memento_headers() != want:
             return None
     sources = [by_path.get(tl.base + f"versions/{n}/source.md") for n in numbers]
@@ -145,24 +148,32 @@ def _group(tl: memento.Timeline, by_path: dict[str, FileRule], under: list[FileR
         source = None
     covered = {fr.path for fr in found} | ({s.path for s in sources if s is not None} if source is not None else set())
     strays = tuple(fr for fr in under if fr.path not in covered)
-    return VersionGroup(tl, headers, source, strays, error_page, frozenset(covered))
+    return VersionGroup(tl, 0, headers, source, strays, error_page, frozenset(covered))
 
 
 def plan(rules: SiteRules) -> list[VersionGroup]:
     """The timelines whose version pages a template serves with exactly their own headers, by folder."""
     by_path = rules.by_path()
-    paths = list(by_path)
+    paths = frozenset(by_path)
     folders = not_found_folders(paths)
     bases = [tl.base for tl in rules.timelines]
+    under: dict[str, list[FileRule]] = {tl.base + "versions/": [] for tl in rules.timelines}
+    for fr in rules.files:  # each file under the B versions/ folders that contain it (one pass)
+        at = fr.path.find("versions/")
+        while at != -1:
+            if at == 0 or fr.path[at - 1] == "/":
+                found = under.get(fr.path[: at + len("versions/")])
+                if found is not None:
+                    found.append(fr)
+            at = fr.path.find("versions/", at + 1)
     out = []
     for tl in rules.timelines:
         folder = tl.base + "versions/"
         if any(b != tl.base and b.startswith(folder) for b in bases) or any(f.startswith(folder) for f in folders):
             continue  # another policy or a 404 page inside B versions/: keep the exact locations
-        under = [fr for fr in rules.files if fr.path.startswith(folder)]
-        group = _group(tl, by_path, under, _error_page(folder, paths, folders))
+        group = _group(tl, by_path, under[folder], _error_page(folder, paths, folders))
         if group is not None:
-            out.append(group)
+            out.append(dataclasses.replace(group, key=len(out)))
     return out
 
 
@@ -188,7 +199,6 @@ def location(group: VersionGroup, default: Headers, secure: Sequence[tuple[str, 
              exact: Callable[[FileRule, str], list[str]]) -> list[str]:
     """The ``location ^~ "/B versions/"`` block of *group*; *exact* renders a stray file's nested location."""
     tl = group.timeline
-    md, pred, succ = _vars(tl)
     head, _, _, tail = _link_template(tl)
     numbers = number_range(group.last)
     base = _regex(group.prefix)
@@ -198,7 +208,10 @@ def location(group: VersionGroup, default: Headers, secure: Sequence[tuple[str, 
     lines += _adds([*default, *secure], "    ")
     page = "^" + base + "(?<policykit_n>" + numbers + r")/(?:index\.html)?$"
     lines.append(f"    location ~ {_q(page)} {{")
-    lines += _adds([*group.headers, ("Memento-Datetime", md), ("Link", head + pred + succ + tail), *secure], "        ")
+    lines += [f"        set {FOLDER_VAR} {group.key};", f"        set {LAST_VAR} {group.last};",
+              f"        set {BASE_VAR} {_q(memento.url(tl.base + 'versions/'))};"]
+    lines += _adds([*group.headers, ("Memento-Datetime", DATETIME_VAR), ("Link", head + PRED_VAR + SUCC_VAR + tail),
+                    *secure], "        ")
     lines.append("    }")
     if group.source is not None:
         source = "^" + base + numbers + r"/source\.md$"
@@ -214,13 +227,12 @@ def location(group: VersionGroup, default: Headers, secure: Sequence[tuple[str, 
 
 
 def _chunked(var: str, source: str, pairs: list[tuple[str, str]]) -> list[str]:
-    """``map source var`` over *pairs*, split into blocks of ``MAP_CHUNK`` keys chained by their defaults."""
+    """``map source var`` over *pairs*, in blocks of ``MAP_CHUNK`` keys chained by their defaults."""
     chunks = [pairs[i:i + MAP_CHUNK] for i in range(0, len(pairs), MAP_CHUNK)] or [[]]
     lines = []
     for i, chunk in enumerate(chunks):
-        name = var if i == 0 else f"{var}_{i}"
         after = f"{var}_{i + 1}" if i + 1 < len(chunks) else ""
-        lines.append(f"map {source} {name} {{")
+        lines.append(f"map {source} {var if i == 0 else f'{var}_{i}'} {{")
         lines.append(f"    default {_q(after)};")
         lines += [f"    {key} {_q(value)};" for key, value in chunk]
         lines.append("}")
@@ -234,23 +246,27 @@ def csp_map(secure: Iterable[tuple[str, str]]) -> list[str]:
 
 
 def maps(groups: Sequence[VersionGroup]) -> list[str]:
-    """The http-level maps the groups' locations read: neighbours' numbers, and per timeline its datetimes and links."""
+    """The http-level maps the groups' locations read (a fixed number of variables, whatever the archive's size).
+
+    ``$policykit_datetime``: Memento-Datetime by ``"<folder key>:<n>"`` (``MAP_CHUNK`` keys a block, the
+    blocks chained by their defaults); ``$policykit_pred`` / ``$policykit_succ``: the Link's
+    predecessor / successor parts, empty for version 1 / the last (``"<n>:<last>"`` with the same number
+    twice), from ``n - 1`` and ``n + 1`` (two maps shared by every folder).
+    """
     if not groups:
         return []
     top = max(g.last for g in groups)
-    lines = ["# Version pages (policykit.deploy.nginx_versions): n - 1 and n + 1, then per policy folder."]
-    lines += _chunked(PREV_VAR, NUMBER_VAR, [(str(n), str(n - 1)) for n in range(2, top + 1)])
-    lines += _chunked(NEXT_VAR, NUMBER_VAR, [(str(n), str(n + 1)) for n in range(1, top)])
-    for g in groups:
-        tl = g.timeline
-        md, pred, succ = _vars(tl)
-        _, pred_part, succ_part, _ = _link_template(tl)
-        lines.append(f"# /{tl.base}versions/ ({tl.policy}, {tl.locale})")
-        lines += _chunked(md, NUMBER_VAR, [(str(m.number), memento.imf_fixdate(m.datetime)) for m in tl.mementos])
-        lines += [f"map {NUMBER_VAR} {pred} {{", f'    default {_q(pred_part.format(n="${policykit_prev}"))};',
-                  '    1 "";', "}"]
-        lines += [f"map {NUMBER_VAR} {succ} {{", f'    default {_q(succ_part.format(n="${policykit_next}"))};',
-                  f'    {g.last} "";', "}"]
+    pred = ', <${policykit_base}${policykit_prev}/>; rel="predecessor-version"'
+    succ = ', <${policykit_base}${policykit_next}/>; rel="successor-version"'
+    lines = ["# Version pages (policykit.deploy.nginx_versions).",
+             *_chunked(PREV_VAR, NUMBER_VAR, [(str(n), str(n - 1)) for n in range(2, top + 1)]),
+             *_chunked(NEXT_VAR, NUMBER_VAR, [(str(n), str(n + 1)) for n in range(1, top)]),
+             f"map {PREV_VAR} {PRED_VAR} {{", '    "" "";', f"    default {_q(pred)};", "}",
+             f'map "{NUMBER_VAR}:{LAST_VAR}" {SUCC_VAR} {{', f"    {_q('~^([0-9]+):' + chr(92) + '1$')} \"\";",
+             f"    default {_q(succ)};", "}",
+             "# Memento-Datetime by folder (one per policy and language, numbered in the include) and version."]
+    pairs = [(f"{g.key}:{m.number}", memento.imf_fixdate(m.datetime)) for g in groups for m in g.timeline.mementos]
+    lines += _chunked(DATETIME_VAR, f'"{FOLDER_VAR}:{NUMBER_VAR}"', pairs)
     return lines
 
 
