@@ -162,8 +162,9 @@ def _compare(site: Path, rules: SiteRules) -> int:
                     was304 = _answer(before, url, cond)
                     assert was304[0] == 304, (url, cond)
                     assert _answer(now, url, cond) == was304, (url, cond)
-            dated = _answer(before, url, {"Accept-Datetime": "Tue, 15 Jun 2021 12:30:45 GMT"})
-            assert _answer(now, url, {"Accept-Datetime": "Tue, 15 Jun 2021 12:30:45 GMT"}) == dated, url
+            for when in ("Tue, 15 Jun 2021 12:30:45 GMT", "not a date"):
+                dated = _answer(before, url, {"Accept-Datetime": when})
+                assert _answer(now, url, {"Accept-Datetime": when}) == dated, (url, when)
         assert "[warn]" not in now.error_log() and "[emerg]" not in now.error_log()
     return len(urls)
 
@@ -183,12 +184,14 @@ def test_grouped_include_answers_like_exact_locations_synthetic(synthetic, monke
     site, rules = synthetic
     monkeypatch.setattr(nginx_versions, "MAP_CHUNK", 4)  # every map split into blocks chained by their defaults
     groups = {g.timeline.base: g for g in nginx_versions.plan(rules)}
-    assert "en/gap/" not in groups and set(groups) == {"privacy/", "en/privacy/", "en/O'Reilly terms/", f"zh-Hans/{SERVICE}/"}
-    assert groups["privacy/"].source is not None and groups["en/O'Reilly terms/"].source is None
-    assert {fr.path for fr in groups["privacy/"].strays} == {"privacy/versions/2/notes.txt", "privacy/versions/diagram.png"}
+    assert set(groups) == {"privacy/", "en/privacy/", "en/O'Reilly terms/", f"zh-Hans/{SERVICE}/", "en/gap/"}
+    assert not groups["en/gap/"].versions and groups["en/gap/"].timegate  # the gap: exact locations for its pages
+    assert groups["privacy/"].source_type is not None and groups["en/O'Reilly terms/"].source_type is None
+    assert "privacy/versions/2/notes.txt" not in groups["privacy/"].covered  # the stray keeps its exact location
+    assert "privacy/versions/2/index.html" in groups["privacy/"].covered
     assert groups["en/privacy/"].error_page == "en/404.html" and groups["privacy/"].error_page == "404.html"
     maps = render_nginx_maps(rules, YEAR)
-    assert f"{nginx_versions.DATETIME_VAR}_3 " in maps and f"{nginx_versions.PREV_VAR}_2 " in maps
+    assert f"{nginx_versions.STAMP}_3 " in maps and f"{nginx_versions.PREV}_2 " in maps
     assert _compare(site, rules) > 100
 
 

@@ -1,40 +1,47 @@
-"""One nginx location per policy folder's ``versions/`` instead of one per version page (the include at archive scale).
+"""One nginx location per policy folder instead of one per file: the include stays small at archive scale.
 
 An archive of 878 policies and 42,632 version pages needed one exact ``location`` per file, each
 repeating the security headers, the cache headers, the purge tags and its Memento ``Link`` /
-``Memento-Datetime`` literals: about 60 MB of ``nginx-headers.conf``.  Here, for each timeline
-(``memento.Timeline``, a policy folder ``B``) whose version pages can be served by a template:
+``Memento-Datetime`` literals: about 60 MB of ``nginx-headers.conf`` (``bench/bench_nginx_include.py``).
+Here each policy folder ``B`` (a ``memento.Timeline``: a policy in one language) whose files a template
+serves with exactly their own headers gets one ``location ^~ "/B"`` and, inside it, a few regex
+locations that only name the files and capture what varies:
 
-* ``location ^~ "/B versions/"``: anything under it that no nested location takes (``versions/0/``,
-  a number past the last, ``versions/3`` before its redirect to ``versions/3/``, a stray name) gets
-  the default class and the security headers, and the ``error_page`` the URL had before: the
-  deepest folder with its own ``404.html`` that contains it, else the root's (``error_pages``);
-* nested ``location ~ "^/B versions/(?<policykit_n>1..N)/(?:index\\.html)?$"``: the version page.
-  Its per-version values come from maps of the http-level ``nginx-maps.conf`` keyed by that number
-  (short keys, so no ``map_hash_bucket_size`` tuning, see ``header_files.render_nginx_maps``):
-  ``Memento-Datetime`` from the timeline's own map, and the ``Link``'s ``predecessor-version`` /
-  ``successor-version`` parts from two small maps per timeline, each an empty string where there is
-  no such version (version 1, the last), so the ``Link`` stays well-formed (no dangling comma);
-  the numbers ``n - 1`` and ``n + 1`` from two maps shared by every timeline;
-* nested ``location ~ "^/B versions/(?:1..N)/source\\.md$"`` when every version has a ``source.md``
-  with the same headers (``types { } default_type``: its own Content-Type);
-* nested exact locations for any other file under ``B versions/`` (as before).
+* ``(?<policykit_tail>...)``: the file's path below ``B`` (``/``, ``/index.html``, ``/history/``,
+  ``/versions/3/``, ``/feed.xml``, ...), listing only the files the folder has;
+* ``(?<policykit_n>1..N)``: the version number, a regex of exactly the numbers that have a page
+  (``number_range``), so ``versions/0/`` or a number past the last answers as before;
+* ``set $policykit_folder K``: the folder's short number (the only ``set``).
 
-The number range ``1..N`` is a regex (``number_range``), so a number that has no page falls to the
-folder's fallback exactly as it fell to ``location /`` before.  A timeline is grouped only when the
-template gives every one of its version pages exactly the headers of its own exact location
-(``plan`` checks it value by value); otherwise it keeps its exact locations.
+No location of a folder has an ``add_header`` of its own: they inherit the ``server {}`` level's, whose
+values are variables of the http-level ``nginx-maps.conf`` (``maps``), keyed by those captures and by
+SHORT keys (the folder number, ``"K:n"``), never by a path, so no ``map_hash_bucket_size`` tuning
+(``header_files.render_nginx_maps``).  An empty value sends no header, and outside a folder every
+capture is unset (a regex's named capture is then empty, silently), so every other location (each
+with its own ``add_header``, as before) and any location a deployer adds gets what it got before.
+Two ``Link`` lines, one for the TimeGate and one for pages, keep each answer's header order.
 
-``Content-Security-Policy`` (the longest value: the theme's script hashes) is ``$policykit_csp``, a
-constant map of the same http-level include, in every location when the site has timelines (the
-include needs ``nginx-maps.conf`` then anyway); the server-level line keeps the literal.
+* version page ``N``: ``Memento-Datetime`` from ``"K:N"``; the ``Link``'s ``predecessor-version`` /
+  ``successor-version`` parts from ``N - 1`` / ``N + 1`` (maps shared by every folder), empty for
+  version 1 / the last (``"N:last"``, the same number twice), so the ``Link`` stays well-formed;
+* ``source.md`` and the TimeMap: a nested location each, for ``types { } default_type``;
+* ``B timegate``: its nested location keeps the ``return`` of ``memento.timegate_location``;
+* anything else under ``B`` (a URL with no file, ``versions/3`` before its redirect): a catch-all
+  regex gives it the default class; ``error_page`` is the one the URL had before (the deepest folder
+  with its own ``404.html`` containing ``B``, else the root's, ``error_pages``).
+
+``plan`` renders every file's headers through the template in Python and compares them value by value
+with its own exact location (``FileRule``); a file that differs keeps its exact location (which nginx
+prefers to any prefix), and a folder whose version pages differ keeps one per version page.
+``Content-Security-Policy`` in every other location is ``$policykit_csp`` (a constant map) when the
+site has timelines (the include needs ``nginx-maps.conf`` then anyway); the server level keeps the literal.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from policykit.deploy import memento
@@ -43,36 +50,50 @@ from policykit.deploy.error_pages import NOT_FOUND_PAGE, not_found_folders
 
 CSP = "Content-Security-Policy"
 CSP_VAR = "$policykit_csp"
-NUMBER_VAR = "$policykit_n"
-PREV_VAR = "$policykit_prev"
-NEXT_VAR = "$policykit_next"
-FOLDER_VAR = "$policykit_folder"  # set in a version page's location: its folder's key
-LAST_VAR = "$policykit_last"  # set there: the folder's last version number
-BASE_VAR = "$policykit_base"  # set there: "/B versions/", percent-encoded as links are
-DATETIME_VAR = "$policykit_datetime"
-PRED_VAR = "$policykit_pred"
-SUCC_VAR = "$policykit_succ"
 #: Keys per map block: nginx's default ``map_hash_max_size`` (2048 buckets) holds them without a warning.
 MAP_CHUNK = 1000
+
+TAIL, NUMBER, REST, FOLDER = "$policykit_tail", "$policykit_n", "$policykit_rest", "$policykit_folder"
+BASE, LAST, SPAN = "$policykit_base", "$policykit_last", "$policykit_span"
+TAGS, KEYS = "$policykit_folder_tag", "$policykit_folder_key"
+PREV, NEXT, PRED, SUCC, STAMP = "$policykit_prev", "$policykit_next", "$policykit_pred", "$policykit_succ", "$policykit_dt"
+#: The server-level headers of a folder's locations, in this order; each value a variable of ``maps``.
+SERVER_HEADERS = (("Vary", "$policykit_vary"), ("Link", "$policykit_gate_link"), ("Cache-Control", "$policykit_cache"),
+                  ("Cache-Tag", "$policykit_tag"), ("Surrogate-Key", "$policykit_surrogate"),
+                  ("Memento-Datetime", "$policykit_datetime"), ("Link", "$policykit_link"))
+
+_TYPE = '; rel="timemap"; type="application/link-format"'
+LINKS = {  # the Link of each kind of page, as memento.Timeline writes it; {base} is "/B" percent-encoded
+    "original": '<{base}history/>; rel="version-history", <{base}timegate>; rel="timegate", <{base}timemap.link>' + _TYPE,
+    "history": '<{base}>; rel="latest-version", <{base}timemap.link>' + _TYPE,
+    "version": '<{base}>; rel="original", <{base}timegate>; rel="timegate", <{base}timemap.link>' + _TYPE
+               + '{pred}{succ}, <{base}>; rel="latest-version", <{base}history/>; rel="version-history"',
+    "timegate": '<{base}>; rel="original", <{base}timemap.link>' + _TYPE + "{span}",
+}
+PRED_PART = ', <{base}versions/{n}/>; rel="predecessor-version"'
+SUCC_PART = ', <{base}versions/{n}/>; rel="successor-version"'
+SPAN_PART = '; from="{first}"; until="{last}"'
+_PAGE_TAILS = {"/": "original", "/index.html": "original", "/history/": "history", "/history/index.html": "history"}
+_VERSION_TAIL = r"^/versions/[0-9]+/(?:index\.html)?$"
+GATE_TAIL = "/" + memento.TIMEGATE_PATH
 
 Headers = tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
-class VersionGroup:
-    """The version pages of one timeline, served by one prefix location and its nested ones."""
+class FolderGroup:
+    """One policy folder served by one prefix location and its nested ones."""
 
     timeline: memento.Timeline
-    key: int  # the folder's number among the groups (the short map key)
-    headers: Headers  # Cache-Control and tags of every version page (the same for all of them)
-    source: FileRule | None  # the first source.md when every version has one with the same headers
-    strays: tuple[FileRule, ...]  # any other file under B versions/: exact nested locations
-    error_page: str | None  # site path of the 404 page for URLs under B versions/ that have no file
-    covered: frozenset[str]  # the files the regex locations serve
-
-    @property
-    def prefix(self) -> str:
-        return "/" + self.timeline.base + "versions/"
+    key: int  # the folder's number (the short map key)
+    tags: tuple[str, str]  # Cache-Tag and Surrogate-Key of its files
+    plain: tuple[str, ...]  # tails of files with the server's own Content-Type
+    typed: tuple[tuple[str, tuple[str, ...]], ...]  # (Content-Type, tails) of the others
+    versions: bool  # every version page is served by the template
+    source_type: str | None  # Content-Type of source.md when every version's is served by the template
+    timegate: bool  # B timegate is served here (else by memento.timegate_location, as before)
+    error_page: str | None
+    covered: frozenset[str]  # the files the template serves
 
     @property
     def last(self) -> int:
@@ -96,83 +117,115 @@ def number_range(last: int) -> str:
     return "(?:" + "|".join(alternatives) + ")"
 
 
-def _link_template(tl: memento.Timeline) -> tuple[str, str, str, str]:
-    """(head, predecessor part, successor part, tail) of a version page's Link; ``{n}`` is the neighbour's number."""
-    links = tl.version_links(tl.mementos[0])
-    head = memento.render_links(link for link in links[:3])
-    tail = memento.render_links(link for link in links[3:] if link.rel not in ("predecessor-version", "successor-version"))
-    base = memento.url(tl.base + "versions/")
-    return (head, f', <{base}{{n}}/>; rel="predecessor-version"', f', <{base}{{n}}/>; rel="successor-version"', ", " + tail)
+def _span(tl: memento.Timeline) -> str:
+    ordered = tl.by_time()
+    return SPAN_PART.format(first=memento.imf_fixdate(ordered[0].datetime), last=memento.imf_fixdate(ordered[-1].datetime))
 
 
-def _expected_link(tl: memento.Timeline, n: int, parts: tuple[str, str, str, str]) -> str:
-    head, pred, succ, tail = parts
+def expected(tl: memento.Timeline, tail: str, n: int | None, tags: tuple[str, str], version_cc: str,
+             default_cc: str) -> list[tuple[str, str]]:
+    """What the template sends for *tail* of *tl* (Python's reading of ``maps``), in ``SERVER_HEADERS`` order."""
+    base = memento.url(tl.base)
     last = tl.mementos[-1].number
-    return head + (pred.format(n=n - 1) if n > 1 else "") + (succ.format(n=n + 1) if n < last else "") + tail
+    gate = tail == GATE_TAIL
+    kind = "version" if n is not None and re.match(_VERSION_TAIL, tail) else _PAGE_TAILS.get(tail)
+    link = LINKS[kind].format(base=base, pred=PRED_PART.format(base=base, n=n - 1) if n and n > 1 else "",
+                              succ=SUCC_PART.format(base=base, n=n + 1) if n and n < last else "") if kind else ""
+    stamp = ""
+    if kind == "version" and n is not None:
+        hit = tl.mementos[n - 1] if 0 < n <= len(tl.mementos) and tl.mementos[n - 1].number == n else None
+        stamp = memento.imf_fixdate(hit.datetime) if hit is not None else ""
+    values = ["accept-datetime" if gate else "", LINKS["timegate"].format(base=base, span=_span(tl)) if gate else "",
+              version_cc if n is not None else default_cc, "" if gate else tags[0], "" if gate else tags[1], stamp, link]
+    return [(name, value) for (name, _), value in zip(SERVER_HEADERS, values) if value]
 
 
-def _without_last_modified(fr: FileRule) -> Headers:
-    return tuple((n, v) for n, v in fr.headers() if n != "Last-Modified")
+def _old(fr: FileRule) -> list[tuple[str, str]]:
+    """The headers of *fr*'s exact location, security headers aside, in SERVER_HEADERS order (Vary first)."""
+    return [*((n, v) for n, v in fr.headers() if n != "Last-Modified"), *fr.memento_headers()]
 
 
-def _error_page(folder: str, paths: Iterable[str], folders: Sequence[str]) -> str | None:
-    """The 404 page a missing URL under *folder* got from the old include (``error_pages``)."""
+def _error_page(folder: str, paths: frozenset[str], folders: Sequence[str]) -> str | None:
+    """The 404 page a missing URL under *folder* got from the exact include (``error_pages``)."""
     for candidate in folders:  # deepest first
         if folder.startswith(candidate):
             return candidate + NOT_FOUND_PAGE
     return NOT_FOUND_PAGE if NOT_FOUND_PAGE in paths else None
 
 
-def _group(tl: memento.Timeline, by_path: dict[str, FileRule], under: list[FileRule],
-           error_page: str | None) -> VersionGroup | None:
-    numbers = [m.number for m in tl.mementos]
-    if numbers != list(range(1, len(numbers) + 1)):
-        return None
+def _tail_forms(tail: str) -> list[str]:
+    return [tail, tail[: -len("index.html")]] if tail.endswith("/index.html") else [tail]
+
+
+def _group(tl: memento.Timeline, under: list[FileRule], by_path: dict[str, FileRule], rules: SiteRules,
+           error_page: str | None, version_cc: str) -> FolderGroup | None:
+    default_cc = rules.default.cache_control
     pages = [by_path.get(m.path) for m in tl.mementos]
-    if any(fr is None or fr.content_type is not None or fr.memento_info is None for fr in pages):
+    first = pages[0]
+    if first is None or len(first.tags) != 2:
         return None
-    found = [fr for fr in pages if fr is not None]
-    headers = _without_last_modified(found[0])
-    parts = _link_template(tl)
-    if any("$" in part or "\\" in part for part in parts):
-        return None  # a literal the nginx string would read as a variable
-    for m, fr in zip(tl.mementos, found):
-        want = (("Memento-Datetime", memento.imf_fixdate(m.datetime)), ("Link", _expected_link(tl, m.number, parts)))
-        if _without_last_modified(fr) != headers or fr.memento_headers() != want:
-            return None
-    sources = [by_path.get(tl.base + f"versions/{n}/source.md") for n in numbers]
-    source = sources[0]
-    if source is None or any(s is None or s.content_type != source.content_type
-                             or _without_last_modified(s) != _without_last_modified(source) or s.memento_info
-                             for s in sources):
-        source = None
-    covered = {fr.path for fr in found} | ({s.path for s in sources if s is not None} if source is not None else set())
-    strays = tuple(fr for fr in under if fr.path not in covered)
-    return VersionGroup(tl, 0, headers, source, strays, error_page, frozenset(covered))
+    tags = (", ".join(first.tags), " ".join(first.tags))
+    if any(ch in part for part in (memento.url(tl.base), *tags) for ch in '$\\"{}'):
+        return None  # a literal nginx would read as a variable (names are percent-encoded: never here)
+    base = tl.base
+    numbers = [m.number for m in tl.mementos]
+    versions = numbers == list(range(1, len(numbers) + 1)) and all(
+        fr is not None and fr.content_type is None
+        and _old(fr) == expected(tl, f"/versions/{n}/", n, tags, version_cc, default_cc)
+        for n, fr in zip(numbers, pages))
+    covered: set[str] = set()
+    if versions:
+        covered.update(m.path for m in tl.mementos)
+    sources = [by_path.get(f"{base}versions/{n}/source.md") for n in numbers]
+    source_type = sources[0].content_type if versions and sources[0] is not None else None
+    if source_type is None or not all(
+            s is not None and s.content_type == source_type and s.memento_info is None
+            and _old(s) == expected(tl, f"/versions/{n}/source.md", n, tags, version_cc, default_cc)
+            for n, s in zip(numbers, sources)):
+        source_type = None
+    else:
+        covered.update(s.path for s in sources if s is not None)
+    plain: list[str] = []
+    typed: dict[str, list[str]] = {}
+    for fr in under:
+        tail = "/" + fr.path[len(base):]
+        if fr.path in covered or tail.startswith("/versions/") or tail == GATE_TAIL:
+            continue
+        if fr.cache.name != rules.default.name or _old(fr) != expected(tl, tail, None, tags, version_cc, default_cc):
+            continue  # keeps its exact location
+        (typed.setdefault(fr.content_type, []) if fr.content_type is not None else plain).extend(_tail_forms(tail))
+        covered.add(fr.path)
+    gate = [("Vary", "accept-datetime"), ("Link", memento.render_links(tl.timegate_links())), ("Cache-Control", default_cc)]
+    return FolderGroup(tl, 0, tags, tuple(plain), tuple((t, tuple(v)) for t, v in sorted(typed.items())), versions,
+                       source_type, gate == expected(tl, GATE_TAIL, None, tags, version_cc, default_cc), error_page,
+                       frozenset(covered))
 
 
-def plan(rules: SiteRules) -> list[VersionGroup]:
-    """The timelines whose version pages a template serves with exactly their own headers, by folder."""
+def plan(rules: SiteRules) -> list[FolderGroup]:
+    """The policy folders a template serves, each file with exactly the headers of its own exact location."""
     by_path = rules.by_path()
     paths = frozenset(by_path)
     folders = not_found_folders(paths)
-    bases = [tl.base for tl in rules.timelines]
-    under: dict[str, list[FileRule]] = {tl.base + "versions/": [] for tl in rules.timelines}
-    for fr in rules.files:  # each file under the B versions/ folders that contain it (one pass)
-        at = fr.path.find("versions/")
+    bases = {tl.base for tl in rules.timelines}
+    version_cc = next((by_path[m.path].cache.cache_control for tl in rules.timelines for m in tl.mementos
+                       if m.path in by_path), None)
+    if version_cc is None:
+        return []
+    under: dict[str, list[FileRule]] = {b: [] for b in bases}
+    for fr in rules.files:  # each file under the folder that contains it most closely (one pass)
+        at = fr.path.rfind("/")
         while at != -1:
-            if at == 0 or fr.path[at - 1] == "/":
-                found = under.get(fr.path[: at + len("versions/")])
-                if found is not None:
-                    found.append(fr)
-            at = fr.path.find("versions/", at + 1)
+            found = under.get(fr.path[: at + 1])
+            if found is not None:
+                found.append(fr)
+                break
+            at = fr.path.rfind("/", 0, at)
     out = []
     for tl in rules.timelines:
-        folder = tl.base + "versions/"
-        if any(b != tl.base and b.startswith(folder) for b in bases) or any(f.startswith(folder) for f in folders):
-            continue  # another policy or a 404 page inside B versions/: keep the exact locations
-        group = _group(tl, by_path, under[folder], _error_page(folder, paths, folders))
-        if group is not None:
+        if not tl.base or any(f.startswith(tl.base) for f in folders):
+            continue  # a policy at the site root (its prefix would be "/") or a 404 page inside: exact locations
+        group = _group(tl, under[tl.base], by_path, rules, _error_page(tl.base, paths, folders), version_cc)
+        if group is not None and (group.covered or group.timegate):
             out.append(dataclasses.replace(group, key=len(out)))
     return out
 
@@ -186,55 +239,53 @@ def _q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _adds(headers: Iterable[tuple[str, str]], indent: str) -> list[str]:
-    return [f"{indent}add_header {name} {_q(value)} always;" for name, value in headers]
+def server_headers() -> list[str]:
+    """The server-level ``add_header`` lines the folders' locations inherit (empty everywhere else)."""
+    return [f"add_header {name} {_q(var)} always;" for name, var in SERVER_HEADERS]
 
 
-def _regex(path: str) -> str:
-    """A PCRE literal of a decoded path (nginx matches the decoded URI byte by byte)."""
-    return re.escape(path)
-
-
-def location(group: VersionGroup, default: Headers, secure: Sequence[tuple[str, str]],
-             exact: Callable[[FileRule, str], list[str]]) -> list[str]:
-    """The ``location ^~ "/B versions/"`` block of *group*; *exact* renders a stray file's nested location."""
+def location(group: FolderGroup) -> list[str]:
+    """The ``location ^~ "/B"`` block of *group*."""
     tl = group.timeline
-    head, _, _, tail = _link_template(tl)
+    stem = "^" + re.escape("/" + tl.base[:-1])
+    set_key = f"        set {FOLDER} {group.key};"
     numbers = number_range(group.last)
-    base = _regex(group.prefix)
-    lines = [f"location ^~ {_q(group.prefix)} {{"]
+    lines = [f"location ^~ {_q('/' + tl.base)} {{"]
     if group.error_page is not None:
         lines.append(f"    error_page 404 {_q('/' + group.error_page)};")
-    lines += _adds([*default, *secure], "    ")
-    page = "^" + base + "(?<policykit_n>" + numbers + r")/(?:index\.html)?$"
-    lines.append(f"    location ~ {_q(page)} {{")
-    lines += [f"        set {FOLDER_VAR} {group.key};", f"        set {LAST_VAR} {group.last};",
-              f"        set {BASE_VAR} {_q(memento.url(tl.base + 'versions/'))};"]
-    lines += _adds([*group.headers, ("Memento-Datetime", DATETIME_VAR), ("Link", head + PRED_VAR + SUCC_VAR + tail),
-                    *secure], "        ")
-    lines.append("    }")
-    if group.source is not None:
-        source = "^" + base + numbers + r"/source\.md$"
-        lines.append(f"    location ~ {_q(source)} {{")
-        if group.source.content_type is not None:
-            lines += ["        types { }", f"        default_type {_q(group.source.content_type)};"]
-        lines += _adds([*_without_last_modified(group.source), *secure], "        ")
-        lines.append("    }")
-    for fr in group.strays:
-        lines += exact(fr, "    ")
-    lines.append("}")
+
+    def nested(tails: list[str], body: list[str]) -> None:
+        lines.append(f"    location ~ {_q(stem + '(?<policykit_tail>' + '|'.join(tails) + ')$')} {{")
+        lines.extend([set_key, *body, "    }"])
+
+    plain = [re.escape(t) for t in group.plain]
+    if group.versions:
+        plain.append(r"/versions/(?<policykit_n>" + numbers + r")/(?:index\.html)?")
+    if plain:
+        nested(plain, [])
+    for content_type, tails in group.typed:
+        nested([re.escape(t) for t in tails], ["        types { }", f"        default_type {_q(content_type)};"])
+    if group.source_type is not None:
+        nested([r"/versions/(?<policykit_n>" + numbers + r")/source\.md"],
+               ["        types { }", f"        default_type {_q(group.source_type)};"])
+    if group.timegate:
+        nested([re.escape(GATE_TAIL)], ["        absolute_redirect off;",
+                                        f'        if ({memento.ACCEPT_DATETIME_VAR} = "bad") {{',
+                                        "            return 400;", "        }",
+                                        f"        return 302 {memento.timegate_var(tl)};"])
+    lines += ['    location ~ "^(?<policykit_rest>/)" {', "    }", "}"]
     return lines
 
 
-def _chunked(var: str, source: str, pairs: list[tuple[str, str]]) -> list[str]:
+def _chunked(var: str, source: str, pairs: list[tuple[str, str]], default: str = "") -> list[str]:
     """``map source var`` over *pairs*, in blocks of ``MAP_CHUNK`` keys chained by their defaults."""
     chunks = [pairs[i:i + MAP_CHUNK] for i in range(0, len(pairs), MAP_CHUNK)] or [[]]
     lines = []
     for i, chunk in enumerate(chunks):
-        after = f"{var}_{i + 1}" if i + 1 < len(chunks) else ""
+        after = f"{var}_{i + 1}" if i + 1 < len(chunks) else default
         lines.append(f"map {source} {var if i == 0 else f'{var}_{i}'} {{")
         lines.append(f"    default {_q(after)};")
-        lines += [f"    {key} {_q(value)};" for key, value in chunk]
+        lines += [f"    {_q(key)} {_q(value)};" for key, value in chunk]
         lines.append("}")
     return lines
 
@@ -245,29 +296,48 @@ def csp_map(secure: Iterable[tuple[str, str]]) -> list[str]:
     return [] if value is None else [f'map "" {CSP_VAR} {{', f"    default {_q(value)};", "}"]
 
 
-def maps(groups: Sequence[VersionGroup]) -> list[str]:
-    """The http-level maps the groups' locations read (a fixed number of variables, whatever the archive's size).
-
-    ``$policykit_datetime``: Memento-Datetime by ``"<folder key>:<n>"`` (``MAP_CHUNK`` keys a block, the
-    blocks chained by their defaults); ``$policykit_pred`` / ``$policykit_succ``: the Link's
-    predecessor / successor parts, empty for version 1 / the last (``"<n>:<last>"`` with the same number
-    twice), from ``n - 1`` and ``n + 1`` (two maps shared by every folder).
-    """
+def maps(groups: Sequence[FolderGroup], rules: SiteRules) -> list[str]:
+    """The http-level maps behind ``SERVER_HEADERS`` (a fixed number of variables, whatever the archive's size)."""
     if not groups:
         return []
+    by_path = rules.by_path()
+    version_cc = next(by_path[m.path].cache.cache_control for g in groups for m in g.timeline.mementos
+                      if m.path in by_path)
     top = max(g.last for g in groups)
-    pred = ', <${policykit_base}${policykit_prev}/>; rel="predecessor-version"'
-    succ = ', <${policykit_base}${policykit_next}/>; rel="successor-version"'
-    lines = ["# Version pages (policykit.deploy.nginx_versions).",
-             *_chunked(PREV_VAR, NUMBER_VAR, [(str(n), str(n - 1)) for n in range(2, top + 1)]),
-             *_chunked(NEXT_VAR, NUMBER_VAR, [(str(n), str(n + 1)) for n in range(1, top)]),
-             f"map {PREV_VAR} {PRED_VAR} {{", '    "" "";', f"    default {_q(pred)};", "}",
-             f'map "{NUMBER_VAR}:{LAST_VAR}" {SUCC_VAR} {{', f"    {_q('~^([0-9]+):' + chr(92) + '1$')} \"\";",
-             f"    default {_q(succ)};", "}",
-             "# Memento-Datetime by folder (one per policy and language, numbered in the include) and version."]
-    pairs = [(f"{g.key}:{m.number}", memento.imf_fixdate(m.datetime)) for g in groups for m in g.timeline.mementos]
-    lines += _chunked(DATETIME_VAR, f'"{FOLDER_VAR}:{NUMBER_VAR}"', pairs)
+    var = {"base": "${policykit_base}", "pred": PRED, "succ": SUCC, "span": SPAN}
+    links = {kind: _q(text.format(**var)) for kind, text in LINKS.items()}
+    v = dict(SERVER_HEADERS)
+    lines = [
+        "# Policy folders (policykit.deploy.nginx_versions): each header by the captured tail, then by folder.",
+        f"map {TAIL} {v['Vary']} {{", '    default "";', f'    {_q(GATE_TAIL)} "accept-datetime";', "}",
+        f"map {TAIL} $policykit_gate_link {{", '    default "";', f"    {_q(GATE_TAIL)} {links['timegate']};", "}",
+        f'map "{NUMBER}|{TAIL}|{REST}" {v["Cache-Control"]} {{', f"    default {_q(rules.default.cache_control)};",
+        '    "||" "";', f"    \"~^[0-9]\" {_q(version_cc)};", "}",
+        f"map {TAIL} {v['Cache-Tag']} {{", f"    default {_q(TAGS)};", '    "" "";', f'    {_q(GATE_TAIL)} "";', "}",
+        f"map {TAIL} {v['Surrogate-Key']} {{", f"    default {_q(KEYS)};", '    "" "";', f'    {_q(GATE_TAIL)} "";', "}",
+        f"map {TAIL} {v['Memento-Datetime']} {{", '    default "";', f"    {_q('~' + _VERSION_TAIL)} {_q(STAMP)};", "}",
+        f"map {TAIL} $policykit_link {{", '    default "";',
+        *(f"    {_q(tail)} {links[kind]};" for tail, kind in _PAGE_TAILS.items()),
+        f"    {_q('~' + _VERSION_TAIL)} {links['version']};", "}",
+        *_chunked(PREV, NUMBER, [(str(n), str(n - 1)) for n in range(2, top + 1)]),
+        *_chunked(NEXT, NUMBER, [(str(n), str(n + 1)) for n in range(1, top)]),
+        f"map {PREV} {PRED} {{", f"    default {_q(PRED_PART.format(base=var['base'], n='${policykit_prev}'))};",
+        '    "" "";', "}",
+        f'map "{NUMBER}:{LAST}" {SUCC} {{', f"    default {_q(SUCC_PART.format(base=var['base'], n='${policykit_next}'))};",
+        f"    {_q('~^([0-9]+):' + chr(92) + '1$')} \"\";", "}",
+        "# By folder (its number is set in its locations): base URL, purge tags, last version, TimeGate span.",
+    ]
+    keyed = [(str(g.key), g) for g in groups]
+    lines += _chunked(BASE, FOLDER, [(k, memento.url(g.timeline.base)) for k, g in keyed])
+    lines += _chunked(TAGS, FOLDER, [(k, g.tags[0]) for k, g in keyed])
+    lines += _chunked(KEYS, FOLDER, [(k, g.tags[1]) for k, g in keyed])
+    lines += _chunked(LAST, FOLDER, [(k, str(g.last)) for k, g in keyed])
+    lines += _chunked(SPAN, FOLDER, [(k, _span(g.timeline)) for k, g in keyed])
+    lines.append("# Memento-Datetime by folder and version number.")
+    lines += _chunked(STAMP, f'"{FOLDER}:{NUMBER}"', [(f"{g.key}:{m.number}", memento.imf_fixdate(m.datetime))
+                                                       for g in groups if g.versions for m in g.timeline.mementos])
     return lines
 
 
-__all__ = ["VersionGroup", "number_range", "plan", "location", "maps", "security", "csp_map", "CSP_VAR", "MAP_CHUNK"]
+__all__ = ["FolderGroup", "number_range", "plan", "location", "maps", "security", "csp_map", "server_headers",
+           "expected", "CSP_VAR", "MAP_CHUNK", "SERVER_HEADERS"]
