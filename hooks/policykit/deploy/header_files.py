@@ -322,7 +322,8 @@ def nginx_quote(text: str) -> str:
 
 
 def _nginx_headers(headers: Iterable[tuple[str, str]], indent: str) -> list[str]:
-    return [f"{indent}add_header {name} {nginx_quote(value)} always;" for name, value in headers]
+    return [f"{indent}add_header {name} {value if value == nginx_versions.CSP_VAR else nginx_quote(value)} always;"
+            for name, value in headers]
 
 
 def _nginx_file(fr: FileRule, security: list[tuple[str, str]], indent: str = "") -> list[str]:
@@ -384,7 +385,7 @@ def render_nginx(rules: SiteRules, *, exact: bool = False) -> str:
     gates = {g.timeline.base for g in groups if g.timegate}
     for tl in rules.timelines:
         if tl.base not in gates:
-            lines.extend(memento.timegate_location(tl, rules.default.cache_control, inner))
+            lines.extend(memento.timegate_location(tl, rules.default.cache_control, security))
     return "\n".join(lines) + "\n"
 
 
