@@ -74,8 +74,8 @@ without the header), then one map per timeline, newest first, whose regex per
 memento means "these 14 digits are not before this instant"
 (``ge_regex``): the per-version regexes stay out of ``nginx-headers.conf``,
 whose ``B timegate`` locations (a few lines per policy and language) only
-read the result.  The per-page ``Link`` and ``Memento-Datetime`` are literal
-``add_header`` lines in each page's location there (why: ``header_files.render_nginx_maps``).
+read the result.  The per-page ``Link`` and ``Memento-Datetime`` come from maps keyed by
+short keys (``nginx_versions``; why not by path: ``header_files.render_nginx_maps``).
 The variable names are fixed (``$policykit_...``): one policykit site per
 nginx ``http {}`` block.
 

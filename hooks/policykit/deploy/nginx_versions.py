@@ -137,7 +137,7 @@ def expected(tl: memento.Timeline, tail: str, n: int | None, tags: tuple[str, st
         stamp = memento.imf_fixdate(hit.datetime) if hit is not None else ""
     values = ["accept-datetime" if gate else "", LINKS["timegate"].format(base=base, span=_span(tl)) if gate else "",
               version_cc if n is not None else default_cc, "" if gate else tags[0], "" if gate else tags[1], stamp, link]
-    return [(name, value) for (name, _), value in zip(SERVER_HEADERS, values) if value]
+    return [(name, value) for (name, _), value in zip(SERVER_HEADERS, values, strict=True) if value]
 
 
 def _old(fr: FileRule) -> list[tuple[str, str]]:
@@ -172,7 +172,7 @@ def _group(tl: memento.Timeline, under: list[FileRule], by_path: dict[str, FileR
     versions = numbers == list(range(1, len(numbers) + 1)) and all(
         fr is not None and fr.content_type is None
         and _old(fr) == expected(tl, f"/versions/{n}/", n, tags, version_cc, default_cc)
-        for n, fr in zip(numbers, pages))
+        for n, fr in zip(numbers, pages, strict=True))
     covered: set[str] = set()
     if versions:
         covered.update(m.path for m in tl.mementos)
@@ -181,7 +181,7 @@ def _group(tl: memento.Timeline, under: list[FileRule], by_path: dict[str, FileR
     if source_type is None or not all(
             s is not None and s.content_type == source_type and s.memento_info is None
             and _old(s) == expected(tl, f"/versions/{n}/source.md", n, tags, version_cc, default_cc)
-            for n, s in zip(numbers, sources)):
+            for n, s in zip(numbers, sources, strict=True)):
         source_type = None
     else:
         covered.update(s.path for s in sources if s is not None)
@@ -220,7 +220,7 @@ def plan(rules: SiteRules) -> list[FolderGroup]:
                 found.append(fr)
                 break
             at = fr.path.rfind("/", 0, at)
-    out = []
+    out: list[FolderGroup] = []
     for tl in rules.timelines:
         if not tl.base or any(f.startswith(tl.base) for f in folders):
             continue  # a policy at the site root (its prefix would be "/") or a 404 page inside: exact locations
