@@ -2,7 +2,7 @@
 """Size of the nginx include at archive scale, one exact location per file (before) against grouped (now).
 
     PYTHONPATH=hooks .venv/bin/python bench/bench_nginx_include.py [--folders 878] [--versions 42632]
-        [--script-hashes 8] [--keep DIR] [--no-nginx]
+        [--script-hashes 8] [--keep DIR] [--no-nginx] [--long-names]
 
 Builds a synthetic archive with no MkDocs build (as ``tests/test_headers_scale.py`` does): a
 ``PublishedPages`` registry and empty files, per policy folder (half at the root, half under
@@ -45,7 +45,7 @@ from policykit.deploy.published import (  # noqa: E402
 START = datetime(2015, 1, 1, tzinfo=timezone.utc)
 
 
-def archive(root: Path, folders: int, versions: int) -> PublishedPages:
+def archive(root: Path, folders: int, versions: int, long_names: bool = False) -> PublishedPages:
     """The registry and the (empty) files of *folders* policy folders holding *versions* version pages."""
     reg = PublishedPages()
 
@@ -57,7 +57,7 @@ def archive(root: Path, folders: int, versions: int) -> PublishedPages:
 
     per, extra = divmod(versions, folders)
     for i in range(folders):
-        pid = f"policy-{i // 2:04d}"
+        pid = f"Service {i // 2:04d} 服務/Terms of Service" if long_names else f"policy-{i // 2:04d}"
         prefix, locale = ("", "zh-Hant") if i % 2 == 0 else ("en/", "en")
         base = f"{prefix}{pid}/"
         count = per + (1 if i < extra else 0)
@@ -108,11 +108,13 @@ def main() -> None:
     ap.add_argument("--script-hashes", type=int, default=8)
     ap.add_argument("--keep", type=Path, help="build the archive here (kept) instead of a temporary folder")
     ap.add_argument("--no-nginx", action="store_true", help="sizes only")
+    ap.add_argument("--long-names", action="store_true",
+                    help='folders named like "Service 0042 服務/Terms of Service/" (spaces, CJK) instead of "policy-0042/"')
     args = ap.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-nginx-"))
     site = work / "site"
     began = time.perf_counter()
-    reg = archive(site, args.folders, args.versions)
+    reg = archive(site, args.folders, args.versions, args.long_names)
     made = time.perf_counter() - began
     began = time.perf_counter()
     result = finalize_site(site, reg, source_date=START, env={})

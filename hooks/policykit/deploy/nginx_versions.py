@@ -7,7 +7,8 @@ Here each policy folder ``B`` (a ``memento.Timeline``: a policy in one language)
 serves with exactly their own headers gets one ``location ^~ "/B"`` and, inside it, a few regex
 locations that only name the files and capture what varies:
 
-* ``(?<policykit_tail>...)``: the file's path below ``B`` (``/``, ``/index.html``, ``/history/``,
+* ``(?<policykit_tail>...)``: after ``^.{L}`` (the ``L`` bytes of ``/B`` without its slash, which every
+  URI there starts with), the file's path below ``B`` (``/``, ``/index.html``, ``/history/``,
   ``/versions/3/``, ``/feed.xml``, ...), listing only the files the folder has;
 * ``(?<policykit_n>1..N)``: the version number, a regex of exactly the numbers that have a page
   (``number_range``), so ``versions/0/`` or a number past the last answers as before;
@@ -247,7 +248,9 @@ def server_headers() -> list[str]:
 def location(group: FolderGroup) -> list[str]:
     """The ``location ^~ "/B"`` block of *group*."""
     tl = group.timeline
-    stem = "^" + re.escape("/" + tl.base[:-1])
+    # Inside "^~ /B" every URI starts with "/B": skip its bytes (nginx's PCRE is not in UTF mode, "." is one byte,
+    # and file names hold no line break) instead of repeating the folder's name in each nested location.
+    stem = f"^.{{{len(('/' + tl.base[:-1]).encode('utf-8'))}}}"
     set_key = f"        set {FOLDER} {group.key};"
     numbers = number_range(group.last)
     lines = [f"location ^~ {_q('/' + tl.base)} {{"]
