@@ -54,14 +54,15 @@ CSP_VAR = "$policykit_csp"
 #: Keys per map block: nginx's default ``map_hash_max_size`` (2048 buckets) holds them without a warning.
 MAP_CHUNK = 1000
 
-TAIL, NUMBER, REST, FOLDER = "$policykit_tail", "$policykit_n", "$policykit_rest", "$policykit_folder"
+TAIL, NUMBER, REST, FOLDER = "$policykit_tail", "$policykit_n", "$policykit_rest", "$policykit_f"
 BASE, LAST, SPAN = "$policykit_base", "$policykit_last", "$policykit_span"
-TAGS, KEYS = "$policykit_folder_tag", "$policykit_folder_key"
+TAGS, KEYS = "$policykit_ft", "$policykit_fk"
 PREV, NEXT, PRED, SUCC, STAMP = "$policykit_prev", "$policykit_next", "$policykit_pred", "$policykit_succ", "$policykit_dt"
-#: The server-level headers of a folder's locations, in this order; each value a variable of ``maps``.
-SERVER_HEADERS = (("Vary", "$policykit_vary"), ("Link", "$policykit_gate_link"), ("Cache-Control", "$policykit_cache"),
-                  ("Cache-Tag", "$policykit_tag"), ("Surrogate-Key", "$policykit_surrogate"),
-                  ("Memento-Datetime", "$policykit_datetime"), ("Link", "$policykit_link"))
+#: The server-level headers of a folder's locations, in this order; each value a variable of ``maps``.  Names of at
+#: most 14 characters: two share a bucket of nginx's variables hash (64 bytes), which the TimeGates' long names fill.
+SERVER_HEADERS = (("Vary", "$policykit_vary"), ("Link", "$policykit_gl"), ("Cache-Control", "$policykit_cc"),
+                  ("Cache-Tag", "$policykit_tag"), ("Surrogate-Key", "$policykit_sk"),
+                  ("Memento-Datetime", "$policykit_md"), ("Link", "$policykit_link"))
 
 _TYPE = '; rel="timemap"; type="application/link-format"'
 LINKS = {  # the Link of each kind of page, as memento.Timeline writes it; {base} is "/B" percent-encoded
@@ -313,13 +314,13 @@ def maps(groups: Sequence[FolderGroup], rules: SiteRules) -> list[str]:
     lines = [
         "# Policy folders (policykit.deploy.nginx_versions): each header by the captured tail, then by folder.",
         f"map {TAIL} {v['Vary']} {{", '    default "";', f'    {_q(GATE_TAIL)} "accept-datetime";', "}",
-        f"map {TAIL} $policykit_gate_link {{", '    default "";', f"    {_q(GATE_TAIL)} {links['timegate']};", "}",
+        f"map {TAIL} {SERVER_HEADERS[1][1]} {{", '    default "";', f"    {_q(GATE_TAIL)} {links['timegate']};", "}",
         f'map "{NUMBER}|{TAIL}|{REST}" {v["Cache-Control"]} {{', f"    default {_q(rules.default.cache_control)};",
         '    "||" "";', f"    \"~^[0-9]\" {_q(version_cc)};", "}",
         f"map {TAIL} {v['Cache-Tag']} {{", f"    default {_q(TAGS)};", '    "" "";', f'    {_q(GATE_TAIL)} "";', "}",
         f"map {TAIL} {v['Surrogate-Key']} {{", f"    default {_q(KEYS)};", '    "" "";', f'    {_q(GATE_TAIL)} "";', "}",
         f"map {TAIL} {v['Memento-Datetime']} {{", '    default "";', f"    {_q('~' + _VERSION_TAIL)} {_q(STAMP)};", "}",
-        f"map {TAIL} $policykit_link {{", '    default "";',
+        f"map {TAIL} {SERVER_HEADERS[6][1]} {{", '    default "";',
         *(f"    {_q(tail)} {links[kind]};" for tail, kind in _PAGE_TAILS.items()),
         f"    {_q('~' + _VERSION_TAIL)} {links['version']};", "}",
         *_chunked(PREV, NUMBER, [(str(n), str(n - 1)) for n in range(2, top + 1)]),
