@@ -213,3 +213,22 @@ def test_include_stays_small_where_one_location_per_file_grew(synthetic) -> None
     assert grouped.count('location = "/privacy/versions/') == 2  # the two stray files, nothing else
     assert exact.count('location = "/privacy/versions/') == 12 * 2 + 2
     assert len(grouped) < len(exact) / 2
+
+
+def test_a_deployers_own_location_gets_only_the_security_headers(synthetic) -> None:
+    """The server-level variables are empty outside the policy folders: a location without add_header (a deployer's)
+    inherits exactly the security headers, as before, and nginx logs no uninitialized variable."""
+    site, rules = synthetic
+    (site / "extra").mkdir(exist_ok=True)
+    (site / "extra" / "note.txt").write_text("a deployer's file\n", encoding="utf-8")
+    include = render_nginx(rules) + 'location ^~ "/extra/" {\n}\n'
+    with NginxServer(site, include, http_include=render_nginx_maps(rules, YEAR)) as srv:
+        status, headers, _ = srv.get("/extra/note.txt")
+        assert status == 200
+        ours = {k.lower() for k in headers} - {"server", "date", "content-type", "content-length", "last-modified",
+                                               "connection", "etag", "accept-ranges"}
+        assert ours == {name.lower() for name, _ in rules.security}
+        for name, value in rules.security:
+            assert headers.get_all(name) == [value], name
+        assert srv.get("/extra/missing.txt")[0] == 404
+        assert "[warn]" not in srv.error_log(), srv.error_log()
