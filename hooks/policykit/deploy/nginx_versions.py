@@ -12,7 +12,7 @@ locations that only name the files and capture what varies:
   ``/versions/3/``, ``/feed.xml``, ...), listing only the files the folder has;
 * ``(?<policykit_n>1..N)``: the version number, a regex of exactly the numbers that have a page
   (``number_range``), so ``versions/0/`` or a number past the last answers as before;
-* ``set $policykit_folder K``: the folder's short number (the only ``set``).
+* ``set $policykit_f K``: the folder's short number (the only ``set``; read only where it is set).
 
 No location of a folder has an ``add_header`` of its own: they inherit the ``server {}`` level's, whose
 values are variables of the http-level ``nginx-maps.conf`` (``maps``), keyed by those captures and by
@@ -20,7 +20,9 @@ SHORT keys (the folder number, ``"K:n"``), never by a path, so no ``map_hash_buc
 (``header_files.render_nginx_maps``).  An empty value sends no header, and outside a folder every
 capture is unset (a regex's named capture is then empty, silently), so every other location (each
 with its own ``add_header``, as before) and any location a deployer adds gets what it got before.
-Two ``Link`` lines, one for the TimeGate and one for pages, keep each answer's header order.
+Two ``Link`` lines, one for the TimeGate and one for pages, keep each answer's header order.  Not
+grouped (exact locations, as before): a policy at the site root (its prefix would be ``/``) and a folder
+with a ``404.html`` inside it.
 
 * version page ``N``: ``Memento-Datetime`` from ``"K:N"``; the ``Link``'s ``predecessor-version`` /
   ``successor-version`` parts from ``N - 1`` / ``N + 1`` (maps shared by every folder), empty for
