@@ -59,7 +59,8 @@ def test_large_archive_uses_platform_default(node_parser: Path, tmp_path: Path) 
             # a longer lifetime, and nothing is merged twice.
             assert "cache-control" not in got, url
     assert "Cache-Tag" not in text and "Last-Modified" not in text
-    # the nginx include still has every file's exact rule, tags and all
+    # the nginx include still serves every file, tags and all: one location per policy folder (nginx_versions),
+    # the folder's tags in the http-level maps
     nginx = result.nginx_include.read_text(encoding="utf-8")
-    assert 'location = "/en/policy-0149/versions/3/index.html"' in nginx
-    assert "policy-policy-0149-en" in nginx
+    assert 'location ^~ "/en/policy-0149/"' in nginx
+    assert "policy-policy-0149-en" in result.nginx_maps.read_text(encoding="utf-8")

@@ -74,9 +74,9 @@ without the header), then one map per timeline, newest first, whose regex per
 memento means "these 14 digits are not before this instant"
 (``ge_regex``): the per-version regexes stay out of ``nginx-headers.conf``,
 whose ``B timegate`` locations (a few lines per policy and language) only
-read the result.  The per-page ``Link`` and ``Memento-Datetime`` are literal
-``add_header`` lines in each page's location there (why: ``header_files.render_nginx_maps``).
-The variable names are fixed (``$policykit_...``): one policykit site per
+read the result.  The per-page ``Link`` and ``Memento-Datetime`` come from maps keyed by
+short keys (``nginx_versions``; why not by path: ``header_files.render_nginx_maps``).
+The variable names are fixed (``$policykit_...``, a TimeGate's ``$pktg...``): one policykit site per
 nginx ``http {}`` block.
 
 Netlify and Cloudflare Pages
@@ -380,7 +380,9 @@ def accept_datetime_maps(build_year: int) -> list[str]:
 
 
 def timegate_var(tl: Timeline) -> str:
-    return f"$policykit_timegate_{tl.key}"
+    # 14 characters: an nginx variables-hash bucket (64 bytes) holds two such names, one of 35 filled a bucket alone
+    # (nginx -t warned "could not build optimal variables_hash" from about 40 policies; bench/bench_nginx_include.py)
+    return f"$pktg{tl.key[:10]}"
 
 
 def timegate_map(tl: Timeline) -> list[str]:
