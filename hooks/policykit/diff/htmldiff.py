@@ -66,9 +66,10 @@ from policykit.diff.blocks import (
     serialize,
     start_tag,
 )
+from policykit.diff import tokendata
 from policykit.diff.textdiff import diff_segments, diff_text, dmp_counts, encode
 
-__all__ = ["DiffSummary", "DocDiff", "DiffLabels", "diff_html", "diff_text"]
+__all__ = ["DiffSummary", "DocDiff", "DiffLabels", "diff_html", "diff_html_and_tokens", "diff_text"]
 
 #: Minimum similarity (Dice coefficient of matching characters) for pairing a
 #: removed block with an added block as one changed block.
@@ -752,9 +753,15 @@ class _Renderer:
 def diff_html(old_html: str, new_html: str, *, labels: DiffLabels | None = None) -> DocDiff:
     """Diff two rendered HTML documents; returns the new document with the
     changes marked (see the module docstring) and a block-level summary."""
+    return diff_html_and_tokens(old_html, new_html, labels=labels)[0]
+
+
+def diff_html_and_tokens(old_html: str, new_html: str, *, labels: DiffLabels | None = None) -> tuple[DocDiff, str]:
+    """``diff_html`` and ``tokendata.token_data(new_html)`` from one parse of the new text."""
     old_root = parse_html(old_html)
     new_root = parse_html(new_html)
     old_blocks = extract_blocks(old_root)
     new_blocks = extract_blocks(new_root)
+    tokens = tokendata.token_data_of_blocks(new_blocks)  # before render, which marks up the new tree
     events = _align(old_blocks, new_blocks)
-    return _Renderer(labels or DiffLabels()).render(new_root, old_blocks, new_blocks, events)
+    return _Renderer(labels or DiffLabels()).render(new_root, old_blocks, new_blocks, events), tokens

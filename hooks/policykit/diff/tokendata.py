@@ -22,10 +22,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from policykit.diff.blocks import extract_blocks, parse_html
+from policykit.diff.blocks import Block, extract_blocks, parse_html
 from policykit.diff.textdiff import seg_tokens
 
-__all__ = ["token_data", "utf16_len", "DIGITS"]
+__all__ = ["token_data", "token_data_of_blocks", "utf16_len", "DIGITS"]
 
 #: One character per token length 1…61 (index = length; "0" stands for nothing).
 DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -43,8 +43,13 @@ def utf16_len(text: str) -> int:
 
 def token_data(clean_html: str) -> str:
     """The token lengths of every text node of every block of ``clean_html``."""
+    return token_data_of_blocks(extract_blocks(parse_html(clean_html)))
+
+
+def token_data_of_blocks(blocks: Iterable[Block]) -> str:
+    """``token_data`` of blocks already extracted (the diff's own parse of the text: no second parse)."""
     fields: list[str] = []
-    for block in extract_blocks(parse_html(clean_html)):
+    for block in blocks:
         for seg in block.segs:
             fields.append(encode_lengths(utf16_len(t) for t in seg_tokens(seg.text)))
     return "".join(fields)

@@ -7,6 +7,8 @@ settings, package versions), the code's, and what each link in it resolves to
 today: a small entry lists the link targets the text asks for (they depend
 only on the text), and the HTML's key holds a digest of their current answers,
 so a page added or removed later re-renders exactly the versions linking to it.  A diff is cached by the digests of the two clean texts.
+The token data of a clean text (tokendata, for the browser's compare) comes from the diff's own parse of it
+and is cached by the text's digest, so prewarm's workers make it too and no HTML is parsed again to write a page.
 Markdown renders run under a guard that bounds their time (render_pool).
 """
 
@@ -20,6 +22,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from policykit.diff import htmldiff
 from policykit.diff import segment
+from policykit.diff import tokendata
 from policykit.pages.archive import VersionEntry
 from policykit.pages.markdown_render import MarkdownRenderer, UrlForSource
 from policykit.pages.render_cache import RenderCache
@@ -62,6 +65,7 @@ class RenderedVersion:
     clean_html: str
     diff_html: str | None  # None for the first version ("as first published")
     summary: Summary | None
+    tokens: str = ""  # tokendata.token_data(clean_html): the token boundaries for the browser's compare
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,21 @@ class VersionRenderer:
     def _diff_key(self, old_digest: str, new_digest: str) -> str:
         """A diff's key: the digests of the two clean HTMLs (all its input), the code, the labels."""
         return f"diff|{RENDER_VERSION}|{_CODE_FINGERPRINT}|{self.locale}|{self.diff_labels!r}|{old_digest}|{new_digest}"
+
+    @staticmethod
+    def _tokens_key(digest: str) -> str:
+        """The token data's key: the clean HTML's digest (all its input) and the code."""
+        return f"tokens|{_CODE_FINGERPRINT}|{digest}"
+
+    def _tokens(self, clean: str, digest: str) -> str:
+        """The stored token data of a clean text, or made from it (a first version, a cached diff)."""
+        key = self._tokens_key(digest)
+        hit = self.cache.get(key)
+        if isinstance(hit, str):
+            return hit
+        data = tokendata.token_data(clean)
+        self.cache.put(key, data)
+        return data
 
     @staticmethod
     def _resolved_key(clean_key: str, job: PolicyJob, targets: list[str]) -> str:
@@ -175,8 +194,9 @@ class VersionRenderer:
             blob = entry.version.blob
             if prev_blob is None:
                 clean = self._clean(job, entry, stream)
-                yield RenderedVersion(entry, clean, None, None)
-                prev_blob, prev_clean = blob, clean
+                digest = _digest(clean)
+                yield RenderedVersion(entry, clean, None, None, self._tokens(clean, digest))
+                prev_blob, prev_clean, prev_digest = blob, clean, digest
                 continue
             assert prev_clean is not None
             clean = self._clean(job, entry, stream)
@@ -185,13 +205,15 @@ class VersionRenderer:
             cached = self.cache.get(dkey)
             if isinstance(cached, dict) and {"html", "summary"} <= cached.keys():
                 diff_html, summary = cached["html"], Summary(**cached["summary"])
+                tokens = self._tokens(clean, digest)
             else:
-                result = htmldiff.diff_html(prev_clean, clean, labels=self.diff_labels)
+                result, tokens = htmldiff.diff_html_and_tokens(prev_clean, clean, labels=self.diff_labels)
                 summary = result.summary
                 diff_html = result.html
                 self.cache.put(dkey, {"html": diff_html, "summary": summary.__dict__})
+                self.cache.put(self._tokens_key(digest), tokens)
                 self.rendered += 1
-            yield RenderedVersion(entry, clean, diff_html, summary)
+            yield RenderedVersion(entry, clean, diff_html, summary, tokens)
             prev_blob, prev_clean, prev_digest = blob, clean, digest
 
 
