@@ -289,3 +289,25 @@ def test_versions_render_once_and_pages_parse_no_html_after_prewarm(tmp_path: Pa
     got = {rv.entry.number: (rv.clean_html, rv.diff_html, rv.tokens) for _, rv in vr.render([job])}
     assert got == expected and vr.rendered == 0
     assert expected[1][0] == expected[3][0] and expected[1][2] and expected[2][2] != expected[1][2]
+
+
+def test_token_data_reusing_the_version_befores_text_nodes_is_the_same() -> None:
+    """The token data a renderer makes with the version before's text nodes (issue 13) equals a fresh pass,
+    with characters outside the BMP (two UTF-16 units) in unchanged and changed text nodes."""
+    from policykit.diff import htmldiff, tokendata
+
+    versions = [
+        "<h1>Terms</h1><p>We keep data 𠀀 for 30 days.</p><ul><li>email</li><li>名字與電話</li></ul>",
+        "<h1>Terms</h1><p>We keep data 𠀀 for 60 days.</p><ul><li>email</li><li>名字與電話 𩸽</li></ul>",
+        "<h1>Terms</h1><p>We keep <em>data</em> 𠀀 for 60 days.</p><ul><li>email</li></ul><p>New 一二三。</p>",
+    ]
+    known: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    first = tokendata.token_data(versions[0], known, seen)
+    assert first == tokendata.token_data(versions[0]) and seen
+    for old, new in zip(versions, versions[1:]):
+        known, seen = seen, {}
+        diff, tokens = htmldiff.diff_html_and_tokens(old, new, known=known, seen=seen)
+        assert tokens == tokendata.token_data(new)
+        assert diff == htmldiff.diff_html(old, new)
+    assert "2" in tokendata.token_data("<p>𠀀</p>")  # one character, two UTF-16 units

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from policykit.diff import segment
@@ -756,12 +757,13 @@ def diff_html(old_html: str, new_html: str, *, labels: DiffLabels | None = None)
     return diff_html_and_tokens(old_html, new_html, labels=labels)[0]
 
 
-def diff_html_and_tokens(old_html: str, new_html: str, *, labels: DiffLabels | None = None) -> tuple[DocDiff, str]:
-    """``diff_html`` and ``tokendata.token_data(new_html)`` from one parse of the new text."""
+def diff_html_and_tokens(old_html: str, new_html: str, *, labels: DiffLabels | None = None,
+                         known: Mapping[str, str] | None = None, seen: dict[str, str] | None = None) -> tuple[DocDiff, str]:
+    """``diff_html`` and ``tokendata.token_data(new_html, known, seen)`` from one parse of the new text."""
     old_root = parse_html(old_html)
     new_root = parse_html(new_html)
     old_blocks = extract_blocks(old_root)
     new_blocks = extract_blocks(new_root)
-    tokens = tokendata.token_data_of_blocks(new_blocks)  # before render, which marks up the new tree
+    tokens = tokendata.token_data_of_blocks(new_blocks, known, seen)  # before render, which marks up the new tree
     events = _align(old_blocks, new_blocks)
     return _Renderer(labels or DiffLabels()).render(new_root, old_blocks, new_blocks, events), tokens

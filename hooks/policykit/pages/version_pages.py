@@ -113,13 +113,13 @@ class VersionRenderer:
         """The token data's key: the clean HTML's digest (all its input) and the code."""
         return f"tokens|{_CODE_FINGERPRINT}|{digest}"
 
-    def _tokens(self, clean: str, digest: str) -> str:
+    def _tokens(self, clean: str, digest: str, known: dict[str, str], seen: dict[str, str]) -> str:
         """The stored token data of a clean text, or made from it (a first version, a cached diff)."""
         key = self._tokens_key(digest)
         hit = self.cache.get(key)
         if isinstance(hit, str):
             return hit
-        data = tokendata.token_data(clean)
+        data = tokendata.token_data(clean, known, seen)
         self.cache.put(key, data)
         return data
 
@@ -190,12 +190,15 @@ class VersionRenderer:
         prev_blob: str | None = None
         prev_clean: str | None = None
         prev_digest: str | None = None
+        known: dict[str, str] = {}  # the version before's text nodes and their token data: unchanged ones are not tokenized again
         for entry in job.entries:
             blob = entry.version.blob
+            seen: dict[str, str] = {}
             if prev_blob is None:
                 clean = self._clean(job, entry, stream)
                 digest = _digest(clean)
-                yield RenderedVersion(entry, clean, None, None, self._tokens(clean, digest))
+                yield RenderedVersion(entry, clean, None, None, self._tokens(clean, digest, known, seen))
+                known = seen
                 prev_blob, prev_clean, prev_digest = blob, clean, digest
                 continue
             assert prev_clean is not None
@@ -205,15 +208,16 @@ class VersionRenderer:
             cached = self.cache.get(dkey)
             if isinstance(cached, dict) and {"html", "summary"} <= cached.keys():
                 diff_html, summary = cached["html"], Summary(**cached["summary"])
-                tokens = self._tokens(clean, digest)
+                tokens = self._tokens(clean, digest, known, seen)
             else:
-                result, tokens = htmldiff.diff_html_and_tokens(prev_clean, clean, labels=self.diff_labels)
+                result, tokens = htmldiff.diff_html_and_tokens(prev_clean, clean, labels=self.diff_labels, known=known, seen=seen)
                 summary = result.summary
                 diff_html = result.html
                 self.cache.put(dkey, {"html": diff_html, "summary": summary.__dict__})
                 self.cache.put(self._tokens_key(digest), tokens)
                 self.rendered += 1
             yield RenderedVersion(entry, clean, diff_html, summary, tokens)
+            known = seen
             prev_blob, prev_clean, prev_digest = blob, clean, digest
 
 
