@@ -9,6 +9,8 @@ only on the text), and the HTML's key holds a digest of their current answers,
 so a page added or removed later re-renders exactly the versions linking to it.  A diff is cached by the digests of the two clean texts.
 The token data of a clean text (tokendata, for the browser's compare) comes from the diff's own parse of it
 and is cached by the text's digest, so prewarm's workers make it too and no HTML is parsed again to write a page.
+A version's parse also serves as the old side of the next diff (one parse per version, not two), and its
+text nodes' token data as the next version's for the text nodes it did not change.
 Markdown renders run under a guard that bounds their time (render_pool).
 """
 
@@ -191,6 +193,7 @@ class VersionRenderer:
         prev_clean: str | None = None
         prev_digest: str | None = None
         known: dict[str, str] = {}  # the version before's text nodes and their token data: unchanged ones are not tokenized again
+        prev_parsed: htmldiff.Parsed | None = None  # the version before's parse, from the diff that made it the new side
         for entry in job.entries:
             blob = entry.version.blob
             seen: dict[str, str] = {}
@@ -198,7 +201,7 @@ class VersionRenderer:
                 clean = self._clean(job, entry, stream)
                 digest = _digest(clean)
                 yield RenderedVersion(entry, clean, None, None, self._tokens(clean, digest, known, seen))
-                known = seen
+                known, prev_parsed = seen, None
                 prev_blob, prev_clean, prev_digest = blob, clean, digest
                 continue
             assert prev_clean is not None
@@ -209,15 +212,17 @@ class VersionRenderer:
             if isinstance(cached, dict) and {"html", "summary"} <= cached.keys():
                 diff_html, summary = cached["html"], Summary(**cached["summary"])
                 tokens = self._tokens(clean, digest, known, seen)
+                parsed = None
             else:
-                result, tokens = htmldiff.diff_html_and_tokens(prev_clean, clean, labels=self.diff_labels, known=known, seen=seen)
+                result, tokens, parsed = htmldiff.diff_html_and_tokens(
+                    prev_parsed or prev_clean, clean, labels=self.diff_labels, known=known, seen=seen)
                 summary = result.summary
                 diff_html = result.html
                 self.cache.put(dkey, {"html": diff_html, "summary": summary.__dict__})
                 self.cache.put(self._tokens_key(digest), tokens)
                 self.rendered += 1
             yield RenderedVersion(entry, clean, diff_html, summary, tokens)
-            known = seen
+            known, prev_parsed = seen, parsed
             prev_blob, prev_clean, prev_digest = blob, clean, digest
 
 
