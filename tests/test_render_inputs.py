@@ -248,3 +248,68 @@ def test_a_site_whose_markdown_setting_cannot_be_keyed_builds_without_the_cache(
     assert log.count("Render cache not used") == 1, log[-3000:]  # once per build, not once per language
     assert "AttributeError" not in log
     assert (repo.path / "site" / V1).is_file()
+
+
+def test_versions_render_once_and_pages_parse_no_html_after_prewarm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13: a revert renders no Markdown again; prewarm's workers make each version's token data from the
+    diff's own parse, so writing the pages afterwards parses no HTML (before, the main process parsed every
+    clean text once more for data-policy-tokens, on one core)."""
+    from policykit.diff import blocks, htmldiff, tokendata
+    from policykit.pages import render_pool
+    from policykit.pages.version_pages import prewarm
+
+    if not render_pool.available():
+        pytest.skip("prewarm needs fork")
+    texts = {"a" * 40: "# T\n\nOne 一二 two.\n\n- x\n- y\n", "b" * 40: "# T\n\nOne 一三 two three.\n\n- x\n"}
+    entries = []
+    for n, blob in enumerate(["a" * 40, "b" * 40, "a" * 40], start=1):  # version 3 reverts to version 1's text
+        version = Version(n, f"{n}" * 40, None, "", "", "", blob, "docs/p.md", "p.md")  # type: ignore[arg-type]
+        entries.append(VersionEntry(version, n, "", None, None, None, None))  # type: ignore[arg-type]
+    job = PolicyJob("p.md", entries, "p/versions/1/", lambda _src: None)
+
+    def read(oids: list[str]):
+        return iter([(o, texts[o].encode()) for o in oids])
+
+    def make() -> VersionRenderer:
+        return VersionRenderer(MarkdownRenderer(["toc"], {}), RenderCache(tmp_path, "ns"), read)
+
+    warmed = prewarm(make(), [job], timeout=30, workers=1)
+    assert warmed == 4  # two Markdown renders (the revert is the first text again) and two diffs
+    expected = {}
+    for _, rv in make().render([job]):
+        expected[rv.entry.number] = (rv.clean_html, rv.diff_html, tokendata.token_data(rv.clean_html))
+
+    def no_parse(*_a: object, **_k: object) -> None:
+        raise AssertionError("HTML parsed again after prewarm")
+
+    monkeypatch.setattr(blocks, "parse_html", no_parse)
+    monkeypatch.setattr(htmldiff, "parse_html", no_parse)
+    monkeypatch.setattr(tokendata, "parse_html", no_parse)
+    vr = make()
+    got = {rv.entry.number: (rv.clean_html, rv.diff_html, rv.tokens) for _, rv in vr.render([job])}
+    assert got == expected and vr.rendered == 0
+    assert expected[1][0] == expected[3][0] and expected[1][2] and expected[2][2] != expected[1][2]
+
+
+def test_token_data_reusing_the_version_befores_text_nodes_is_the_same() -> None:
+    """The token data a renderer makes with the version before's text nodes (issue 13) equals a fresh pass,
+    with characters outside the BMP (two UTF-16 units) in unchanged and changed text nodes; a diff whose old
+    side is the diff before's parse equals one that parses both texts."""
+    from policykit.diff import htmldiff, tokendata
+
+    versions = [
+        "<h1>Terms</h1><p>We keep data 𠀀 for 30 days.</p><ul><li>email</li><li>名字與電話</li></ul>",
+        "<h1>Terms</h1><p>We keep data 𠀀 for 60 days.</p><ul><li>email</li><li>名字與電話 𩸽</li></ul>",
+        "<h1>Terms</h1><p>We keep <em>data</em> 𠀀 for 60 days.</p><ul><li>email</li></ul><p>New 一二三。</p>",
+    ]
+    known: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    first = tokendata.token_data(versions[0], known, seen)
+    assert first == tokendata.token_data(versions[0]) and seen
+    parsed: htmldiff.Parsed | None = None  # the diff before's parse of its new text serves as this one's old side
+    for old, new in zip(versions[:-1], versions[1:], strict=True):
+        known, seen = seen, {}
+        diff, tokens, parsed = htmldiff.diff_html_and_tokens(parsed or old, new, known=known, seen=seen)
+        assert tokens == tokendata.token_data(new)
+        assert diff == htmldiff.diff_html(old, new)
+    assert "2" in tokendata.token_data("<p>𠀀</p>")  # one character, two UTF-16 units

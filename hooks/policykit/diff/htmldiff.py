@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from policykit.diff import segment
@@ -66,9 +67,10 @@ from policykit.diff.blocks import (
     serialize,
     start_tag,
 )
+from policykit.diff import tokendata
 from policykit.diff.textdiff import diff_segments, diff_text, dmp_counts, encode
 
-__all__ = ["DiffSummary", "DocDiff", "DiffLabels", "diff_html", "diff_text"]
+__all__ = ["DiffSummary", "DocDiff", "DiffLabels", "Parsed", "diff_html", "diff_html_and_tokens", "diff_text", "parse"]
 
 #: Minimum similarity (Dice coefficient of matching characters) for pairing a
 #: removed block with an added block as one changed block.
@@ -752,9 +754,29 @@ class _Renderer:
 def diff_html(old_html: str, new_html: str, *, labels: DiffLabels | None = None) -> DocDiff:
     """Diff two rendered HTML documents; returns the new document with the
     changes marked (see the module docstring) and a block-level summary."""
-    old_root = parse_html(old_html)
-    new_root = parse_html(new_html)
-    old_blocks = extract_blocks(old_root)
-    new_blocks = extract_blocks(new_root)
-    events = _align(old_blocks, new_blocks)
-    return _Renderer(labels or DiffLabels()).render(new_root, old_blocks, new_blocks, events)
+    return diff_html_and_tokens(old_html, new_html, labels=labels)[0]
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A parsed text and its blocks; the diff only reads them, so one parse serves two diffs."""
+
+    root: Node
+    blocks: list[Block]
+
+
+def parse(html_text: str) -> Parsed:
+    root = parse_html(html_text)
+    return Parsed(root, extract_blocks(root))
+
+
+def diff_html_and_tokens(old: str | Parsed, new_html: str, *, labels: DiffLabels | None = None,
+                         known: Mapping[str, str] | None = None,
+                         seen: dict[str, str] | None = None) -> tuple[DocDiff, str, Parsed]:
+    """``diff_html``, ``tokendata.token_data(new_html, known, seen)`` and the new text's parse, from one parse
+    of the new text; *old* may be the parse the diff before returned (a version's text is then parsed once)."""
+    old_p = old if isinstance(old, Parsed) else parse(old)
+    new_p = parse(new_html)
+    tokens = tokendata.token_data_of_blocks(new_p.blocks, known, seen)
+    events = _align(old_p.blocks, new_p.blocks)
+    return _Renderer(labels or DiffLabels()).render(new_p.root, old_p.blocks, new_p.blocks, events), tokens, new_p

@@ -20,12 +20,12 @@ The version page carries it as ``data-policy-tokens`` on its clean section
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-from policykit.diff.blocks import extract_blocks, parse_html
+from policykit.diff.blocks import Block, extract_blocks, parse_html
 from policykit.diff.textdiff import seg_tokens
 
-__all__ = ["token_data", "utf16_len", "DIGITS"]
+__all__ = ["token_data", "token_data_of_blocks", "utf16_len", "DIGITS"]
 
 #: One character per token length 1…61 (index = length; "0" stands for nothing).
 DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -41,12 +41,30 @@ def utf16_len(text: str) -> int:
     return len(text) + len(_ASTRAL.findall(text))
 
 
-def token_data(clean_html: str) -> str:
+def token_data(clean_html: str, known: Mapping[str, str] | None = None, seen: dict[str, str] | None = None) -> str:
     """The token lengths of every text node of every block of ``clean_html``."""
+    return token_data_of_blocks(extract_blocks(parse_html(clean_html)), known, seen)
+
+
+def token_data_of_blocks(blocks: Iterable[Block], known: Mapping[str, str] | None = None,
+                         seen: dict[str, str] | None = None) -> str:
+    """``token_data`` of blocks already extracted (the diff's own parse of the text: no second parse).
+
+    A text node's field is a function of its text alone: *known* maps texts to their fields (the
+    version before's, so an unchanged text node is not tokenized again); *seen* collects this one's.
+    """
     fields: list[str] = []
-    for block in extract_blocks(parse_html(clean_html)):
+    for block in blocks:
         for seg in block.segs:
-            fields.append(encode_lengths(utf16_len(t) for t in seg_tokens(seg.text)))
+            text = seg.text
+            field = known.get(text) if known is not None else None
+            if field is None:
+                tokens = seg_tokens(text)
+                # One test per text node: without a character outside the BMP, UTF-16 length is len().
+                field = encode_lengths(map(len, tokens) if _ASTRAL.search(text) is None else map(utf16_len, tokens))
+            if seen is not None:
+                seen[text] = field
+            fields.append(field)
     return "".join(fields)
 
 

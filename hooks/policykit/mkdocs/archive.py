@@ -42,13 +42,12 @@ from policykit.history import ledger
 from policykit.deploy import published
 from policykit.dates import build_time, display_date, iso_instant
 from policykit.history.versions import FileHistory
-from policykit.diff import tokendata
 from policykit.diff.htmldiff import DiffLabels
 from policykit.pages.labels import labels_for
 from policykit.pages.markdown_render import MarkdownRenderer
 from policykit.pages.render_cache import RenderCache
 from policykit.pages.titles import plain_title
-from policykit.pages.version_pages import PolicyJob, RenderedVersion, VersionRenderer, code_fingerprint_of_renderer, prewarm
+from policykit.pages.version_pages import PolicyJob, RenderedVersion, VersionRenderer, prewarm
 from policykit.pages import render_pool
 
 log = logging.getLogger("mkdocs.hooks.archive")
@@ -614,17 +613,6 @@ def _version_links(n: int, last: int, latest: str) -> list[dict[str, str]]:
     return [*links, {"rel": "latest-version", "href": latest}, {"rel": "version-history", "href": "../../history/"}]
 
 
-def _token_data(cache: RenderCache, clean_html: str) -> str:
-    """``tokendata.token_data`` of a rendered text, kept in the render cache by the text's digest and the code's."""
-    key = "tokens|" + code_fingerprint_of_renderer() + "|" + hashlib.sha256(clean_html.encode("utf-8")).hexdigest()
-    hit = cache.get(key)
-    if isinstance(hit, str):
-        return hit
-    data = tokendata.token_data(clean_html)
-    cache.put(key, data)
-    return data
-
-
 def _write_version(
     config: MkDocsConfig,
     pending: _Pending,
@@ -654,7 +642,7 @@ def _write_version(
         published=display_date(e.version.date, locale, tz),
         published_iso=iso_instant(e.version.date, tz),
         clean_html=_under_page_title(rv.clean_html),
-        clean_tokens=_token_data(cache, rv.clean_html),  # token boundaries for the browser's compare (text nodes only)
+        clean_tokens=rv.tokens,  # token boundaries for the browser's compare (text nodes only)
         diff_html=_under_page_title(rv.diff_html) if rv.diff_html is not None else None,
         summary=rv.summary,
         summary_text=labels["summary"].format(**rv.summary.__dict__) if rv.summary else "",

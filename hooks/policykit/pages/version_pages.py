@@ -7,6 +7,10 @@ settings, package versions), the code's, and what each link in it resolves to
 today: a small entry lists the link targets the text asks for (they depend
 only on the text), and the HTML's key holds a digest of their current answers,
 so a page added or removed later re-renders exactly the versions linking to it.  A diff is cached by the digests of the two clean texts.
+The token data of a clean text (tokendata, for the browser's compare) comes from the diff's own parse of it
+and is cached by the text's digest, so prewarm's workers make it too and no HTML is parsed again to write a page.
+A version's parse also serves as the old side of the next diff (one parse per version, not two), and its
+text nodes' token data as the next version's for the text nodes it did not change.
 Markdown renders run under a guard that bounds their time (render_pool).
 """
 
@@ -20,6 +24,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from policykit.diff import htmldiff
 from policykit.diff import segment
+from policykit.diff import tokendata
 from policykit.pages.archive import VersionEntry
 from policykit.pages.markdown_render import MarkdownRenderer, UrlForSource
 from policykit.pages.render_cache import RenderCache
@@ -62,6 +67,7 @@ class RenderedVersion:
     clean_html: str
     diff_html: str | None  # None for the first version ("as first published")
     summary: Summary | None
+    tokens: str = ""  # tokendata.token_data(clean_html): the token boundaries for the browser's compare
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,21 @@ class VersionRenderer:
     def _diff_key(self, old_digest: str, new_digest: str) -> str:
         """A diff's key: the digests of the two clean HTMLs (all its input), the code, the labels."""
         return f"diff|{RENDER_VERSION}|{_CODE_FINGERPRINT}|{self.locale}|{self.diff_labels!r}|{old_digest}|{new_digest}"
+
+    @staticmethod
+    def _tokens_key(digest: str) -> str:
+        """The token data's key: the clean HTML's digest (all its input) and the code."""
+        return f"tokens|{_CODE_FINGERPRINT}|{digest}"
+
+    def _tokens(self, clean: str, digest: str, known: dict[str, str], seen: dict[str, str]) -> str:
+        """The stored token data of a clean text, or made from it (a first version, a cached diff)."""
+        key = self._tokens_key(digest)
+        hit = self.cache.get(key)
+        if isinstance(hit, str):
+            return hit
+        data = tokendata.token_data(clean, known, seen)
+        self.cache.put(key, data)
+        return data
 
     @staticmethod
     def _resolved_key(clean_key: str, job: PolicyJob, targets: list[str]) -> str:
@@ -171,12 +192,17 @@ class VersionRenderer:
         prev_blob: str | None = None
         prev_clean: str | None = None
         prev_digest: str | None = None
+        known: dict[str, str] = {}  # the version before's text nodes and their token data: unchanged ones are not tokenized again
+        prev_parsed: htmldiff.Parsed | None = None  # the version before's parse, from the diff that made it the new side
         for entry in job.entries:
             blob = entry.version.blob
+            seen: dict[str, str] = {}
             if prev_blob is None:
                 clean = self._clean(job, entry, stream)
-                yield RenderedVersion(entry, clean, None, None)
-                prev_blob, prev_clean = blob, clean
+                digest = _digest(clean)
+                yield RenderedVersion(entry, clean, None, None, self._tokens(clean, digest, known, seen))
+                known, prev_parsed = seen, None
+                prev_blob, prev_clean, prev_digest = blob, clean, digest
                 continue
             assert prev_clean is not None
             clean = self._clean(job, entry, stream)
@@ -185,13 +211,18 @@ class VersionRenderer:
             cached = self.cache.get(dkey)
             if isinstance(cached, dict) and {"html", "summary"} <= cached.keys():
                 diff_html, summary = cached["html"], Summary(**cached["summary"])
+                tokens = self._tokens(clean, digest, known, seen)
+                parsed = None
             else:
-                result = htmldiff.diff_html(prev_clean, clean, labels=self.diff_labels)
+                result, tokens, parsed = htmldiff.diff_html_and_tokens(
+                    prev_parsed or prev_clean, clean, labels=self.diff_labels, known=known, seen=seen)
                 summary = result.summary
                 diff_html = result.html
                 self.cache.put(dkey, {"html": diff_html, "summary": summary.__dict__})
+                self.cache.put(self._tokens_key(digest), tokens)
                 self.rendered += 1
-            yield RenderedVersion(entry, clean, diff_html, summary)
+            yield RenderedVersion(entry, clean, diff_html, summary, tokens)
+            known, prev_parsed = seen, parsed
             prev_blob, prev_clean, prev_digest = blob, clean, digest
 
 
