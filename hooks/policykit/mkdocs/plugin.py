@@ -30,6 +30,8 @@ the order ``plugins:`` lists them: list ``policy-site`` after ``search`` and
 event              priority  handler (module of policykit.mkdocs)          why here
 =================  ========  ============================================  =====================================================
 on_startup         0         plugin: remembers the command (serve)         --
+on_shutdown        0         plugin: removes the archive kept by serve     --
+                             rebuilds (serve_archive)
 on_config          200       site: a new build; settings; git history      first: everything else reads them
 on_config          100       validate: SOURCE_DATE_EPOCH from HEAD         before anything reads the clock
 on_config          50        deploy [headers]: previous manifest, ledger   after history (200) and the clock (100)
@@ -158,6 +160,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
         self.state = common.BuildState()
         self._given: frozenset[str] = frozenset()
         self._site_dir: str | None = None
+        self.serve_archive: Any = None  # policykit.mkdocs.serve_archive.ArchiveStore of this serve session
 
     # ------------------------------------------------------------------ options
 
@@ -218,6 +221,12 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
         self.state.command = command
+        self.on_shutdown()  # a new session keeps nothing of an earlier one in this process
+
+    def on_shutdown(self) -> None:
+        if self.serve_archive is not None:
+            self.serve_archive.close()
+            self.serve_archive = None
 
     @event_priority(200)
     def _config_first(self, config: MkDocsConfig) -> MkDocsConfig:
