@@ -40,7 +40,9 @@ on_files           10        translations: catalogue of every language     befor
 on_files           0         validate (pages, names), render_limit (every  before i18n (-100); validate first, then
                              page within render_timeout), archive          the render bound before MkDocs renders
                              [archive], feeds [feeds]: per-language reset
-on_nav             -150      site: drop the language folder section        after i18n's own clean-up (-100)
+on_nav             -150      site: drop the language folder section;       after i18n's own clean-up (-100), which
+                             serve_archive (serve --dirty): a commit       also set the output paths; before MkDocs
+                             rebuilds every page                           reads the pages
 on_nav             -300      titles: section titles escaped once           after site (-150) matched the section titles
 on_env             0         site: keep the Jinja env; deploy [headers]:   after i18n's on_env (listed before)
                              ``policy_asset`` and the theme's scripts
@@ -89,7 +91,8 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
 from policykit.mkdocs import (
-    api, archive, common, deploy, error_pages, feeds, jsonld, render_limit, site, titles, translations, validate,
+    api, archive, common, deploy, error_pages, feeds, jsonld, render_limit, serve_archive, site, titles, translations,
+    validate,
 )
 from policykit.pages import archive as archive_pages
 from policykit.settings import Settings, SettingsError, parse_settings
@@ -156,6 +159,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
     def __init__(self) -> None:
         super().__init__()
         self.command = "build"
+        self.dirty = False  # mkdocs serve --dirty
         self.history_memo: dict[Any, Any] = {}  # git history, reused across serve rebuilds while HEAD stays
         self.state = common.BuildState()
         self._given: frozenset[str] = frozenset()
@@ -220,6 +224,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
+        self.dirty = dirty
         self.state.command = command
         self.on_shutdown()  # a new session keeps nothing of an earlier one in this process
 
@@ -267,6 +272,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
 
     @event_priority(-150)
     def _nav_languages(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        serve_archive.outdate_pages(config, files)
         return site.on_nav(nav, config, files)
 
     @event_priority(-300)

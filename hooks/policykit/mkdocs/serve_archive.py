@@ -55,6 +55,11 @@ class ArchiveStore:
         # Per language: policies whose archive the last rebuild restored / rendered (the log and tests read them).
         self.restored: dict[str, int] = {}
         self.rendered: dict[str, int] = {}
+        # --dirty: MkDocs rebuilds only the pages whose source changed, so the plugin sees only those; the
+        # others keep their archives, as queued by earlier rebuilds (by language and page).
+        self.dirty = False
+        self.queued: dict[str, dict[str, Any]] = {}  # language -> policy page dest -> archive._Pending
+        self.heads: dict[str, Any] = {}  # language -> the history the pages of its last rebuild were made from
         self._count = 0
 
     def folder_for(self, site_dir: str) -> str:
@@ -90,7 +95,31 @@ def store(config: MkDocsConfig) -> ArchiveStore | None:
     found = getattr(plugin, "serve_archive", None)
     if found is None:
         found = plugin.serve_archive = ArchiveStore()
+        found.dirty = bool(getattr(plugin, "dirty", False))
     return found
+
+
+def outdate_pages(config: MkDocsConfig, files: Any) -> None:
+    """``--dirty``: after a commit every page of this language is built again (its history may have changed).
+
+    MkDocs rebuilds a page when its output is older than its source; a commit changes
+    no source, so the outputs are made older than any source.  A draft edit changes
+    its source only, which MkDocs sees by itself.
+    """
+    found = store(config)
+    if found is None or not found.dirty:
+        return
+    hist = common.history(config)
+    locale = common.current_locale(config)
+    head = (hist.head, str(hist.root), sorted((fh.src_path, fh.versions[-1].commit) for fh in hist.files.values()
+                                              if fh.versions))
+    previous = found.heads.get(locale)
+    found.heads[locale] = head
+    if previous is None or previous == head:
+        return
+    for f in files.documentation_pages():
+        if os.path.isfile(f.abs_dest_path):
+            os.utime(f.abs_dest_path, ns=(0, 0))
 
 
 def digest(parts: Iterable[Any]) -> str:
