@@ -358,7 +358,7 @@ def on_post_build(config: MkDocsConfig) -> None:
     assert files is not None, "on_files runs before on_post_build"
     kept = serve_archive.store(config) if renderer.fingerprint is not None else None  # mkdocs serve only
     keys: dict[int, str] = {}  # id(pending) -> its key, for the policies this rebuild renders
-    if kept is not None:
+    if kept is not None and renderer.fingerprint is not None:
         run.pending[:] = _restore_kept(config, kept, locale, run.pending, keys, renderer.fingerprint)
         if not run.pending:
             return
