@@ -44,7 +44,9 @@ on_nav             -150      site: drop the language folder section;       after
                              serve_archive (serve --dirty): a commit       also set the output paths; before MkDocs
                              rebuilds every page                           reads the pages
 on_nav             -300      titles: section titles escaped once           after site (-150) matched the section titles
-on_env             0         site: keep the Jinja env; deploy [headers]:   after i18n's on_env (listed before)
+on_env             0         serve_templates (serve): the session's        after i18n's on_env (listed before)
+                             compiled templates; site: keep the Jinja
+                             env; deploy [headers]:
                              ``policy_asset`` and the theme's scripts
 on_page_read_source 0        validate: leading "Key: value" lines stay     --
                              policy text (MkDocs would drop them as meta)
@@ -91,8 +93,8 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
 from policykit.mkdocs import (
-    api, archive, common, deploy, error_pages, feeds, jsonld, render_limit, serve_archive, site, titles, translations,
-    validate,
+    api, archive, common, deploy, error_pages, feeds, jsonld, render_limit, serve_archive, serve_templates, site, titles,
+    translations, validate,
 )
 from policykit.pages import archive as archive_pages
 from policykit.settings import Settings, SettingsError, parse_settings
@@ -165,6 +167,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
         self._given: frozenset[str] = frozenset()
         self._site_dir: str | None = None
         self.serve_archive: Any = None  # policykit.mkdocs.serve_archive.ArchiveStore of this serve session
+        self.serve_templates: Any = None  # policykit.mkdocs.serve_templates: compiled templates of this session
 
     # ------------------------------------------------------------------ options
 
@@ -229,6 +232,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
         self.on_shutdown()  # a new session keeps nothing of an earlier one in this process
 
     def on_shutdown(self) -> None:
+        self.serve_templates = None
         if self.serve_archive is not None:
             self.serve_archive.close()
             self.serve_archive = None
@@ -282,6 +286,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
     on_nav = CombinedEvent(_nav_languages, _nav_titles)
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        env = serve_templates.on_env(env, config)  # serve only: templates compiled once per session
         env = site.on_env(env, config, files)
         if self._on(config, "headers"):
             env = deploy.on_env(env, config, files)
