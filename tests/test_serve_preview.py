@@ -190,3 +190,33 @@ def test_dirty_serve_keeps_archive_files_and_rebuilds_after_a_commit(repo: GitRe
     # (search's own index is left out: the search plugin's, not this plugin's, output)
     assert_same_tree({k: got_after_commit[k] for k in want if k in got_after_commit and k != SEARCH},
                      {k: v for k, v in want.items() if k != SEARCH})
+
+
+def test_template_edit_during_serve_shows_everywhere(repo: GitRepo, tmp_path: Path) -> None:
+    """Templates compiled in an earlier rebuild are not reused once their source changed (Jinja's checksum),
+    and the archive's key sees the site's overrides: a theme edit reaches the current and the archive pages."""
+    main = repo.read("overrides/main.html")
+    partial = (Path(__file__).resolve().parent.parent / "hooks/policykit/mkdocs/theme/partials/policy-history-body.html")
+    s = Session(repo, tmp_path / "site")
+    try:
+        s.rebuild()
+        repo.write("overrides/main.html", main + '\n{% block extrahead %}{{ super() }}<meta name="serve-marker-3">'
+                   "{% endblock %}\n")
+        s.rebuild()
+        for page in ("en/privacy/index.html", "en/privacy/history/index.html", "en/privacy/versions/1/index.html"):
+            assert '<meta name="serve-marker-3">' in (s.site / page).read_text(encoding="utf-8"), page
+        assert s.store.rendered == {"zh-Hant": 1, "zh-Hans": 1, "en": 1}
+        # a partial of the archive's bodies only (the shells stay the same)
+        repo.write("overrides/partials/policy-history-body.html",
+                   "<p>serve-marker-4</p>\n" + partial.read_text(encoding="utf-8"))
+        s.rebuild()
+        assert "serve-marker-4" in (s.site / "privacy/history/index.html").read_text(encoding="utf-8")
+        assert s.store.rendered == {"zh-Hant": 1, "zh-Hans": 1, "en": 1}
+        got = tree(s.site)
+    finally:
+        s.close()
+    try:
+        assert_same_tree(got, fresh(repo, tmp_path / "fresh"))
+    finally:
+        repo.write("overrides/main.html", main)
+        (repo.path / "overrides/partials/policy-history-body.html").unlink()
