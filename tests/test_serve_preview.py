@@ -159,13 +159,14 @@ def test_commit_during_serve_adds_the_version_page(repo: GitRepo, tmp_path: Path
 
 
 def test_dirty_serve_keeps_archive_files_and_rebuilds_after_a_commit(repo: GitRepo, tmp_path: Path) -> None:
-    """``mkdocs serve --dirty``: a draft edit rebuilds its page and touches no archive file (the plugin still knows
-    every policy: API and feeds stay whole); a commit rebuilds every page, whose stamps then show it."""
+    """``mkdocs serve --dirty``: a draft edit rebuilds its page and touches no archive file, while the versions API and
+    the feeds keep every policy (before: only the edited one's); a commit reaches every page's stamp."""
     s = Session(repo, tmp_path / "site", dirty=True)
     original = repo.read(EN)
     try:
         s.rebuild()
         api_index = (s.site / "api/policies.json").read_bytes()
+        feeds = {f: (s.site / f).read_bytes() for f in ("feed.xml", "en/feed.xml", "zh-Hans/feed.xml")}
         before = {rel: (p.stat().st_ino, p.stat().st_mtime_ns)
                   for rel in archive_files(s.site) for p in [s.site / rel]}
         repo.write(EN, original + "\n\nA draft sentence, serve-marker-2.\n")
@@ -176,6 +177,7 @@ def test_dirty_serve_keeps_archive_files_and_rebuilds_after_a_commit(repo: GitRe
         assert after == before  # not one archive file written again
         assert s.store.restored == {"zh-Hant": 1, "zh-Hans": 1, "en": 1}
         assert (s.site / "api/policies.json").read_bytes() == api_index  # every policy still in the versions API
+        assert {f: (s.site / f).read_bytes() for f in feeds} == feeds  # and in the feeds
         repo.write(EN, original)
         zh = "docs/zh-Hant/privacy.md"
         repo.write(zh, repo.read(zh) + "\n\n新增一段。\n")

@@ -337,7 +337,6 @@ def on_post_build(config: MkDocsConfig) -> None:
     locale = common.current_locale(config)
     run = _run(config)
     run.pending.extend(_retired_policies(config, locale))
-    _keep_unbuilt(config, locale, run.pending)  # serve --dirty only
     if not run.pending:
         return
     started = time.perf_counter()
@@ -462,37 +461,6 @@ def _serve_key(config: MkDocsConfig, pending: _Pending, entries: list[archive.Ve
     ])
 
 
-def _keep_unbuilt(config: MkDocsConfig, locale: str, pendings: list[_Pending]) -> None:
-    """``serve --dirty``: the policies whose page MkDocs did not build again keep their archive as it is.
-
-    MkDocs' rule for --dirty (what was not rebuilt stays); a commit rebuilds every page
-    (``serve_archive.outdate_pages``), so a changed history is never kept.  What writing
-    those archives told the build (registry, summaries, versions API) is replayed.
-    """
-    kept = serve_archive.store(config)
-    if kept is None:
-        return
-    kept.restored[locale] = kept.rendered[locale] = 0  # this rebuild's counts
-    if not kept.dirty:
-        return
-    queued = kept.queued.setdefault(locale, {})
-    now = {p.dest for p in pendings}
-    files = _run(config).files
-    for dest, pending in sorted(queued.items()):
-        found = kept.kept.get((locale, dest))
-        if dest in now or found is None or files is None or files.get_file_from_path(pending.src_path) is None:
-            continue
-        if serve_archive.restore(config, found):
-            entries = common.version_entries(config, pending.fh)
-            api.add_policy(config, pending.dest, pending.src_path, pending.policy_id, pending.title, entries,
-                           found.source_sha, pending.fh.retired)
-            kept.restored[locale] += 1
-            now.add(dest)
-    queued.update((p.dest, p) for p in pendings)
-    for dest in [d for d in queued if d not in now]:
-        del queued[dest]
-
-
 def _restore_kept(config: MkDocsConfig, kept: serve_archive.ArchiveStore, locale: str, pendings: list[_Pending],
                   keys: dict[int, str], render_fingerprint: str) -> list[_Pending]:
     """Under ``mkdocs serve``: put back the archives whose key the last rebuild kept; return the others."""
@@ -507,6 +475,7 @@ def _restore_kept(config: MkDocsConfig, kept: serve_archive.ArchiveStore, locale
         serve_archive.files_digest(_run(config).files or []),
     ])
     rest = []
+    kept.restored[locale] = kept.rendered[locale] = 0  # this rebuild's counts
     for pending in pendings:
         entries = common.version_entries(config, pending.fh)
         _run(config).entries.setdefault(pending.src_path, entries)

@@ -41,8 +41,8 @@ on_files           0         validate (pages, names), render_limit (every  befor
                              page within render_timeout), archive          the render bound before MkDocs renders
                              [archive], feeds [feeds]: per-language reset
 on_nav             -150      site: drop the language folder section;       after i18n's own clean-up (-100), which
-                             serve_archive (serve --dirty): a commit       also set the output paths; before MkDocs
-                             rebuilds every page                           reads the pages
+                             serve_archive (serve --dirty): every page     also set the output paths; before MkDocs
+                             is built again                                reads the pages
 on_nav             -300      titles: section titles escaped once           after site (-150) matched the section titles
 on_env             0         serve_templates (serve): the session's        after i18n's on_env (listed before)
                              compiled templates; site: keep the Jinja

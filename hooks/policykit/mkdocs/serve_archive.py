@@ -12,7 +12,8 @@ published-pages registry, the feeds' change summaries, the manifest's
 records, the versions API).  Any change to an input gives another digest and
 the policy's archive is rendered again: a cache changes how fast the preview
 comes, never what it shows.  With ``--dirty`` MkDocs keeps the site folder,
-so a kept file that is already in place is not touched at all.
+so a kept file that is already in place is not touched at all (and every page
+is still built again: ``outdate_pages``).
 
 The store lives on the plugin instance (it survives rebuilds; a ``build``
 never makes one) and its folder is removed when the process ends.
@@ -55,11 +56,7 @@ class ArchiveStore:
         # Per language: policies whose archive the last rebuild restored / rendered (the log and tests read them).
         self.restored: dict[str, int] = {}
         self.rendered: dict[str, int] = {}
-        # --dirty: MkDocs rebuilds only the pages whose source changed, so the plugin sees only those; the
-        # others keep their archives, as queued by earlier rebuilds (by language and page).
-        self.dirty = False
-        self.queued: dict[str, dict[str, Any]] = {}  # language -> policy page dest -> archive._Pending
-        self.heads: dict[str, Any] = {}  # language -> the history the pages of its last rebuild were made from
+        self.dirty = False  # mkdocs serve --dirty
         self._count = 0
 
     def folder_for(self, site_dir: str) -> str:
@@ -100,22 +97,17 @@ def store(config: MkDocsConfig) -> ArchiveStore | None:
 
 
 def outdate_pages(config: MkDocsConfig, files: Any) -> None:
-    """``--dirty``: after a commit every page of this language is built again (its history may have changed).
+    """``serve --dirty``: every page is built again; only the archive's files are left in place when kept.
 
-    MkDocs rebuilds a page when its output is older than its source; a commit changes
-    no source, so the outputs are made older than any source.  A draft edit changes
-    its source only, which MkDocs sees by itself.
+    MkDocs' --dirty rebuilds a page only when its source is newer than its output,
+    but what the plugin makes depends on more than one source: a page's stamp on
+    the history (a commit changes no source), the feeds, the versions API and the
+    policy list on every policy.  So the outputs are made older than any source and
+    MkDocs builds every page; the archive (most of the files) is still not
+    written again when its key is unchanged (``restore`` leaves the file alone).
     """
     found = store(config)
     if found is None or not found.dirty:
-        return
-    hist = common.history(config)
-    locale = common.current_locale(config)
-    head = (hist.head, str(hist.root), sorted((fh.src_path, fh.versions[-1].commit) for fh in hist.files.values()
-                                              if fh.versions))
-    previous = found.heads.get(locale)
-    found.heads[locale] = head
-    if previous is None or previous == head:
         return
     for f in files.documentation_pages():
         if os.path.isfile(f.abs_dest_path):
