@@ -30,7 +30,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url, write_file
 
-from policykit.mkdocs import api, common, jsonld, translations
+from policykit.mkdocs import api, common, jsonld, serve_archive, translations
 from policykit.mkdocs import deploy as mkdocs_deploy
 from policykit.mkdocs import feeds as mkdocs_feeds
 from policykit.pages import archive
@@ -354,6 +354,12 @@ def on_post_build(config: MkDocsConfig) -> None:
     tree = gitrepo.open_work_tree(config.docs_dir) if hist.root is not None else None
     files = run.files
     assert files is not None, "on_files runs before on_post_build"
+    kept = serve_archive.store(config) if renderer.fingerprint is not None else None  # mkdocs serve only
+    keys: dict[int, str] = {}  # id(pending) -> its key, for the policies this rebuild renders
+    if kept is not None and renderer.fingerprint is not None:
+        run.pending[:] = _restore_kept(config, kept, locale, run.pending, keys, renderer.fingerprint)
+        if not run.pending:
+            return
 
     def url_for_src(src: str) -> str | None:
         f = files.get_file_from_path(src)
@@ -426,12 +432,77 @@ def on_post_build(config: MkDocsConfig) -> None:
         if scratch is not None:
             scratch.cleanup()
     vr.rendered += warmed
+    if kept is not None:
+        for pending, entries in sourced:
+            paths = _archive_paths(config, pending, entries)
+            serve_archive.save(config, kept, locale, pending.dest, pending.src_path, [e.number for e in entries],
+                               keys[id(pending)], paths, {k: v for k, v in source_sha.items() if k[0] == pending.dest})
     run.pending.clear()
     seconds = time.perf_counter() - started
     (log.info if seconds > 5 else log.debug)(
         "Wrote %d version pages for '%s' in %.1f s (%d rendered, %d from cache)",
         count, locale, seconds, vr.rendered, cache.hits,
     )
+
+
+def _serve_key(config: MkDocsConfig, pending: _Pending, entries: list[archive.VersionEntry], shared: str) -> str:
+    """Digest of everything *pending*'s archive pages are made from (policykit.mkdocs.serve_archive)."""
+    kinds = ("history", "version", "retired") if pending.retired_page else ("history", "version")
+    ledger_state = common.state(config).ledger
+    return serve_archive.digest([
+        shared, pending.dest, pending.src_path, pending.policy_id, pending.title, sorted(pending.translations.items()),
+        pending.feed_title, pending.retired_page, sorted(pending.alternate_src.items()),
+        pending.fh.versions, pending.fh.retired, entries,  # not fh.draft: no archive page reads it
+        _switcher_targets(config, pending, entries), [pending.shell(config, kind) for kind in kinds],
+        _history_notices(config, pending, common.current_locale(config)),
+        [ledger.corrections_for(ledger_state, pending.src_path, e.number) for e in entries],
+        jsonld.version_page(config, pending.dest, pending.src_path, pending.title, 1, entries[0].version.date, "0" * 64),
+    ])
+
+
+def _restore_kept(config: MkDocsConfig, kept: serve_archive.ArchiveStore, locale: str, pendings: list[_Pending],
+                  keys: dict[int, str], render_fingerprint: str) -> list[_Pending]:
+    """Under ``mkdocs serve``: put back the archives whose key the last rebuild kept; return the others."""
+    from policykit.mkdocs.plugin import THEME_DIR  # the plugin imports this module
+
+    settings = common.settings(config)
+    hist = common.history(config)
+    shared = serve_archive.digest([
+        locale, settings, sorted(common.state(config).features), labels_for(locale), build_time(), hist.head,
+        str(hist.root), config.site_url, config.use_directory_urls, _timemaps_written(config), mkdocs_deploy.signs(config),
+        render_fingerprint, code_fingerprint_of_renderer(), serve_archive.templates_digest(config, THEME_DIR),
+        serve_archive.files_digest(_run(config).files or []),
+    ])
+    rest = []
+    kept.restored[locale] = kept.rendered[locale] = 0  # this rebuild's counts
+    for pending in pendings:
+        entries = common.version_entries(config, pending.fh)
+        _run(config).entries.setdefault(pending.src_path, entries)
+        key = _serve_key(config, pending, entries, shared)
+        found = kept.get(locale, pending.dest, key)
+        if found is None or not serve_archive.restore(config, found):
+            kept.forget(locale, pending.dest)  # its files are written again, never into a kept one
+            keys[id(pending)] = key
+            rest.append(pending)
+            kept.rendered[locale] += 1
+            continue
+        api.add_policy(config, pending.dest, pending.src_path, pending.policy_id, pending.title, entries,
+                       found.source_sha, pending.fh.retired)
+        kept.restored[locale] += 1
+    return rest
+
+
+def _archive_paths(config: MkDocsConfig, pending: _Pending, entries: list[archive.VersionEntry]) -> list[str]:
+    """The site files one policy's archive in one language is: history, version pages, source.md, retired page."""
+    paths = [archive.history_path(pending.dest)]
+    for e in entries:
+        paths.append(archive.version_path(pending.dest, e.number))
+        source = archive.source_path(pending.dest, e.number)
+        if os.path.exists(os.path.join(config.site_dir, source)):
+            paths.append(source)
+    if pending.retired_page:
+        paths.append(pending.dest)
+    return paths
 
 
 class _Progress:

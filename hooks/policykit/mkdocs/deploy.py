@@ -93,6 +93,8 @@ def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
         return names[path]
 
     env.globals["policy_asset"] = policy_asset
+    if serving:
+        return env  # the theme's scripts are for the CSP of a deployment, which the live preview never writes
     theme_scripts = _state(config).theme_scripts
     if common.is_first_language_build(config):
         theme_scripts.clear()  # a new build (mkdocs serve rebuilds in the same process)

@@ -30,6 +30,8 @@ the order ``plugins:`` lists them: list ``policy-site`` after ``search`` and
 event              priority  handler (module of policykit.mkdocs)          why here
 =================  ========  ============================================  =====================================================
 on_startup         0         plugin: remembers the command (serve)         --
+on_shutdown        0         plugin: removes the archive kept by serve     --
+                             rebuilds (serve_archive)
 on_config          200       site: a new build; settings; git history      first: everything else reads them
 on_config          100       validate: SOURCE_DATE_EPOCH from HEAD         before anything reads the clock
 on_config          50        deploy [headers]: previous manifest, ledger   after history (200) and the clock (100)
@@ -38,9 +40,13 @@ on_files           10        translations: catalogue of every language     befor
 on_files           0         validate (pages, names), render_limit (every  before i18n (-100); validate first, then
                              page within render_timeout), archive          the render bound before MkDocs renders
                              [archive], feeds [feeds]: per-language reset
-on_nav             -150      site: drop the language folder section        after i18n's own clean-up (-100)
+on_nav             -150      site: drop the language folder section;       after i18n's own clean-up (-100), which
+                             serve_archive (serve --dirty): every page     also set the output paths; before MkDocs
+                             is built again                                reads the pages
 on_nav             -300      titles: section titles escaped once           after site (-150) matched the section titles
-on_env             0         site: keep the Jinja env; deploy [headers]:   after i18n's on_env (listed before)
+on_env             0         serve_templates (serve): the session's        after i18n's on_env (listed before)
+                             compiled templates; site: keep the Jinja
+                             env; deploy [headers]:
                              ``policy_asset`` and the theme's scripts
 on_page_read_source 0        validate: leading "Key: value" lines stay     --
                              policy text (MkDocs would drop them as meta)
@@ -87,7 +93,8 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
 from policykit.mkdocs import (
-    api, archive, common, deploy, error_pages, feeds, jsonld, render_limit, site, titles, translations, validate,
+    api, archive, common, deploy, error_pages, feeds, jsonld, render_limit, serve_archive, serve_templates, site, titles,
+    translations, validate,
 )
 from policykit.pages import archive as archive_pages
 from policykit.settings import Settings, SettingsError, parse_settings
@@ -154,10 +161,13 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
     def __init__(self) -> None:
         super().__init__()
         self.command = "build"
+        self.dirty = False  # mkdocs serve --dirty
         self.history_memo: dict[Any, Any] = {}  # git history, reused across serve rebuilds while HEAD stays
         self.state = common.BuildState()
         self._given: frozenset[str] = frozenset()
         self._site_dir: str | None = None
+        self.serve_archive: Any = None  # policykit.mkdocs.serve_archive.ArchiveStore of this serve session
+        self.serve_templates: Any = None  # policykit.mkdocs.serve_templates: compiled templates of this session
 
     # ------------------------------------------------------------------ options
 
@@ -217,7 +227,15 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
+        self.dirty = dirty
         self.state.command = command
+        self.on_shutdown()  # a new session keeps nothing of an earlier one in this process
+
+    def on_shutdown(self) -> None:
+        self.serve_templates = None
+        if self.serve_archive is not None:
+            self.serve_archive.close()
+            self.serve_archive = None
 
     @event_priority(200)
     def _config_first(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -258,6 +276,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
 
     @event_priority(-150)
     def _nav_languages(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        serve_archive.outdate_pages(config, files)
         return site.on_nav(nav, config, files)
 
     @event_priority(-300)
@@ -267,6 +286,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
     on_nav = CombinedEvent(_nav_languages, _nav_titles)
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        env = serve_templates.on_env(env, config)  # serve only: templates compiled once per session
         env = site.on_env(env, config, files)
         if self._on(config, "headers"):
             env = deploy.on_env(env, config, files)
