@@ -47,7 +47,7 @@ from policykit.pages.labels import labels_for
 from policykit.pages.markdown_render import MarkdownRenderer
 from policykit.pages.render_cache import RenderCache
 from policykit.pages.titles import plain_title
-from policykit.pages.version_pages import PolicyJob, RenderedVersion, VersionRenderer, prewarm
+from policykit.pages.version_pages import PolicyJob, RenderedVersion, VersionRenderer, code_fingerprint_of_renderer, prewarm
 from policykit.pages import render_pool
 
 log = logging.getLogger("mkdocs.hooks.archive")
