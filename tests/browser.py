@@ -17,7 +17,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
+
+import pytest
 
 from gitfixture import PROJECT, GitRepo, git_env, project_repo
 
@@ -107,10 +109,7 @@ def build_history_site(path: Path, site_url: str | None = None) -> HistorySite:
     """
     repo = project_repo(path)
     if site_url is not None:
-        config = repo.read("mkdocs.yml")
-        config, count = re.subn(r"(?m)^site_url:.*$", f"site_url: {site_url}", config)
-        assert count == 1, "mkdocs.yml has no top-level site_url"
-        repo.write("mkdocs.yml", config)
+        set_site_url(repo, site_url)
     zh_base = repo.read("docs/zh-Hant/privacy.md")
     en_base = repo.read("docs/en/privacy.md")
     hans_base = repo.read("docs/zh-Hans/privacy.md")
@@ -178,6 +177,44 @@ def ensure_system_package(path: str, *packages: str) -> str | None:
     if not os.path.exists(path):
         raise RuntimeError(f"{path} still missing after apt-get install {' '.join(packages)}")
     return None
+
+
+def require_nginx_and_chromium() -> None:
+    """Skip the calling test when nginx or Chromium with the CJK fonts is missing and cannot be installed."""
+    import nginx_server
+
+    for path, packages in ((nginx_server.NGINX, ("nginx-light",)), (CHROMIUM, ("chromium", "fonts-noto-cjk"))):
+        reason = ensure_system_package(path, *packages)
+        if reason:
+            pytest.skip(reason)
+
+
+def set_site_url(repo: GitRepo, site_url: str) -> None:
+    """Replace the one top-level ``site_url`` of *repo*'s mkdocs.yml (the origin a test serves the site from)."""
+    config, count = re.subn(r"(?m)^site_url:.*$", f"site_url: {site_url}", repo.read("mkdocs.yml"))
+    assert count == 1, "mkdocs.yml has no top-level site_url"
+    repo.write("mkdocs.yml", config)
+
+
+@contextmanager
+def built_and_served(repo: GitRepo, prepare: Callable[[GitRepo], Any], *build_args: str,
+                     env: dict[str, str] | None = None) -> Iterator[str]:
+    """*repo* built for the origin of a free port (after *prepare* commits its history) and served there by nginx.
+
+    Yields the origin (``http://127.0.0.1:PORT``): absolute self-links of the site stay on the test server.
+    """
+    import nginx_server
+    from sitebuild import mkdocs_build
+
+    port = nginx_server.free_port()
+    origin = f"http://127.0.0.1:{port}"
+    set_site_url(repo, origin + "/")
+    prepare(repo)
+    result = mkdocs_build(repo.path, *build_args, env=env)
+    assert result.returncode == 0, result.stdout[-3000:]
+    include = (repo.path / "site-deploy" / "nginx-headers.conf").read_text(encoding="utf-8")
+    with served_at(repo.path / "site", include, port):
+        yield origin
 
 
 def launch_chromium(playwright):

@@ -21,14 +21,13 @@ import yaml
 import nginx_server
 from browser import (
     ARTIFACTS,
-    CHROMIUM,
     EN_CHILDREN_V2,
     ZH_NEW_ITEM,
     ZH_REMOVED_PARAGRAPH,
     build_history_site,
-    ensure_axe,
-    ensure_system_package,
     chromium,
+    ensure_axe,
+    require_nginx_and_chromium,
     served_at,
 )
 
@@ -48,10 +47,7 @@ document.addEventListener("securitypolicyviolation", (e) => {
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """Build the test site once and serve it with nginx on 127.0.0.1 (site_url = that origin)."""
-    for path, packages in ((nginx_server.NGINX, ("nginx-light",)), (CHROMIUM, ("chromium", "fonts-noto-cjk"))):
-        reason = ensure_system_package(path, *packages)
-        if reason:
-            pytest.skip(reason)
+    require_nginx_and_chromium()
     ensure_axe()
     port = nginx_server.free_port()
     origin = f"http://127.0.0.1:{port}"

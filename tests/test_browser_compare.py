@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import nginx_server
-from browser import CHROMIUM, build_site, ensure_system_package, chromium, served_at
+from browser import build_site, chromium, require_nginx_and_chromium, served_at, set_site_url
 from gitfixture import project_repo
 from policykit.diff.htmldiff import DiffLabels, diff_html
 from policykit.diff.tokendata import token_data
@@ -64,17 +64,11 @@ def _texts(base: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    for path, packages in ((nginx_server.NGINX, ("nginx-light",)), (CHROMIUM, ("chromium", "fonts-noto-cjk"))):
-        reason = ensure_system_package(path, *packages)
-        if reason:
-            pytest.skip(reason)
+    require_nginx_and_chromium()
     port = nginx_server.free_port()
     origin = f"http://127.0.0.1:{port}"
     repo = project_repo(tmp_path_factory.mktemp("compare") / "repo")
-    config = repo.read("mkdocs.yml")
-    config, count = re.subn(r"(?m)^site_url:.*$", f"site_url: {origin}/", config)
-    assert count == 1
-    repo.write("mkdocs.yml", config)
+    set_site_url(repo, origin + "/")
     commits = {}
     for n, text in enumerate(_texts(repo.read("docs/zh-Hant/privacy.md")), start=1):
         repo.write("docs/zh-Hant/privacy.md", text)

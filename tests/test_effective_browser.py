@@ -9,14 +9,12 @@ reload.  Without JavaScript the page states both dates.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-import nginx_server
-from browser import CHROMIUM, ensure_system_package, chromium, served_at
-from sitebuild import mkdocs_build, new_site
+from browser import built_and_served, chromium, require_nginx_and_chromium
+from sitebuild import new_site
 from test_browser import Watch, _context
 from test_effective_moved import BEFORE, build_scenario
 
@@ -28,21 +26,8 @@ EFFECTIVE = datetime(2027, 1, 15, tzinfo=TAIPEI)  # version 2 takes effect
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    for path, packages in ((nginx_server.NGINX, ("nginx-light",)), (CHROMIUM, ("chromium", "fonts-noto-cjk"))):
-        reason = ensure_system_package(path, *packages)
-        if reason:
-            pytest.skip(reason)
-    port = nginx_server.free_port()
-    origin = f"http://127.0.0.1:{port}"
-    repo = new_site(tmp_path_factory.mktemp("effective-browser"))
-    config, count = re.subn(r"(?m)^site_url:.*$", f"site_url: {origin}/", repo.read("mkdocs.yml"))
-    assert count == 1
-    repo.write("mkdocs.yml", config)
-    build_scenario(repo)
-    result = mkdocs_build(repo.path, env={"SOURCE_DATE_EPOCH": BEFORE})
-    assert result.returncode == 0, result.stdout
-    include = (repo.path / "site-deploy" / "nginx-headers.conf").read_text(encoding="utf-8")
-    with served_at(repo.path / "site", include, port):  # at the site_url the site was built for
+    require_nginx_and_chromium()
+    with built_and_served(new_site(tmp_path_factory.mktemp("effective-browser")), build_scenario, env={"SOURCE_DATE_EPOCH": BEFORE}) as origin:
         yield origin
 
 

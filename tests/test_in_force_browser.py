@@ -9,15 +9,13 @@ and the field is not.  On a 360 px wide phone nothing scrolls sideways.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timezone
 
 import pytest
 
-import nginx_server
-from browser import CHROMIUM, chromium, ensure_axe, ensure_system_package, served_at
+from browser import built_and_served, chromium, ensure_axe, require_nginx_and_chromium
 from test_browser import shot
-from sitebuild import mkdocs_build, new_site
+from sitebuild import new_site
 from test_browser import WATCH_SCRIPT, Watch
 from test_in_force_on import NOW, build_scenario
 
@@ -28,21 +26,8 @@ READER_NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    for path, packages in ((nginx_server.NGINX, ("nginx-light",)), (CHROMIUM, ("chromium", "fonts-noto-cjk"))):
-        reason = ensure_system_package(path, *packages)
-        if reason:
-            pytest.skip(reason)
-    port = nginx_server.free_port()
-    origin = f"http://127.0.0.1:{port}"
-    repo = new_site(tmp_path_factory.mktemp("in-force-browser"))
-    config, count = re.subn(r"(?m)^site_url:.*$", f"site_url: {origin}/", repo.read("mkdocs.yml"))
-    assert count == 1
-    repo.write("mkdocs.yml", config)
-    build_scenario(repo)
-    result = mkdocs_build(repo.path, env={"SOURCE_DATE_EPOCH": NOW})
-    assert result.returncode == 0, result.stdout[-3000:]
-    include = (repo.path / "site-deploy" / "nginx-headers.conf").read_text(encoding="utf-8")
-    with served_at(repo.path / "site", include, port):
+    require_nginx_and_chromium()
+    with built_and_served(new_site(tmp_path_factory.mktemp("in-force-browser")), build_scenario, env={"SOURCE_DATE_EPOCH": NOW}) as origin:
         yield origin
 
 

@@ -12,7 +12,7 @@ import pytest
 from markupsafe import escape
 
 import nginx_server
-from browser import CHROMIUM, chromium, ensure_system_package, served_at
+from browser import chromium, require_nginx_and_chromium, served_at, set_site_url
 from policykit.pages.jsonld import script_json
 from policykit.pages.labels import labels_for
 from sitebuild import edit, html_of, mkdocs_build, new_site, set_front_matter
@@ -34,15 +34,11 @@ def test_script_json_cannot_close_its_element() -> None:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory):
-    for path, packages in ((nginx_server.NGINX, ("nginx-light",)), (CHROMIUM, ("chromium", "fonts-noto-cjk"))):
-        reason = ensure_system_package(path, *packages)
-        if reason:
-            pytest.skip(reason)
+    require_nginx_and_chromium()
     port = nginx_server.free_port()
     origin = f"http://127.0.0.1:{port}"
     repo = new_site(tmp_path_factory.mktemp("jsonld"))
-    config = repo.read("mkdocs.yml")
-    repo.write("mkdocs.yml", re.sub(r"(?m)^site_url:.*$", f"site_url: {origin}/", config))
+    set_site_url(repo, origin + "/")
     set_front_matter(repo, EN, "title", json.dumps(TITLE))  # a YAML double-quoted string
     repo.commit("Publish the policies", date="2019-06-01T10:00:00+08:00")
     edit(repo, EN, "1MiX.org is the publisher", "1MiX.org, a company, is the publisher")

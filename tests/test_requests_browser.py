@@ -17,8 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-import nginx_server
-from browser import CHROMIUM, build_history_site, ensure_system_package
+from browser import build_history_site, require_nginx_and_chromium
 from browser import chromium as system_chromium
 from nginx_server import NginxServer
 from sitebuild import SITE_URL, mkdocs_build, new_site
@@ -41,10 +40,7 @@ KINDS = {
 @pytest.fixture(scope="module")
 def elsewhere(tmp_path_factory):
     """The test site built for https://policy.1mix.org/ and served by nginx at http://127.0.0.1:PORT."""
-    for path, packages in ((nginx_server.NGINX, ("nginx-light",)), (CHROMIUM, ("chromium", "fonts-noto-cjk"))):
-        reason = ensure_system_package(path, *packages)
-        if reason:
-            pytest.skip(reason)
+    require_nginx_and_chromium()
     site = build_history_site(tmp_path_factory.mktemp("elsewhere") / "repo")  # mkdocs.yml's own site_url
     assert f"site_url: {SITE_URL}" in (site.repo.path / "mkdocs.yml").read_text(encoding="utf-8")
     srv = NginxServer(site.site_dir, site.nginx_include.read_text(encoding="utf-8")).start()

@@ -14,7 +14,6 @@ CSP (and reported), never run.
 from __future__ import annotations
 
 import json
-import re
 import xml.etree.ElementTree as ET
 from urllib.parse import quote
 
@@ -22,7 +21,7 @@ import pytest
 from markupsafe import escape
 
 import nginx_server
-from browser import CHROMIUM, ensure_system_package, chromium, served_at
+from browser import chromium, require_nginx_and_chromium, served_at, set_site_url
 from gitfixture import GitRepo, project_repo
 from policykit.pages.labels import labels_for
 from sitebuild import mkdocs_build
@@ -54,9 +53,8 @@ TITLED = {
 
 
 def _write_site(repo: GitRepo, origin: str) -> None:
+    set_site_url(repo, origin + "/")
     config = repo.read("mkdocs.yml")
-    config, count = re.subn(r"(?m)^site_url:.*$", f"site_url: {origin}/", config)
-    assert count == 1
     # COMMIT_MESSAGE reaches readers as a change note (escaped once): subjects are shown only when asked.
     config = config.replace("  - policy-site:\n", "  - policy-site:\n      commit_subjects_as_notes: true\n", 1)
     repo.write("mkdocs.yml", config)
@@ -73,10 +71,7 @@ def _write_site(repo: GitRepo, origin: str) -> None:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    for path, packages in ((nginx_server.NGINX, ("nginx-light",)), (CHROMIUM, ("chromium", "fonts-noto-cjk"))):
-        reason = ensure_system_package(path, *packages)
-        if reason:
-            pytest.skip(reason)
+    require_nginx_and_chromium()
     port = nginx_server.free_port()
     origin = f"http://127.0.0.1:{port}"
     repo = project_repo(tmp_path_factory.mktemp("injection") / "repo")

@@ -10,13 +10,11 @@ clock reaches it.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 
-import nginx_server
 import pytest
-from browser import CHROMIUM, ensure_system_package, chromium, served_at
-from sitebuild import mkdocs_build, new_site
+from browser import built_and_served, chromium, require_nginx_and_chromium
+from sitebuild import new_site
 from test_browser import Watch, _context
 from test_translation_workflow import commit_workflow
 
@@ -27,21 +25,8 @@ TAIPEI = timezone(timedelta(hours=8))
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    for path, packages in ((nginx_server.NGINX, ("nginx-light",)), (CHROMIUM, ("chromium", "fonts-noto-cjk"))):
-        reason = ensure_system_package(path, *packages)
-        if reason:
-            pytest.skip(reason)
-    port = nginx_server.free_port()
-    origin = f"http://127.0.0.1:{port}"
-    repo = new_site(tmp_path_factory.mktemp("workflow-browser"))
-    config, count = re.subn(r"(?m)^site_url:.*$", f"site_url: {origin}/", repo.read("mkdocs.yml"))
-    assert count == 1
-    repo.write("mkdocs.yml", config)
-    commit_workflow(repo)
-    result = mkdocs_build(repo.path, "--strict")
-    assert result.returncode == 0, result.stdout
-    include = (repo.path / "site-deploy" / "nginx-headers.conf").read_text(encoding="utf-8")
-    with served_at(repo.path / "site", include, port):  # at the site_url the site was built for
+    require_nginx_and_chromium()
+    with built_and_served(new_site(tmp_path_factory.mktemp("workflow-browser")), commit_workflow, "--strict") as origin:
         yield origin
 
 

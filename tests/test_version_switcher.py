@@ -29,7 +29,7 @@ from policykit.pages.archive import version_entries
 from policykit.pages.counterparts import in_force_numbers
 from policykit.pages.effective import in_force_at
 import nginx_server
-from browser import CHROMIUM, ensure_system_package, launch_chromium
+from browser import launch_chromium, require_nginx_and_chromium
 from nginx_server import NginxServer
 from test_browser import Watch, _context
 from sitebuild import edit, mkdocs_build, new_site, set_front_matter
@@ -137,10 +137,7 @@ def test_history_and_live_pages_keep_their_switcher(site: Path) -> None:
 @pytest.fixture(scope="module")
 def served(site: Path):
     playwright_sync = pytest.importorskip("playwright.sync_api")
-    for path, packages in ((nginx_server.NGINX, ("nginx-light",)), (CHROMIUM, ("chromium", "fonts-noto-cjk"))):
-        reason = ensure_system_package(path, *packages)
-        if reason:
-            pytest.skip(reason)
+    require_nginx_and_chromium()
     include = (site.parent / "site-deploy" / "nginx-headers.conf").read_text(encoding="utf-8")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(nginx_server, "free_port", lambda: PORT)
