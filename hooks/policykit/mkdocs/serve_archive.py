@@ -162,17 +162,22 @@ def restore(config: MkDocsConfig, kept: Kept) -> bool:
             if os.path.samefile(src, dst):
                 continue  # --dirty: the very file is still there
             os.unlink(dst)
-        os.makedirs(os.path.dirname(dst), exist_ok=True)
-        try:
-            os.link(src, dst)
-        except OSError:
-            shutil.copy2(src, dst)
+        _link(src, dst)
     st = common.state(config)
     for page in kept.published:
         st.published.add(page)
     st.summaries.update(kept.summaries)
     st.sources.update(kept.sources)
     return True
+
+
+def _link(src: str, dst: str) -> None:
+    """*dst* as a hard link to *src* (its folders made), or a copy where the file system cannot link."""
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 def save(config: MkDocsConfig, store_: ArchiveStore, locale: str, dest: str, src_path: str, numbers: list[int],
@@ -188,11 +193,7 @@ def save(config: MkDocsConfig, store_: ArchiveStore, locale: str, dest: str, src
     for rel in paths:
         src = os.path.join(site, rel)
         dst = os.path.join(folder, rel)
-        os.makedirs(os.path.dirname(dst), exist_ok=True)
-        try:
-            os.link(src, dst)
-        except OSError:
-            shutil.copy2(src, dst)
+        _link(src, dst)
     st = common.state(config)
     wanted = set(paths)
     published = [p for p in (st.published.get(rel) for rel in paths) if p is not None]
