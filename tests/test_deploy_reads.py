@@ -65,18 +65,30 @@ def _tree(root: Path, mtimes: bool) -> dict[str, tuple[bytes, int]]:
             for rel in _files(root)}
 
 
+def _set_gzip_mtime(path: Path, epoch: int | None) -> None:
+    """The gzip header's MTIME (bytes 4-7) set in a pass of its own, as the deploy step did before site_scan."""
+    from policykit.deploy.site_scan import GZIP_MAGIC, gzip_mtime_field
+
+    if epoch is None or not path.is_file():
+        return
+    with open(path, "r+b") as fh:
+        if fh.read(2) != GZIP_MAGIC:
+            return
+        fh.seek(4)
+        fh.write(gzip_mtime_field(epoch))
+
+
 def _separate_passes(site: Path, own_assets: Any, epoch: int | None, theme_scripts: Any) -> Any:
     """The read phase as the deploy step did it before the one pass: each step reads the site again."""
     from policykit.deploy.cache_rules import site_files
     from policykit.deploy.error_pages import write_redirects
-    from policykit.deploy.finalize import set_gzip_mtime
     from policykit.deploy.fingerprint import fingerprint_assets
     from policykit.deploy.manifest import file_digests
     from policykit.deploy.site_scan import SiteRead
     from policykit.deploy.theme_scripts import unlisted_scripts
 
     site_files(site)
-    set_gzip_mtime(site / "sitemap.xml.gz", epoch)
+    _set_gzip_mtime(site / "sitemap.xml.gz", epoch)
     renamed = fingerprint_assets(site, own_assets)
     write_redirects(site, site_files(site))
     paths = site_files(site)

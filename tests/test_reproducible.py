@@ -76,7 +76,7 @@ def test_time_comes_from_the_commit(two_builds: tuple[Path, Path, str]) -> None:
     with gzip.open(a / "site" / "sitemap.xml.gz") as fh:
         fh.read()
         gz_mtime = fh.mtime
-    assert gz_mtime == head_epoch  # policykit.deploy.set_gzip_mtime
+    assert gz_mtime == head_epoch  # set inside the one read of the file (policykit.deploy.site_scan)
     assert max(int(p.stat().st_mtime) for p in (a / "site").rglob("*") if p.is_file()) <= head_epoch
     assert str(a) not in (a / "site" / "manifest.json").read_text(encoding="utf-8")
     assert os.path.basename(a) not in (a / "site" / "index.html").read_text(encoding="utf-8")

@@ -45,28 +45,10 @@ from policykit.deploy.manifest import (
 from policykit.deploy.mtimes import MtimeError, apply_mtimes, plan_mtimes, source_epoch
 from policykit.deploy.published import PublishedPages
 from policykit.deploy.theme_time import theme_copies
-from policykit.deploy.site_scan import GZIP_MAGIC, gzip_mtime_field
 from policykit.deploy.theme_scripts import ThemeScripts
 
 NGINX_INCLUDE = "nginx-headers.conf"
 NGINX_MAPS = "nginx-maps.conf"
-
-
-def set_gzip_mtime(path: Path, epoch: int | None) -> None:
-    """Put *epoch* into the header of the gzip file at *path* (if it exists), for reproducible bytes.
-
-    MkDocs dates ``sitemap.xml.gz`` (its gzip header) with the newest page date read as if it
-    were UTC (off by the timezone); the source date is the build's real "when".
-    The header's MTIME field (bytes 4-7) is not covered by any checksum.
-    ``finalize_site`` does the same inside its one read of the file (``site_scan``); this is the stand-alone form.
-    """
-    if epoch is None or not path.is_file():
-        return
-    with open(path, "r+b") as fh:
-        if fh.read(2) != GZIP_MAGIC:
-            return
-        fh.seek(4)
-        fh.write(gzip_mtime_field(epoch))
 
 
 @dataclass(frozen=True)
