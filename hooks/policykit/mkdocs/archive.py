@@ -345,10 +345,8 @@ def on_post_build(config: MkDocsConfig) -> None:
     renderer = MarkdownRenderer(config.markdown_extensions, config.mdx_configs)
     scratch = None
     if renderer.fingerprint is None:  # cannot be keyed: render everything, share it only within this build
-        warned = common.state(config).warned  # common.STATE was gone: this branch raised AttributeError
-        if "uncacheable" not in warned:  # once per build, not per language
-            warned.add("uncacheable")
-            log.info("Render cache not used (every version is rendered again): %s.", renderer.why_uncacheable)
+        common.info_once(config, "uncacheable", "Render cache not used (every version is rendered again): %s.",
+                         renderer.why_uncacheable)
         scratch = tempfile.TemporaryDirectory(prefix="policy-render-")
     cache = RenderCache(scratch.name if scratch else os.path.join(common.cache_dir(config), "render"), f"versions-{locale}")
     tree = gitrepo.open_work_tree(config.docs_dir) if hist.root is not None else None

@@ -172,22 +172,23 @@ def retired_policy_dest(config: MkDocsConfig, ref: PolicyRef) -> str:
     return f"{prefix}{ref.policy_id}/index.html"
 
 
-def info_once(config: MkDocsConfig, key: str, message: str, *args: Any) -> None:
-    """An INFO line (keeps --strict passing) logged once per build even though i18n builds each language."""
+def _once(config: MkDocsConfig, key: str, level: int, message: str, *args: Any) -> None:
+    """*message* logged once per build under *key*, even though i18n builds each language."""
     warned = state(config).warned
     if key in warned:
         return
     warned.add(key)
-    log.info(message, *args)
+    log.log(level, message, *args)
+
+
+def info_once(config: MkDocsConfig, key: str, message: str, *args: Any) -> None:
+    """An INFO line (keeps --strict passing) logged once per build."""
+    _once(config, key, logging.INFO, message, *args)
 
 
 def warn_once(config: MkDocsConfig, key: str, message: str, *args: Any) -> None:
-    """A warning (fails --strict) logged once per build even though i18n builds each language."""
-    warned = state(config).warned
-    if key in warned:
-        return
-    warned.add(key)
-    log.warning(message, *args)
+    """A warning (fails --strict) logged once per build."""
+    _once(config, key, logging.WARNING, message, *args)
 
 
 # ------------------------------------------------------------- reader experience
