@@ -302,6 +302,7 @@ def build_rules(
     file_mtimes: Mapping[str, int] | None = None,
     paths: Iterable[str] | None = None,
     script_hashes: Iterable[str] = (),
+    timelines: Iterable[memento.Timeline] | None = None,
 ) -> SiteRules:
     """Classify every file of ``site_dir``.
 
@@ -309,12 +310,13 @@ def build_rules(
     ``file_mtimes``: effective mtimes from ``mtimes.plan_mtimes``; a current policy's
     Last-Modified is taken from it so both renderings agree with the file's mtime.
     ``script_hashes``: the CSP hashes of the theme's inline scripts (``policykit.theme_scripts``).
+    ``timelines``: the registry's Memento timelines when already made (``memento.write_timemaps``).
     """
     files = sorted(paths) if paths is not None else site_files(site_dir)
     for rel in files:
         check_name(rel)
     printed = frozenset(fingerprinted)
-    found = tuple(memento.timelines(registry))
+    found = tuple(memento.timelines(registry) if timelines is None else timelines)
     mementos = memento.page_mementos(found)
     rules = []
     for rel in files:

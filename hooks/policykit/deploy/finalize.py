@@ -106,7 +106,7 @@ def finalize_site(
     site = Path(site_dir)
     out_dir = Path(deploy_dir) if deploy_dir is not None else site.with_name(site.name + "-deploy")
     site_files(site)  # refuse bad names before touching anything
-    write_timemaps(site, registry)  # Memento: B timemap.link, registered as TIMEMAP
+    found = write_timemaps(site, registry)  # Memento: B timemap.link, registered as TIMEMAP
     read = site_scan.read_site(site, own_assets, source_epoch(source_date, env), theme_scripts)  # see the module doc
     paths, renamed, digests, hashes = read.paths, read.renamed, read.digests, read.hashes
     if previous is None:
@@ -124,7 +124,8 @@ def finalize_site(
                                                    {p: d[1] for p, d in digests.items()})}
     file_mtimes = plan_mtimes(paths, registry, clock, fixed=fixed, dated=dated, digests=shas,
                          previous=previous_files(previous))
-    rules = build_rules(site, registry, fingerprinted=renamed.values(), file_mtimes=file_mtimes, paths=paths, script_hashes=hashes)
+    rules = build_rules(site, registry, fingerprinted=renamed.values(), file_mtimes=file_mtimes, paths=paths, script_hashes=hashes,
+                        timelines=found)
     unlisted = tuple(read.unlisted)
 
     headers_file = site / HEADERS_FILE

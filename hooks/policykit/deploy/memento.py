@@ -299,18 +299,20 @@ def page_mementos(found: Iterable[Timeline]) -> dict[str, PageMemento]:
     return out
 
 
-def write_timemaps(site_dir: str | Path, registry: PublishedPages) -> list[str]:
-    """Write ``B timemap.link`` for every timeline and register it (kind ``TIMEMAP``); returns the paths."""
+def write_timemaps(site_dir: str | Path, registry: PublishedPages) -> list[Timeline]:
+    """Write ``B timemap.link`` for every timeline and register it (kind ``TIMEMAP``); returns the timelines.
+
+    Timelines come from the version pages alone, so registering the TimeMaps changes none of them.
+    """
     root = Path(site_dir)
-    written = []
-    for tl in timelines(registry):
+    found = timelines(registry)
+    for tl in found:
         path = root / tl.timemap_path
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(tl.timemap().encode("ascii"))
         newest = max(m.datetime for m in tl.mementos)
         registry.add(PublishedPage(tl.timemap_path, TIMEMAP, tl.locale, tl.policy, newest))
-        written.append(tl.timemap_path)
-    return written
+    return found
 
 
 # ----------------------------------------------------------------- nginx
