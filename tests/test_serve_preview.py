@@ -50,7 +50,7 @@ class Session:
 
     @property
     def store(self) -> Any:
-        return getattr(self.last.plugins["policy-site"], "serve_archive", None)
+        return getattr(self.last.plugins["policy-site"], "archive_store", None)
 
     def close(self) -> None:
         self.last.plugins.on_shutdown()

@@ -7,7 +7,7 @@ it only its SHA-256 (hex) and size, plus the CSP findings of an HTML page
 * an HTML page (``*.html``, ``*.htm``) is read whole, one page at a time (its
   bytes are dropped before the next page is opened): references to the
   project's renamed assets are rewritten (``fingerprint.HtmlRewriter``; the
-  page is written back only when one changed), then the final bytes are
+  page is written back, as a new file, only when one changed), then the final bytes are
   hashed for the manifest and their inline scripts checked against the CSP
   (``theme_scripts.scripts_not_allowed``);
 * a file given a gzip MTIME (``sitemap.xml.gz``, dated with the source date
@@ -74,6 +74,14 @@ def _read_stamping_gzip(path: str, epoch: int) -> bytes:
         return data[:4] + stamp + data[8:]
 
 
+def _replace(path: str, data: bytes) -> None:
+    """Write *data* as a new file at *path* (never into the old one, which may be a hard link to a kept archive)."""
+    part = path + ".policykit-part"
+    with open(part, "wb") as out:
+        out.write(data)
+    os.replace(part, path)
+
+
 def scan_site(
     site_dir: str | os.PathLike[str],
     paths: Iterable[str],
@@ -110,8 +118,7 @@ def scan_site(
         if rewrite is not None and rewrite.applies(rel):
             new = rewrite(rel, data)
             if new is not None:
-                with open(path, "wb") as out:
-                    out.write(new)
+                _replace(path, new)
                 data = new
         scan.digests[rel] = (hashlib.sha256(data).hexdigest(), len(data))
         if html:

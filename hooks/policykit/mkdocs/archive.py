@@ -30,7 +30,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url, write_file
 
-from policykit.mkdocs import api, common, jsonld, serve_archive, translations
+from policykit.mkdocs import api, archive_store, common, jsonld, translations
 from policykit.mkdocs import deploy as mkdocs_deploy
 from policykit.mkdocs import feeds as mkdocs_feeds
 from policykit.pages import archive
@@ -47,7 +47,7 @@ from policykit.pages.labels import labels_for
 from policykit.pages.markdown_render import MarkdownRenderer
 from policykit.pages.render_cache import RenderCache
 from policykit.pages.titles import plain_title
-from policykit.pages.version_pages import PolicyJob, RenderedVersion, VersionRenderer, code_fingerprint_of_renderer, prewarm
+from policykit.pages.version_pages import PolicyJob, RenderedVersion, VersionRenderer, prewarm
 from policykit.pages import render_pool
 
 log = logging.getLogger("mkdocs.hooks.archive")
@@ -352,8 +352,9 @@ def on_post_build(config: MkDocsConfig) -> None:
     tree = gitrepo.open_work_tree(config.docs_dir) if hist.root is not None else None
     files = run.files
     assert files is not None, "on_files runs before on_post_build"
-    kept = serve_archive.store(config) if renderer.fingerprint is not None else None  # mkdocs serve only
-    keys: dict[int, str] = {}  # id(pending) -> its key, for the policies this rebuild renders
+    # The archives kept by the previous build (archive_store): none when the renderer cannot be keyed.
+    kept = archive_store.store(config) if renderer.fingerprint is not None else None
+    keys: dict[int, str] = {}  # id(pending) -> its key, for the policies this build renders
     if kept is not None and renderer.fingerprint is not None:
         run.pending[:] = _restore_kept(config, kept, locale, run.pending, keys, renderer.fingerprint)
         if not run.pending:
@@ -433,7 +434,7 @@ def on_post_build(config: MkDocsConfig) -> None:
     if kept is not None:
         for pending, entries in sourced:
             paths = _archive_paths(config, pending, entries)
-            serve_archive.save(config, kept, locale, pending.dest, pending.src_path, [e.number for e in entries],
+            archive_store.save(config, kept, locale, pending.dest, pending.src_path, [e.number for e in entries],
                                keys[id(pending)], paths, {k: v for k, v in source_sha.items() if k[0] == pending.dest})
     run.pending.clear()
     seconds = time.perf_counter() - started
@@ -443,11 +444,17 @@ def on_post_build(config: MkDocsConfig) -> None:
     )
 
 
-def _serve_key(config: MkDocsConfig, pending: _Pending, entries: list[archive.VersionEntry], shared: str) -> str:
-    """Digest of everything *pending*'s archive pages are made from (policykit.mkdocs.serve_archive)."""
+def _archive_key(config: MkDocsConfig, pending: _Pending, entries: list[archive.VersionEntry], shared: str) -> str:
+    """Digest of everything *pending*'s archive pages are made from (policykit.mkdocs.archive_store).
+
+    Not the commit or the clock: a new commit of another policy leaves this one's pages as they were.  What
+    the clock changes on them is their in-force labels, and those are part of the key.
+    """
     kinds = ("history", "version", "retired") if pending.retired_page else ("history", "version")
     ledger_state = common.state(config).ledger
-    return serve_archive.digest([
+    locale = common.current_locale(config)
+    labels, tz = labels_for(locale), common.settings(config).timezone
+    return archive_store.digest([
         shared, pending.dest, pending.src_path, pending.policy_id, pending.title, sorted(pending.translations.items()),
         pending.feed_title, pending.retired_page, sorted(pending.alternate_src.items()),
         pending.fh.versions, pending.fh.retired, entries,  # not fh.draft: no archive page reads it
@@ -455,30 +462,31 @@ def _serve_key(config: MkDocsConfig, pending: _Pending, entries: list[archive.Ve
         _history_notices(config, pending, common.current_locale(config)),
         [ledger.corrections_for(ledger_state, pending.src_path, e.number) for e in entries],
         jsonld.version_page(config, pending.dest, pending.src_path, pending.title, 1, entries[0].version.date, "0" * 64),
+        [_in_force(e, entries, labels, locale, tz) for e in entries],
     ])
 
 
-def _restore_kept(config: MkDocsConfig, kept: serve_archive.ArchiveStore, locale: str, pendings: list[_Pending],
+def _restore_kept(config: MkDocsConfig, kept: archive_store.ArchiveStore, locale: str, pendings: list[_Pending],
                   keys: dict[int, str], render_fingerprint: str) -> list[_Pending]:
-    """Under ``mkdocs serve``: put back the archives whose key the last rebuild kept; return the others."""
+    """Put back the archives whose key an earlier build kept (archive_store); return the others."""
     from policykit.mkdocs.plugin import THEME_DIR  # the plugin imports this module
 
     settings = common.settings(config)
     hist = common.history(config)
-    shared = serve_archive.digest([
-        locale, settings, sorted(common.state(config).features), labels_for(locale), build_time(), hist.head,
+    shared = archive_store.digest([
+        locale, settings, sorted(common.state(config).features), labels_for(locale),
         str(hist.root), config.site_url, config.use_directory_urls, _timemaps_written(config), mkdocs_deploy.signs(config),
-        render_fingerprint, code_fingerprint_of_renderer(), serve_archive.templates_digest(config, THEME_DIR),
-        serve_archive.files_digest(_run(config).files or []),
+        render_fingerprint, archive_store.code_digest(), archive_store.templates_digest(config, THEME_DIR),
+        archive_store.files_digest(_run(config).files or []),
     ])
     rest = []
     kept.restored[locale] = kept.rendered[locale] = 0  # this rebuild's counts
     for pending in pendings:
         entries = common.version_entries(config, pending.fh)
         _run(config).entries.setdefault(pending.src_path, entries)
-        key = _serve_key(config, pending, entries, shared)
+        key = _archive_key(config, pending, entries, shared)
         found = kept.get(locale, pending.dest, key)
-        if found is None or not serve_archive.restore(config, found):
+        if found is None or not archive_store.restore(config, kept, locale, pending.dest, found):
             kept.forget(locale, pending.dest)  # its files are written again, never into a kept one
             keys[id(pending)] = key
             rest.append(pending)
@@ -487,6 +495,9 @@ def _restore_kept(config: MkDocsConfig, kept: serve_archive.ArchiveStore, locale
         api.add_policy(config, pending.dest, pending.src_path, pending.policy_id, pending.title, entries,
                        found.source_sha, pending.fh.retired)
         kept.restored[locale] += 1
+    if kept.restored[locale]:
+        log.info("Archive (%s): %d of %d policies unchanged since the last build, their pages kept (%s)",
+                 locale, kept.restored[locale], len(pendings), kept.root)
     return rest
 
 

@@ -31,7 +31,7 @@ event              priority  handler (module of policykit.mkdocs)          why h
 =================  ========  ============================================  =====================================================
 on_startup         0         plugin: remembers the command (serve)         --
 on_shutdown        0         plugin: removes the archive kept by serve     --
-                             rebuilds (serve_archive)
+                             rebuilds (archive_store)
 on_config          200       site: a new build; settings; git history      first: everything else reads them
 on_config          100       validate: SOURCE_DATE_EPOCH from HEAD         before anything reads the clock
 on_config          50        deploy [headers]: previous manifest, ledger   after history (200) and the clock (100)
@@ -41,7 +41,7 @@ on_files           0         validate (pages, names), render_limit (every  befor
                              page within render_timeout), archive          the render bound before MkDocs renders
                              [archive], feeds [feeds]: per-language reset
 on_nav             -150      site: drop the language folder section;       after i18n's own clean-up (-100), which
-                             serve_archive (serve --dirty): every page     also set the output paths; before MkDocs
+                             archive_store (serve --dirty): every page     also set the output paths; before MkDocs
                              is built again                                reads the pages
 on_nav             -300      titles: section titles escaped once           after site (-150) matched the section titles
 on_env             0         serve_templates (serve): the session's        after i18n's on_env (listed before)
@@ -93,7 +93,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
 from policykit.mkdocs import (
-    api, archive, common, deploy, error_pages, feeds, jsonld, render_limit, serve_archive, serve_templates, site, titles,
+    api, archive, archive_store, common, deploy, error_pages, feeds, jsonld, render_limit, serve_templates, site, titles,
     translations, validate,
 )
 from policykit.pages import archive as archive_pages
@@ -166,7 +166,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
         self.state = common.BuildState()
         self._given: frozenset[str] = frozenset()
         self._site_dir: str | None = None
-        self.serve_archive: Any = None  # policykit.mkdocs.serve_archive.ArchiveStore of this serve session
+        self.archive_store: Any = None  # policykit.mkdocs.archive_store.ArchiveStore: archives kept between builds
         self.serve_templates: Any = None  # policykit.mkdocs.serve_templates: compiled templates of this session
 
     # ------------------------------------------------------------------ options
@@ -219,6 +219,8 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
         """Forget the previous build: a fresh state (the git history memo stays, keyed by HEAD and the tree)."""
         self.state = common.BuildState(command=self.command, history_memo=self.history_memo)
         archive_pages.new_build()
+        if self.archive_store is not None:
+            self.archive_store.new_build()
 
     def _on(self, config: MkDocsConfig, feature: str) -> bool:
         return common.feature(config, feature)
@@ -233,9 +235,9 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
 
     def on_shutdown(self) -> None:
         self.serve_templates = None
-        if self.serve_archive is not None:
-            self.serve_archive.close()
-            self.serve_archive = None
+        if self.archive_store is not None:
+            self.archive_store.close()
+            self.archive_store = None
 
     @event_priority(200)
     def _config_first(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -276,7 +278,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
 
     @event_priority(-150)
     def _nav_languages(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
-        serve_archive.outdate_pages(config, files)
+        archive_store.outdate_pages(config, files)
         return site.on_nav(nav, config, files)
 
     @event_priority(-300)
@@ -349,6 +351,8 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
                 api.on_post_build(config)  # the versions API, of every language: before the manifest too
             if self._on(config, "headers"):
                 deploy.on_post_build(config)
+            if self._on(config, "archive"):
+                archive_store.finish(config)  # the archives as the deploy step left them, for the next build
         finally:
             validate.restore_epoch(self.state)
 

@@ -1,0 +1,459 @@
+"""Each policy's archive pages kept between builds: a build renders only the archives whose inputs changed.
+
+MkDocs empties the site folder before every build (and ``publish`` builds into
+a fresh folder), so without this every history page, version page and
+``source.md`` of every policy would be filled and written again on every
+build, for one new commit.  Instead each policy's archive of one language
+build is kept in a folder the plugin owns, under a digest of everything its
+pages are made from (``key``: the policy's versions, corrections, notices,
+in-force labels, shells and switcher, the settings, the templates, this
+package's code and the versions of the libraries that render it).  The next
+build with the same key copies the files back instead of rendering them, and replays what writing them told the
+rest of the build (the published-pages registry, the feeds' change
+summaries, the manifest's records, the versions API).  Any change to an input
+gives another digest and that archive is rendered again: the store changes
+how fast a build comes, never what it writes (``tests/test_archive_store.py``
+compares every file with a build from an empty cache).
+
+Where it lives:
+
+* ``mkdocs build`` (and ``gh-deploy``): ``<cache_dir>/archive``, one folder per
+  language and policy with ``record.json`` (the key, the files and what
+  writing them recorded) and ``files/``.  Files are kept as they are at the
+  end of the build, after the deploy step rewrote their asset references and
+  set their mtimes: as hard links to the site's files, so keeping costs no
+  copy and no space while that site exists.  The record notes each file's
+  size and mtime, and a kept file whose size or mtime differs later
+  (something wrote into the site's file in place) is not used: that archive
+  is rendered again.  A later build gets copies (with their mtimes), never
+  links: its deploy step sets their mtimes, and that must not reach the
+  files of a site already built (``publish`` serves the previous release
+  while it builds the next).
+* ``mkdocs serve``: a temporary folder beside MkDocs' own temporary site
+  folder (the same file system, so hard links work), removed when the
+  session ends; records are kept in memory.  With ``--dirty`` MkDocs keeps the
+  site folder, so a kept file that is already in place is not touched at all
+  (and every page is still built again: ``outdate_pages``).
+
+Nothing is kept when the Markdown renderer cannot be keyed (an extension
+configured with a callable), the same rule as the render cache's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import importlib.metadata
+import json
+import os
+import posixpath
+import shutil
+import tempfile
+import weakref
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterable
+
+from mkdocs.config.defaults import MkDocsConfig
+
+from policykit.deploy.published import KINDS, PublishedPage
+from policykit.diff.htmldiff import DiffSummary
+from policykit.history.ledger import PublishedFiles
+from policykit.mkdocs import common
+
+#: Bump when the record's shape changes (older records are then never read).
+RECORD_VERSION = 1
+RECORD = "record.json"
+#: Libraries whose output is inside the kept pages (their versions are part of every key).
+RENDERING_LIBRARIES = ("mkdocs", "mkdocs-material", "mkdocs-static-i18n", "Markdown", "pymdown-extensions",
+                       "Jinja2", "Babel", "jieba", "PyYAML")
+
+
+@dataclass
+class Kept:
+    """One policy's archive in one language, as the build that wrote it left it."""
+
+    key: str
+    folder: str  # where its files are kept (same relative paths as in the site)
+    paths: list[str]  # site-relative paths of its files
+    published: list[PublishedPage] = field(default_factory=list)
+    summaries: dict[tuple[str, str, int], DiffSummary | None] = field(default_factory=dict)
+    sources: dict[tuple[str, int], PublishedFiles] = field(default_factory=dict)  # BuildState.sources entries
+    source_sha: dict[tuple[str, int], str] = field(default_factory=dict)  # (dest, number) -> SHA-256 of source.md
+    stats: dict[str, tuple[int, int]] = field(default_factory=dict)  # path -> (size, mtime_ns) of the kept file
+
+
+@dataclass
+class _Save:
+    """An archive this build wrote, to keep once the build is done (``commit``)."""
+
+    locale: str
+    dest: str
+    key: str
+    paths: list[str]
+    kept: Kept  # what writing it recorded (its folder and stats are filled in by commit)
+
+
+class ArchiveStore:
+    """Archives of earlier builds, by (language, policy page), in a folder of their own."""
+
+    def __init__(self, root: str | None = None, *, persistent: bool = False) -> None:
+        self.kept: dict[tuple[str, str], Kept] = {}
+        self.root = root
+        self.persistent = persistent
+        # Per language: policies whose archive the last build restored / rendered (the log and tests read them).
+        self.restored: dict[str, int] = {}
+        self.rendered: dict[str, int] = {}
+        self.dirty = False  # mkdocs serve --dirty / build --dirty
+        self.saves: list[_Save] = []  # this build's, kept by commit()
+        self.used: set[tuple[str, str]] = set()  # (language, dest) of every archive this build wrote or restored
+        self._count = 0
+
+    # -- reading ---------------------------------------------------------------------------------------
+
+    def _folder(self, locale: str, dest: str) -> str:
+        assert self.root is not None
+        return os.path.join(self.root, _safe_name(locale), hashlib.sha256(dest.encode("utf-8")).hexdigest()[:32])
+
+    def get(self, locale: str, dest: str, key: str) -> Kept | None:
+        kept = self.kept.get((locale, dest))
+        if kept is None and self.persistent:
+            kept = _load(self._folder(locale, dest))
+            if kept is not None:
+                self.kept[(locale, dest)] = kept
+        return kept if kept is not None and kept.key == key else None
+
+    def forget(self, locale: str, dest: str) -> None:
+        """Drop the kept archive of (*locale*, *dest*): its files are about to be written again."""
+        old = self.kept.pop((locale, dest), None)
+        folder = old.folder if old is not None else (self._folder(locale, dest) if self.persistent else None)
+        if folder is not None and os.path.isdir(folder):
+            shutil.rmtree(folder, ignore_errors=True)
+
+    # -- writing ---------------------------------------------------------------------------------------
+
+    def folder_for(self, site_dir: str) -> str:
+        """A new folder for a serve session's archive (beside the site: the same file system)."""
+        if self.root is None:
+            parent = os.path.dirname(os.path.abspath(site_dir))
+            self.root = tempfile.mkdtemp(prefix="policy-serve-archive-", dir=parent if os.path.isdir(parent) else None)
+            weakref.finalize(self, shutil.rmtree, self.root, True)
+        self._count += 1
+        return os.path.join(self.root, str(self._count))
+
+    def commit(self, site_dir: str) -> None:
+        """Keep this build's archives as the site holds them now (hard links to the site's files)."""
+        for save in self.saves:
+            self._keep(site_dir, save)
+        self.saves.clear()
+
+    def _keep(self, site_dir: str, save: _Save) -> None:
+        if self.persistent:
+            final = self._folder(save.locale, save.dest)
+            staging = f"{final}.new-{os.getpid()}"
+            shutil.rmtree(staging, ignore_errors=True)
+            files = os.path.join(staging, "files")
+        else:
+            final = staging = ""
+            files = self.folder_for(site_dir)
+        for rel in save.paths:
+            _link(os.path.join(site_dir, rel), os.path.join(files, rel))
+        kept = save.kept
+        kept.folder = os.path.join(final, "files") if self.persistent else files
+        stats = _stats(files, save.paths)
+        kept.stats = stats or {}
+        if self.persistent:
+            _write_record(staging, kept)
+            old = f"{final}.old-{os.getpid()}"
+            if os.path.isdir(final):
+                os.replace(final, old)
+            os.replace(staging, final)
+            shutil.rmtree(old, ignore_errors=True)
+        self.kept[(save.locale, save.dest)] = kept
+
+    def prune(self, locales: Iterable[str]) -> None:
+        """Remove kept archives of *locales* that this build neither wrote nor restored (deleted policies)."""
+        if not self.persistent or self.root is None:
+            return
+        for locale in locales:
+            top = os.path.join(self.root, _safe_name(locale))
+            if not os.path.isdir(top):
+                continue
+            wanted = {os.path.basename(self._folder(loc, dest)) for loc, dest in self.used if loc == locale}
+            for name in os.listdir(top):
+                if name not in wanted:
+                    shutil.rmtree(os.path.join(top, name), ignore_errors=True)
+
+    def new_build(self) -> None:
+        """A build starts: nothing written or restored yet (a build cache's records are read again on demand)."""
+        self.saves.clear()
+        self.used.clear()
+        if self.persistent:
+            self.kept.clear()  # another process may have built since
+
+    def close(self) -> None:
+        """Forget every kept archive; a serve session's folder is removed (the session ended or a new one starts)."""
+        self.kept.clear()
+        self.saves.clear()
+        if self.root is not None and not self.persistent:
+            shutil.rmtree(self.root, ignore_errors=True)
+            self.root = None
+
+
+def store(config: MkDocsConfig) -> ArchiveStore:
+    """The plugin's archive store for this build: a serve session's, or the build cache's."""
+    plugin = common.plugin(config)
+    serving = common.state(config).command == "serve"
+    found = getattr(plugin, "archive_store", None)
+    if found is not None and found.persistent == serving:  # another command in the same process
+        found.close()
+        found = None
+    if found is None:
+        if serving:
+            found = ArchiveStore()
+        else:
+            found = ArchiveStore(os.path.join(common.cache_dir(config), "archive"), persistent=True)
+        plugin.archive_store = found
+    found.dirty = bool(getattr(plugin, "dirty", False))
+    return found
+
+
+def finish(config: MkDocsConfig) -> None:
+    """End of a build that wrote every language: keep its archives; drop the kept ones of policies that are gone."""
+    found = getattr(common.plugin(config), "archive_store", None)
+    if found is None:
+        return
+    found.commit(config.site_dir)
+    found.prune({locale for locale, _ in found.used})
+
+
+def outdate_pages(config: MkDocsConfig, files: Any) -> None:
+    """``serve --dirty``: every page is built again; only the archive's files are left in place when kept.
+
+    MkDocs' --dirty rebuilds a page only when its source is newer than its output,
+    but what the plugin makes depends on more than one source: a page's stamp on
+    the history (a commit changes no source), the feeds, the versions API and the
+    policy list on every policy.  So the outputs are made older than any source and
+    MkDocs builds every page; the archive (most of the files) is still not
+    written again when its key is unchanged (``restore`` leaves the file alone).
+    """
+    if common.state(config).command != "serve" or not getattr(common.plugin(config), "dirty", False):
+        return
+    for f in files.documentation_pages():
+        if os.path.isfile(f.abs_dest_path):
+            os.utime(f.abs_dest_path, ns=(0, 0))
+
+
+# -- keys ----------------------------------------------------------------------------------------------
+
+
+def canonical(value: Any) -> Any:
+    """*value* as nested tuples of plain values, the same in every process (sets sorted, dataclasses by field)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__name__, tuple((f.name, canonical(getattr(value, f.name))) for f in dataclasses.fields(value)))
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted((repr(canonical(k)), canonical(v)) for k, v in value.items())))
+    if isinstance(value, (set, frozenset)):
+        return ("set", tuple(sorted(repr(canonical(v)) for v in value)))
+    if isinstance(value, (list, tuple)):
+        return tuple(canonical(v) for v in value)
+    if isinstance(value, (datetime, date)):
+        return (type(value).__name__, value.isoformat())
+    if value is None or isinstance(value, (str, int, float, bool, bytes)):
+        return value
+    return (type(value).__name__, repr(value))
+
+
+def digest(parts: Iterable[Any]) -> str:
+    """SHA-256 of the canonical form of each part (see ``canonical``)."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(repr(canonical(part)).encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def templates_digest(config: MkDocsConfig, theme_dir: str) -> str:
+    """Name and bytes of every file of the plugin's theme and the site's ``custom_dir`` (templates and assets).
+
+    The archive's bodies come from their partials and its pages link the
+    plugin's assets; Material's own templates are in the shells, which are part
+    of each key whole.
+    """
+    h = hashlib.sha256()
+    for top in (theme_dir, config.theme.custom_dir):
+        if not top or not os.path.isdir(top):
+            continue
+        for folder, dirs, names in os.walk(top):
+            dirs.sort()
+            for name in sorted(names):
+                path = os.path.join(folder, name)
+                h.update(os.path.relpath(path, top).encode("utf-8", "surrogateescape") + b"\x00")
+                with open(path, "rb") as fh:
+                    h.update(hashlib.sha256(fh.read()).digest())
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """This package's Python code and the versions of the libraries that render the kept pages (once per process)."""
+    h = hashlib.sha256()
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode("utf-8") + b"\x00")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    for name in RENDERING_LIBRARIES:
+        try:
+            version = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            version = "-"
+        h.update(f"{name}=={version}\x00".encode())
+    return h.hexdigest()
+
+
+def files_digest(files: Any) -> str:
+    """Source path and URL of every file of the build: the archived texts' links resolve against them."""
+    return digest(sorted((f.src_uri, f.url) for f in files))
+
+
+# -- files ---------------------------------------------------------------------------------------------
+
+
+def restore(config: MkDocsConfig, store_: ArchiveStore, locale: str, dest: str, kept: Kept) -> bool:
+    """Put *kept*'s files into the site folder (untouched when already there) and replay what writing them recorded.
+
+    False (and nothing done) when a kept file is gone or is not as it was kept: the archive is rendered again.
+    """
+    site = config.site_dir
+    if kept.stats:
+        if _stats(kept.folder, kept.paths) != kept.stats:
+            return False
+    elif not all(os.path.isfile(os.path.join(kept.folder, rel)) for rel in kept.paths):
+        return False
+    for rel in kept.paths:
+        src = os.path.join(kept.folder, rel)
+        dst = os.path.join(site, rel)
+        if os.path.lexists(dst):
+            if os.path.samefile(src, dst):
+                continue  # serve --dirty: the very file is still there
+            os.unlink(dst)
+        if store_.persistent:
+            _copy(src, dst)  # a file of its own: the deploy step sets its mtime, which must not reach another site
+        else:
+            _link(src, dst)
+    st = common.state(config)
+    for page in kept.published:
+        st.published.add(page)
+    st.summaries.update(kept.summaries)
+    st.sources.update(kept.sources)
+    store_.used.add((locale, dest))
+    return True
+
+
+def save(config: MkDocsConfig, store_: ArchiveStore, locale: str, dest: str, src_path: str, numbers: list[int],
+         key: str, paths: list[str], source_sha: dict[tuple[str, int], str]) -> None:
+    """Keep the files at *paths* (just written into the site) and what writing them recorded, under *key*.
+
+    The files are linked into the store when the build is done (``commit``), as the deploy step left them.
+    *numbers* are the policy's version numbers, *src_path* its source: the feeds' summaries are keyed by them.
+    Call ``forget`` before writing them (a file written in place must not be a kept one).
+    """
+    st = common.state(config)
+    wanted = set(paths)
+    published = [p for p in (st.published.get(rel) for rel in paths) if p is not None]
+    summaries = {k: st.summaries[k] for k in ((locale, src_path, n) for n in numbers) if k in st.summaries}
+    sources = {k: v for k, v in st.sources.items() if k[0] == src_path and v.page in wanted}
+    kept = Kept(key, "", list(paths), published, summaries, sources, dict(source_sha))
+    store_.saves.append(_Save(locale, dest, key, list(paths), kept))
+    store_.used.add((locale, dest))
+
+
+def _link(src: str, dst: str) -> None:
+    """*dst* as a hard link to *src* (its folders made), or a copy where the file system cannot link."""
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _copy(src: str, dst: str) -> None:
+    """*dst* as a copy of *src* with its mtime (its folders made)."""
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    shutil.copy2(src, dst)
+
+
+def _stats(folder: str, paths: Iterable[str]) -> dict[str, tuple[int, int]] | None:
+    out: dict[str, tuple[int, int]] = {}
+    for rel in paths:
+        try:
+            st = os.stat(os.path.join(folder, rel))
+        except OSError:
+            return None
+        out[rel] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
+def _safe_name(locale: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in locale) or "_"
+
+
+# -- records (JSON: a cache another process wrote is data, never code) ---------------------------------
+
+
+def _write_record(folder: str, kept: Kept) -> None:
+    record = {
+        "version": RECORD_VERSION,
+        "key": kept.key,
+        "paths": kept.paths,
+        "stats": [[rel, *kept.stats[rel]] for rel in kept.paths if rel in kept.stats],
+        "published": [[p.path, p.kind, p.locale, p.policy, p.last_modified.isoformat() if p.last_modified else None]
+                      for p in kept.published],
+        "summaries": [[list(k), dataclasses.asdict(v) if v is not None else None] for k, v in kept.summaries.items()],
+        "sources": [[list(k), [v.page, v.source, v.source_sha256]] for k, v in kept.sources.items()],
+        "source_sha": [[list(k), v] for k, v in kept.source_sha.items()],
+    }
+    os.makedirs(folder, exist_ok=True)
+    part = os.path.join(folder, RECORD + ".part")
+    with open(part, "w", encoding="utf-8") as fh:
+        json.dump(record, fh, ensure_ascii=False, separators=(",", ":"))
+    os.replace(part, os.path.join(folder, RECORD))
+
+
+def _relative(path: Any) -> str:
+    """A site-relative path from a record, refused (ValueError: the record is not used) if it could leave the site."""
+    if not isinstance(path, str) or path.startswith("/") or posixpath.normpath(path) != path or path.startswith(".."):
+        raise ValueError(f"not a site path: {path!r}")
+    return path
+
+
+def _kind(kind: Any) -> str:
+    if kind not in KINDS:
+        raise ValueError(f"not a page kind: {kind!r}")
+    return str(kind)
+
+
+def _load(folder: str) -> Kept | None:
+    """The record in *folder*, or None when there is none or it is not one this code wrote (never an error)."""
+    try:
+        with open(os.path.join(folder, RECORD), encoding="utf-8") as fh:
+            r = json.load(fh)
+        if not isinstance(r, dict) or r.get("version") != RECORD_VERSION:
+            return None
+        return Kept(
+            key=str(r["key"]),
+            folder=os.path.join(folder, "files"),
+            paths=[_relative(p) for p in r["paths"]],
+            published=[PublishedPage(_relative(path), _kind(kind), str(locale), policy,
+                                     datetime.fromisoformat(lm) if lm else None)
+                       for path, kind, locale, policy, lm in r["published"]],
+            summaries={(str(k[0]), str(k[1]), int(k[2])): DiffSummary(**v) if v is not None else None
+                       for k, v in r["summaries"]},
+            sources={(str(k[0]), int(k[1])): PublishedFiles(*v) for k, v in r["sources"]},
+            source_sha={(str(k[0]), int(k[1])): str(v) for k, v in r["source_sha"]},
+            stats={str(rel): (int(size), int(mtime)) for rel, size, mtime in r["stats"]},
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

@@ -1,0 +1,179 @@
+"""Archives kept between builds (policykit.mkdocs.archive_store): a build renders only what changed, and writes
+exactly what a build from an empty cache writes.
+
+Every build here is a real ``mkdocs build`` process (keys must agree across
+processes) of this project's site in a real git repository.  "Kept" is read
+from the build's log ("Archive (zh-Hans): 1 of 1 policies unchanged ...");
+"the same" is every file's bytes and mtime against a fresh clone of the same
+commit built with no cache at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from gitfixture import GitRepo, git_env
+from sitebuild import edit, mkdocs_build, new_site, set_front_matter
+
+EN = "docs/en/privacy.md"
+HANS = "docs/zh-Hans/privacy.md"
+KEPT = re.compile(r"Archive \(([\w-]+)\): (\d+) of (\d+) policies unchanged since the last build")
+STORE = Path(".cache/policy-site/archive")
+# "now" for the builds whose clock matters (test_effective_date_arriving_renders_that_archive_again)
+BEFORE_2030 = str(1893456000 - 86400)  # 2029-12-31
+AFTER_2030 = str(1893456000 + 86400)  # 2030-01-02
+
+
+def build(repo: GitRepo, site: Path, env: dict[str, str] | None = None) -> dict[str, int]:
+    """Build *repo* into *site*; the number of policies kept per language (languages with none are absent)."""
+    result = mkdocs_build(repo.path, "-d", str(site), env=env)
+    assert result.returncode == 0, result.stdout[-3000:]
+    return {m.group(1): int(m.group(2)) for m in KEPT.finditer(result.stdout)}
+
+
+def files(site: Path) -> dict[str, tuple[bytes, int]]:
+    """Bytes and mtime (ns) of every file of *site*."""
+    return {p.relative_to(site).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def fresh_build(repo: GitRepo, tmp: Path, env: dict[str, str] | None = None) -> dict[str, tuple[bytes, int]]:
+    """A clone of *repo*'s HEAD with its uncommitted mkdocs.yml and overrides, built with no cache."""
+    clone = tmp / "clone"
+    subprocess.run(["git", "clone", "-q", str(repo.path), str(clone)], check=True, env=git_env())
+    for name in ("mkdocs.yml", "overrides"):  # outside docs/: a site's settings need no commit
+        src = repo.path / name
+        if src.is_dir():
+            shutil.rmtree(clone / name, ignore_errors=True)
+            shutil.copytree(src, clone / name)
+        elif src.exists():
+            shutil.copy2(src, clone / name)
+    assert not (clone / STORE).exists()
+    assert build(GitRepo(clone), tmp / "fresh-site", env) == {}  # nothing to keep: every archive is rendered
+    return files(tmp / "fresh-site")
+
+
+def assert_same(got: dict[str, tuple[bytes, int]], want: dict[str, tuple[bytes, int]]) -> None:
+    assert sorted(got) == sorted(want)
+    bytes_differ = [k for k in want if got[k][0] != want[k][0]]
+    assert not bytes_differ, bytes_differ[:10]
+    mtimes_differ = [k for k in want if got[k][1] != want[k][1]]
+    assert not mtimes_differ, mtimes_differ[:10]
+
+
+def records(repo: GitRepo) -> dict[str, dict]:
+    """Each kept archive's record, by the site path of its history page."""
+    out = {}
+    for rec in (repo.path / STORE).glob("*/*/record.json"):
+        data = json.loads(rec.read_text(encoding="utf-8"))
+        out[data["paths"][0]] = {"record": rec, **data}
+    return out
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitRepo:
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    repo = new_site(tmp_path)
+    repo.commit("Publish the policies", date="2019-06-01T10:00:00+08:00")
+    edit(repo, EN, "1MiX.org is the publisher", "1MiX.org, a company, is the publisher")
+    repo.commit("Name the company", date="2020-01-15T09:00:00+08:00")
+    return repo
+
+
+def test_a_new_commit_renders_only_its_policy_and_the_site_equals_a_fresh_build(repo: GitRepo, tmp_path: Path) -> None:
+    first = tmp_path / "site-1"
+    assert build(repo, first) == {}  # empty cache: everything rendered, then kept
+    kept = records(repo)
+    assert {"en/privacy/history/index.html", "zh-Hans/privacy/history/index.html", "privacy/history/index.html"} <= set(kept)
+    first_files = files(first)
+
+    edit(repo, EN, "1MiX.org, a company, is the publisher", "1MiX.org, a company in Taipei, is the publisher")
+    repo.commit("Say where", date="2021-03-01T09:00:00+08:00")
+    second = tmp_path / "site-2"
+    assert build(repo, second) == {"zh-Hant": 1, "zh-Hans": 1}  # English changed: its archive is rendered again
+    after = records(repo)
+    for lang in ("privacy", "zh-Hans/privacy"):  # the kept ones are the very records of the first build
+        rel = f"{lang}/history/index.html"
+        assert after[rel]["key"] == kept[rel]["key"]
+    en = "en/privacy/history/index.html"
+    assert after[en]["key"] != kept[en]["key"]
+    assert "en/privacy/versions/3/index.html" in after[en]["paths"]
+    assert 'href="../versions/3/"' in (second / en).read_text(encoding="utf-8")
+
+    # A restored file is the site's own copy: building the second site changed nothing of the first.
+    assert files(first) == first_files
+    restored = second / "zh-Hans/privacy/versions/1/index.html"
+    assert restored.stat().st_nlink == 1  # a copy: the deploy step set its mtime on this site's file only
+    assert (first / "zh-Hans/privacy/versions/1/index.html").stat().st_nlink == 2  # kept as a link to the first
+
+    assert_same(files(second), fresh_build(repo, tmp_path))
+
+
+def test_a_kept_file_written_in_place_is_not_used(repo: GitRepo, tmp_path: Path) -> None:
+    site = tmp_path / "site-1"
+    build(repo, site)
+    page = site / "zh-Hans/privacy/versions/1/index.html"
+    with open(page, "r+b") as fh:  # an in-place edit of the site's file reaches the store's hard link of it
+        fh.seek(0, os.SEEK_END)
+        fh.write(b"<!-- tampered -->")
+    again = tmp_path / "site-2"
+    assert build(repo, again) == {"zh-Hant": 1, "en": 1}  # that archive is rendered again, the others kept
+    assert b"tampered" not in (again / "zh-Hans/privacy/versions/1/index.html").read_bytes()
+    assert_same(files(again), fresh_build(repo, tmp_path))
+
+
+def test_a_damaged_or_foreign_record_is_ignored(repo: GitRepo, tmp_path: Path) -> None:
+    build(repo, tmp_path / "site-1")
+    kept = records(repo)
+    kept["en/privacy/history/index.html"]["record"].write_text("{not json", encoding="utf-8")
+    foreign = kept["zh-Hans/privacy/history/index.html"]
+    data = {k: v for k, v in foreign.items() if k != "record"}
+    data["paths"] = ["../../../../etc/hostname", *data["paths"][1:]]  # a path out of the site is never followed
+    foreign["record"].write_text(json.dumps(data), encoding="utf-8")
+    site = tmp_path / "site-2"
+    assert build(repo, site) == {"zh-Hant": 1}
+    assert not (site.parent / "etc").exists()
+    assert_same(files(site), fresh_build(repo, tmp_path))
+
+
+def test_a_template_change_renders_every_archive_again(repo: GitRepo, tmp_path: Path) -> None:
+    build(repo, tmp_path / "site-1")
+    partial = repo.path / "overrides" / "partials" / "policy-version-body.html"
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    source = Path(__file__).resolve().parents[1] / "hooks/policykit/mkdocs/theme/partials/policy-version-body.html"
+    partial.write_text(source.read_text(encoding="utf-8") + "\n<!-- site override marker -->\n", encoding="utf-8")
+    site = tmp_path / "site-2"
+    assert build(repo, site) == {}  # the site's override is in every version page: nothing kept
+    assert "site override marker" in (site / "en/privacy/versions/1/index.html").read_text(encoding="utf-8")
+    assert_same(files(site), fresh_build(repo, tmp_path))
+
+
+def test_effective_date_arriving_renders_that_archive_again(repo: GitRepo, tmp_path: Path) -> None:
+    """The clock is not part of the key; what it changes on the pages (the in-force labels) is."""
+    set_front_matter(repo, HANS, "effective", "2030-01-01")
+    edit(repo, HANS, "1MiX", "1MiX 公司")  # a visible change, so the commit is a new version
+    repo.commit("A version in force from 2030", date="2021-05-01T09:00:00+08:00")
+    build(repo, tmp_path / "site-1", {"SOURCE_DATE_EPOCH": BEFORE_2030})
+    same_clock_moved = build(repo, tmp_path / "site-2", {"SOURCE_DATE_EPOCH": str(int(BEFORE_2030) - 86400 * 30)})
+    assert same_clock_moved == {"zh-Hant": 1, "zh-Hans": 1, "en": 1}  # nothing arrived between: all kept
+    site = tmp_path / "site-3"
+    assert build(repo, site, {"SOURCE_DATE_EPOCH": AFTER_2030}) == {"zh-Hant": 1, "en": 1}  # 2030 arrived for zh-Hans
+    assert_same(files(site), fresh_build(repo, tmp_path, {"SOURCE_DATE_EPOCH": AFTER_2030}))
+
+
+def test_a_deleted_policy_leaves_no_kept_archive(repo: GitRepo, tmp_path: Path) -> None:
+    build(repo, tmp_path / "site-1")
+    assert len(records(repo)) == 3
+    other = repo.path / STORE / "en" / "0123456789abcdef0123456789abcdef"
+    other.mkdir()
+    (other / "record.json").write_text("{}", encoding="utf-8")  # a policy that is not in this build
+    build(repo, tmp_path / "site-2")
+    assert not other.exists()
+    assert len(records(repo)) == 3
