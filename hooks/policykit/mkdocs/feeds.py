@@ -108,11 +108,12 @@ def write_sitemaps(config: MkDocsConfig) -> None:
     if os.path.isfile(root):
         with open(root, encoding="utf-8") as fh:
             text = fh.read()
+    try:
+        parts = sitemaps.split_sitemap(text)  # once: each folder's is a selection of its <url> blocks
+    except sitemaps.SitemapError as exc:
+        raise PluginError(f"{root}: {exc}") from exc
     for folder in folders:
-        try:
-            data = sitemaps.folder_sitemap(text, site_url=config.site_url or "", folder=folder)
-        except sitemaps.SitemapError as exc:
-            raise PluginError(f"{root}: {exc}") from exc
+        data = sitemaps.folder_sitemap(parts, site_url=config.site_url or "", folder=folder)
         write_file(data.encode("utf-8"), os.path.join(config.site_dir, sitemaps.sitemap_path(folder)))
     log.debug("Wrote %d folder sitemaps", len(folders))
 

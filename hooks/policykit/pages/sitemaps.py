@@ -15,6 +15,7 @@ The root's own sitemap is MkDocs'; it is never rewritten.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from policykit import generated
@@ -42,12 +43,18 @@ def sitemap_path(folder: str) -> str:
     return folder + SITEMAP_NAME
 
 
-def folder_sitemap(site_sitemap: str, *, site_url: str, folder: str) -> str:
-    """The part of *site_sitemap* (the root ``sitemap.xml``'s text) whose locations are under *folder*.
+@dataclass(frozen=True)
+class SiteSitemap:
+    """The root ``sitemap.xml`` split once: its prolog up to ``<urlset ...>``, each ``<url>`` block with its
+    location (``&amp;`` read as ``&``), and the rest from ``</urlset>``."""
 
-    Keeps the root file's prolog, namespaces and each ``<url>`` block byte for byte,
-    in their order, so the output is a function of the input.
-    """
+    head: str
+    urls: list[tuple[str, str]]  # (location, the block byte for byte)
+    tail: str
+
+
+def split_sitemap(site_sitemap: str) -> SiteSitemap:
+    """*site_sitemap* (the root ``sitemap.xml``'s text) split for ``folder_sitemap`` (SitemapError if not a urlset)."""
     start = site_sitemap.find("<urlset")
     end = site_sitemap.rfind("</urlset>")
     if start < 0 or end < start:
@@ -56,10 +63,21 @@ def folder_sitemap(site_sitemap: str, *, site_url: str, folder: str) -> str:
             "beside every <link rel=\"alternate\">): keep a sitemaps.org urlset there, or switch 'feeds' off"
         )
     head_end = site_sitemap.index(">", start) + 1
-    base = (site_url if site_url.endswith("/") else site_url + "/") + quote(folder, safe="/")
-    kept = []
+    urls = []
     for block in _URL.finditer(site_sitemap, head_end, end):
         loc = _LOC.search(block.group(0))
-        if loc is not None and loc.group(1).replace("&amp;", "&").startswith(base):
-            kept.append(block.group(0))
-    return site_sitemap[:head_end] + "\n" + "".join(kept) + site_sitemap[end:].rstrip("\n") + "\n"
+        if loc is not None:
+            urls.append((loc.group(1).replace("&amp;", "&"), block.group(0)))
+    return SiteSitemap(site_sitemap[:head_end], urls, site_sitemap[end:])
+
+
+def folder_sitemap(site_sitemap: str | SiteSitemap, *, site_url: str, folder: str) -> str:
+    """The part of *site_sitemap* (the root ``sitemap.xml``'s text, or ``split_sitemap`` of it) under *folder*.
+
+    Keeps the root file's prolog, namespaces and each ``<url>`` block byte for byte,
+    in their order, so the output is a function of the input.
+    """
+    parts = site_sitemap if isinstance(site_sitemap, SiteSitemap) else split_sitemap(site_sitemap)
+    base = (site_url if site_url.endswith("/") else site_url + "/") + quote(folder, safe="/")
+    kept = [block for loc, block in parts.urls if loc.startswith(base)]
+    return parts.head + "\n" + "".join(kept) + parts.tail.rstrip("\n") + "\n"
