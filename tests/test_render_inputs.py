@@ -50,12 +50,23 @@ def _clean_view(html: str) -> str:
     return m.group(1)
 
 
-def _build(repo, *args: str, env: dict[str, str] | None = None) -> str:
+def _build(repo, *args: str, env: dict[str, str] | None = None, keep_archive: bool = True) -> str:
+    """Build *repo*; with ``keep_archive=False`` the archives kept by the build before are dropped first, so
+    that the render cache alone serves (its counts are what ``_rendered`` reads).  With them kept, the pages
+    checked below also show that the archive store's key follows the same inputs (policykit.mkdocs.archive_store)."""
+    if not keep_archive:
+        shutil.rmtree(repo.path / ".cache/policy-site/archive", ignore_errors=True)
     # The project's own copy of the package first, so an edit of its code in the test reaches the build.
     paths = [str(repo.path / "hooks"), *([env["PYTHONPATH"]] if env and env.get("PYTHONPATH") else [])]
     result = mkdocs_build(repo.path, "-v", *args, env={**(env or {}), "PYTHONPATH": os.pathsep.join(paths)})
     assert result.returncode == 0, result.stdout[-3000:]
     return result.stdout
+
+
+def _kept(log: str) -> int:
+    """Policies whose English archive the build kept from the build before."""
+    found = re.findall(r"Archive \(en\): (\d+) of \d+ policies unchanged", log)
+    return int(found[0]) if found else 0
 
 
 def _rendered(log: str) -> int:
@@ -94,7 +105,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory):
     _build(repo)
     out["faq_removed"] = (html_of(site, V1), html_of(site, V2))
     shutil.rmtree(repo.path / ".cache/policy-site/render")
-    _build(repo)
+    _build(repo, keep_archive=False)
     out["faq_removed_no_cache"] = (html_of(site, V1), html_of(site, V2))
 
     target = repo.path / "hooks/policykit/pages/markdown_render.py"
@@ -106,10 +117,12 @@ def builds(tmp_path_factory: pytest.TempPathFactory):
     dist = fake / "pymdown_extensions-99.0.dist-info"
     dist.mkdir(parents=True)
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: pymdown-extensions\nVersion: 99.0\n", encoding="utf-8")
-    out["same_versions"] = _rendered(_build(repo))
+    out["same_versions"] = _rendered(_build(repo, keep_archive=False))
     env = {"PYTHONPATH": str(fake)}
-    out["new_pymdownx"] = _rendered(_build(repo, env=env))
-    out["new_pymdownx_again"] = _rendered(_build(repo, env=env))
+    out["new_pymdownx"] = _rendered(_build(repo, env=env, keep_archive=False))
+    out["new_pymdownx_again"] = _rendered(_build(repo, env=env, keep_archive=False))
+    out["archive_kept_same"] = _kept(_build(repo, env=env))
+    out["archive_kept_after_downgrade"] = _kept(_build(repo))
     return out
 
 
@@ -142,6 +155,8 @@ def test_installed_package_version_is_in_the_key(builds) -> None:
     assert builds["same_versions"] == 0  # nothing changed: all from cache
     assert builds["new_pymdownx"] >= 2  # pymdown-extensions "upgraded": every en version rendered again
     assert builds["new_pymdownx_again"] == 0  # and cached under the new version
+    assert builds["archive_kept_same"] == 1  # the archive store keeps the page when nothing changed
+    assert builds["archive_kept_after_downgrade"] == 0  # but not across a version of pymdown-extensions
 
 
 # ------------------------------------------------------------- the key function itself

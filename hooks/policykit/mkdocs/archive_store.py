@@ -19,7 +19,8 @@ Where it lives:
 
 * ``mkdocs build`` (and ``gh-deploy``): ``<cache_dir>/archive``, one folder per
   language and policy with ``record.json`` (the key, the files and what
-  writing them recorded) and ``files/``.  Files are kept as they are at the
+  writing them recorded, written as soon as the archive is), ``stats.json``
+  and ``files/``.  Files are kept as they are at the
   end of the build, after the deploy step rewrote their asset references and
   set their mtimes: as hard links to the site's files, so keeping costs no
   copy and no space while that site exists.  The record notes each file's
@@ -65,7 +66,8 @@ from policykit.mkdocs import common
 
 #: Bump when the record's shape changes (older records are then never read).
 RECORD_VERSION = 1
-RECORD = "record.json"
+RECORD = "record.json"  # the key, the files and what writing them recorded
+STATS = "stats.json"  # size and mtime of each kept file, once the build is done
 #: Libraries whose output is inside the kept pages (their versions are part of every key).
 RENDERING_LIBRARIES = ("mkdocs", "mkdocs-material", "mkdocs-static-i18n", "Markdown", "pymdown-extensions",
                        "Jinja2", "Babel", "jieba", "PyYAML")
@@ -87,13 +89,17 @@ class Kept:
 
 @dataclass
 class _Save:
-    """An archive this build wrote, to keep once the build is done (``commit``)."""
+    """An archive this build wrote, to keep once the build is done (``commit``).
+
+    In the build cache, what writing it recorded is already in ``record.json`` of the *staging* folder
+    (written when the archive was, so a build holds no copy of it) and *kept* is None.
+    """
 
     locale: str
     dest: str
-    key: str
     paths: list[str]
-    kept: Kept  # what writing it recorded (its folder and stats are filled in by commit)
+    kept: Kept | None  # a serve session's, held in memory
+    staging: str = ""
 
 
 class ArchiveStore:
@@ -149,29 +155,29 @@ class ArchiveStore:
             self._keep(site_dir, save)
         self.saves.clear()
 
+    def staging_for(self, locale: str, dest: str) -> str:
+        """An empty folder beside (*locale*, *dest*)'s, where its next record is made."""
+        staging = f"{self._folder(locale, dest)}.new-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        os.makedirs(staging)
+        return staging
+
     def _keep(self, site_dir: str, save: _Save) -> None:
-        if self.persistent:
-            final = self._folder(save.locale, save.dest)
-            staging = f"{final}.new-{os.getpid()}"
-            shutil.rmtree(staging, ignore_errors=True)
-            files = os.path.join(staging, "files")
-        else:
-            final = staging = ""
-            files = self.folder_for(site_dir)
+        files = os.path.join(save.staging, "files") if self.persistent else self.folder_for(site_dir)
         for rel in save.paths:
             _link(os.path.join(site_dir, rel), os.path.join(files, rel))
-        kept = save.kept
-        kept.folder = os.path.join(final, "files") if self.persistent else files
-        stats = _stats(files, save.paths)
-        kept.stats = stats or {}
-        if self.persistent:
-            _write_record(staging, kept)
-            old = f"{final}.old-{os.getpid()}"
-            if os.path.isdir(final):
-                os.replace(final, old)
-            os.replace(staging, final)
-            shutil.rmtree(old, ignore_errors=True)
-        self.kept[(save.locale, save.dest)] = kept
+        stats = _stats(files, save.paths) or {}
+        if save.kept is not None:  # a serve session's
+            save.kept.folder, save.kept.stats = files, stats
+            self.kept[(save.locale, save.dest)] = save.kept
+            return
+        _write_stats(save.staging, stats)
+        final = self._folder(save.locale, save.dest)
+        old = f"{final}.old-{os.getpid()}"
+        if os.path.isdir(final):
+            os.replace(final, old)
+        os.replace(save.staging, final)
+        shutil.rmtree(old, ignore_errors=True)
 
     def prune(self, locales: Iterable[str]) -> None:
         """Remove kept archives of *locales* that this build neither wrote nor restored (deleted policies)."""
@@ -366,7 +372,12 @@ def save(config: MkDocsConfig, store_: ArchiveStore, locale: str, dest: str, src
     summaries = {k: st.summaries[k] for k in ((locale, src_path, n) for n in numbers) if k in st.summaries}
     sources = {k: v for k, v in st.sources.items() if k[0] == src_path and v.page in wanted}
     kept = Kept(key, "", list(paths), published, summaries, sources, dict(source_sha))
-    store_.saves.append(_Save(locale, dest, key, list(paths), kept))
+    if store_.persistent:
+        staging = store_.staging_for(locale, dest)
+        _write_record(staging, kept)
+        store_.saves.append(_Save(locale, dest, list(paths), None, staging))
+    else:
+        store_.saves.append(_Save(locale, dest, list(paths), kept))
     store_.used.add((locale, dest))
 
 
@@ -408,7 +419,6 @@ def _write_record(folder: str, kept: Kept) -> None:
         "version": RECORD_VERSION,
         "key": kept.key,
         "paths": kept.paths,
-        "stats": [[rel, *kept.stats[rel]] for rel in kept.paths if rel in kept.stats],
         "published": [[p.path, p.kind, p.locale, p.policy, p.last_modified.isoformat() if p.last_modified else None]
                       for p in kept.published],
         "summaries": [[list(k), dataclasses.asdict(v) if v is not None else None] for k, v in kept.summaries.items()],
@@ -435,11 +445,18 @@ def _kind(kind: Any) -> str:
     return str(kind)
 
 
+def _write_stats(folder: str, stats: dict[str, tuple[int, int]]) -> None:
+    with open(os.path.join(folder, STATS), "w", encoding="utf-8") as fh:
+        json.dump([[rel, size, mtime] for rel, (size, mtime) in stats.items()], fh, separators=(",", ":"))
+
+
 def _load(folder: str) -> Kept | None:
     """The record in *folder*, or None when there is none or it is not one this code wrote (never an error)."""
     try:
         with open(os.path.join(folder, RECORD), encoding="utf-8") as fh:
             r = json.load(fh)
+        with open(os.path.join(folder, STATS), encoding="utf-8") as fh:
+            stats = json.load(fh)
         if not isinstance(r, dict) or r.get("version") != RECORD_VERSION:
             return None
         return Kept(
@@ -453,7 +470,7 @@ def _load(folder: str) -> Kept | None:
                        for k, v in r["summaries"]},
             sources={(str(k[0]), int(k[1])): PublishedFiles(*v) for k, v in r["sources"]},
             source_sha={(str(k[0]), int(k[1])): str(v) for k, v in r["source_sha"]},
-            stats={str(rel): (int(size), int(mtime)) for rel, size, mtime in r["stats"]},
+            stats={_relative(rel): (int(size), int(mtime)) for rel, size, mtime in stats},
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
