@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,58 @@ def test_a_deleted_policy_leaves_no_kept_archive(repo: GitRepo, tmp_path: Path) 
     build(repo, tmp_path / "site-2")
     assert not other.exists()
     assert len(records(repo)) == 3
+
+
+def test_with_the_previous_manifest_kept_files_are_links_and_the_old_site_is_untouched(repo: GitRepo, tmp_path: Path) -> None:
+    """``publish``: the previous release stays served while the next builds; a kept file costs no copy."""
+    first = tmp_path / "site-1"
+    build(repo, first)
+    first_files = files(first)
+    edit(repo, EN, "1MiX.org, a company, is the publisher", "1MiX.org, a company in Taipei, is the publisher")
+    repo.commit("Say where", date="2021-03-01T09:00:00+08:00")
+    previous = tmp_path / "previous-manifest.json"
+    shutil.copy2(first / "manifest.json", previous)
+    env = {"POLICY_SITE_PREVIOUS_MANIFEST": str(previous)}
+    second = tmp_path / "site-2"
+    assert build(repo, second, env) == {"zh-Hant": 1, "zh-Hans": 1}
+    page = "zh-Hans/privacy/versions/1/index.html"
+    assert os.path.samefile(second / page, first / page)  # unchanged bytes keep their mtime: no copy needed
+    assert files(first) == first_files  # the first site's bytes and mtimes, as they were
+    changed = "en/privacy/index.html"
+    assert (second / changed).stat().st_mtime_ns > first_files[changed][1]  # a changed file moves on
+    assert_same(files(second), fresh_build(repo, tmp_path, env))
+
+
+def test_the_deploy_step_does_not_read_kept_files_and_still_checks_their_scripts(repo: GitRepo, tmp_path: Path) -> None:
+    """The scan of the build that kept an archive stands for its files; the CSP check still sees their scripts."""
+    if "custom_dir: overrides" not in repo.read("mkdocs.yml"):
+        repo.write("mkdocs.yml", repo.read("mkdocs.yml").replace("  name: material\n", "  name: material\n  custom_dir: overrides\n", 1))
+    repo.write("overrides/main.html", '{% extends "policy-main.html" %}\n'
+                                      "{% block extrahead %}\n  {{ super() }}<script>window.__stray=1</script>\n{% endblock %}\n")
+    stray = re.compile(r"\.\.\. and (\d+) more inline scripts the Content-Security-Policy blocks")
+
+    def blocked(log: str) -> int:
+        more = stray.search(log)
+        return len(re.findall(r"an inline script outside the page content is not one", log)) + (int(more.group(1)) if more else 0)
+
+    first = mkdocs_build(repo.path, "-d", str(tmp_path / "site-1"))
+    assert first.returncode == 0, first.stdout[-3000:]
+    edit(repo, EN, "1MiX.org, a company, is the publisher", "1MiX.org, a company in Taipei, is the publisher")
+    repo.commit("Say where", date="2021-03-01T09:00:00+08:00")
+    out = tmp_path / "capture"
+    capture = Path(__file__).with_name("finalize_capture.py")
+    # With the previous manifest an unchanged file keeps its mtime, so a kept one is not even copied (without
+    # it, every file gets the new build clock, and a kept file a copy of its own first: one read).
+    env = {"NO_MKDOCS_2_WARNING": "1", "POLICY_SITE_PREVIOUS_MANIFEST": str(tmp_path / "site-1" / "manifest.json")}
+    second = subprocess.run([sys.executable, str(capture), str(out), "-d", str(tmp_path / "site-2")], cwd=repo.path,
+                            env=git_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, encoding="utf-8", timeout=300)
+    assert second.returncode == 0, second.stdout[-3000:]
+    assert {m.group(1) for m in KEPT.finditer(second.stdout)} == {"zh-Hant", "zh-Hans"}
+    reads: dict[str, int] = json.loads((out / "reads.json").read_text(encoding="utf-8"))
+    kept = [p for p in files(tmp_path / "site-2") if p.startswith(("zh-Hans/privacy/versions/", "zh-Hans/privacy/history/"))]
+    assert len(kept) == 3 and not [p for p in kept if p in reads]  # never opened
+    assert reads.get("en/privacy/versions/3/index.html") == 1  # a new page: read once
+    with_stray = [p for p, (data, _) in files(tmp_path / "site-2").items() if b"<script>window.__stray=1</script>" in data]
+    assert any(p.startswith("zh-Hans/privacy/versions/") for p in with_stray)
+    assert blocked(second.stdout) == len(with_stray) > 10  # every page's stray script, kept pages' too, is reported

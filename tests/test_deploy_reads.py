@@ -78,8 +78,12 @@ def _set_gzip_mtime(path: Path, epoch: int | None) -> None:
         fh.write(gzip_mtime_field(epoch))
 
 
-def _separate_passes(site: Path, own_assets: Any, epoch: int | None, theme_scripts: Any) -> Any:
-    """The read phase as the deploy step did it before the one pass: each step reads the site again."""
+def _separate_passes(site: Path, own_assets: Any, epoch: int | None, theme_scripts: Any,
+                     kept: Any = None, collect: Any = ()) -> Any:
+    """The read phase as the deploy step did it before the one pass: each step reads the site again.
+
+    (The captured build is a first one: it kept no archive from a build before, so ``kept`` is empty.)"""
+    assert not kept
     from policykit.deploy.cache_rules import site_files
     from policykit.deploy.error_pages import write_redirects
     from policykit.deploy.fingerprint import fingerprint_assets

@@ -29,10 +29,10 @@ content is kept once the next file is read, only its digest and size):
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Container, Iterable, Mapping, Sequence
 
 from policykit.deploy.cache_rules import IMMUTABLE, HEADERS_FILE, MANIFEST_FILE, SiteRules, build_rules, classify, site_files
 from policykit.deploy import signing, site_scan
@@ -69,6 +69,8 @@ class FinalizeResult:
     signature_file: Path | None = None  # manifest.json.sig, when a signing key was given
     nginx_maps: Path | None = None  # the http-level include (Memento maps)
     memento_in_headers: bool = True  # False: Memento headers did not fit into _headers (nginx still sends them)
+    digests: dict[str, tuple[str, int]] = field(default_factory=dict)  # path in collect -> (sha256, size)
+    scripts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # path in collect -> inline scripts' hashes
 
 
 def finalize_site(
@@ -87,6 +89,8 @@ def finalize_site(
     theme: tuple[int, Sequence[str], str] | None = None,
     theme_scripts: ThemeScripts | None = None,
     signing_key: signing.SigningKey | None = None,
+    kept: Mapping[str, tuple[str, int, tuple[str, ...]]] | None = None,
+    collect: Container[str] = (),
 ) -> FinalizeResult:
     """Finish a built site for deployment (call once, after everything else wrote its files).
 
@@ -101,13 +105,16 @@ def finalize_site(
     (``theme_time``).
     ``theme_scripts``: the theme's inline scripts, allowed by the CSP (none when not given).
     ``signing_key``: sign the manifest (``signing.load_key``, checked before the build); None: no signature.
+    ``kept``: files not to read, with their digest, size and inline scripts' hashes; ``collect``: paths whose
+    digest and inline scripts' hashes to return (``FinalizeResult.digests``, ``.scripts``; see ``site_scan``).
     """
     env = os.environ if env is None else env
     site = Path(site_dir)
     out_dir = Path(deploy_dir) if deploy_dir is not None else site.with_name(site.name + "-deploy")
     site_files(site)  # refuse bad names before touching anything
     found = write_timemaps(site, registry)  # Memento: B timemap.link, registered as TIMEMAP
-    read = site_scan.read_site(site, own_assets, source_epoch(source_date, env), theme_scripts)  # see the module doc
+    read = site_scan.read_site(site, own_assets, source_epoch(source_date, env), theme_scripts,  # see the module doc
+                               kept=kept, collect=collect)
     paths, renamed, digests, hashes = read.paths, read.renamed, read.digests, read.hashes
     if previous is None:
         source = previous_manifest if previous_manifest is not None else (env.get(PREVIOUS_MANIFEST_ENV) or None)
@@ -158,4 +165,5 @@ def finalize_site(
     missing = tuple(sorted(p.path for p in registry if p.path not in digests))
     return FinalizeResult(rules, renamed, headers_file, len(chosen), manifest_file,
                           nginx_include, purge, purge_files, all_mtimes, missing, unlisted,
-                          signature_file if signing_key is not None else None, nginx_maps, choice.memento)
+                          signature_file if signing_key is not None else None, nginx_maps, choice.memento,
+                          {p: digests[p] for p in read.scripts if p in digests}, read.scripts)

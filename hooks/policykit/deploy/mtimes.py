@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -133,10 +134,31 @@ def plan_mtimes(
 
 
 def apply_mtimes(site_dir: str | os.PathLike[str], file_mtimes: Mapping[str, int]) -> None:
-    """Set atime and mtime of every listed file under ``site_dir``."""
+    """Set atime and mtime of every listed file under ``site_dir``.
+
+    A file that already has its mtime is left alone.  A file with more than one
+    link (an archive page the build kept, ``policykit.mkdocs.archive_store``,
+    shares its inode with the store and with the site that wrote it) is first
+    replaced by a copy of its own, so setting this site's mtime never changes
+    another folder's file.
+    """
     root = Path(site_dir)
     for path, stamp in file_mtimes.items():
+        target = root / path
         try:
-            os.utime(root / path, (stamp, stamp))
+            st = target.stat()
+            if st.st_mtime_ns == stamp * 1_000_000_000:
+                continue
+            if st.st_nlink > 1:
+                _own_copy(target)
+            os.utime(target, (stamp, stamp))
         except OSError as exc:
             raise MtimeError(f"{path}: cannot set mtime: {exc}") from exc
+
+
+def _own_copy(path: Path) -> None:
+    """Replace the file at *path* by a copy of it (a new inode, the same bytes and mode)."""
+    part = path.with_name(path.name + ".policykit-part")
+    shutil.copyfile(path, part)
+    shutil.copymode(path, part)
+    os.replace(part, path)

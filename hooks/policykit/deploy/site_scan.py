@@ -16,7 +16,12 @@ it only its SHA-256 (hex) and size, plus the CSP findings of an HTML page
 * any other file is streamed through SHA-256 in blocks
   (``manifest.stream_digest``), never whole in memory;
 * a file whose digest the caller already has (``known``: the renamed assets,
-  read once by ``fingerprint.rename_assets`` for their names) is not opened.
+  read once by ``fingerprint.rename_assets`` for their names) is not opened;
+* neither is a file the caller knows with its inline scripts (``kept``: the
+  archive pages a build kept from an earlier one, ``policykit.mkdocs.archive_store``,
+  the very bytes that build's scan found): its scripts are checked against the
+  CSP from their hashes.  For the paths in ``collect`` the scan returns those
+  hashes (``SiteScan.scripts``), for the next build to know.
 """
 
 from __future__ import annotations
@@ -25,13 +30,13 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Container, Iterable, Mapping
 
 from policykit.deploy.cache_rules import site_files
 from policykit.deploy.error_pages import REDIRECTS_FILE, write_redirects
 from policykit.deploy.fingerprint import HtmlRewriter, rename_assets
 from policykit.deploy.manifest import stream_digest
-from policykit.deploy.theme_scripts import ThemeScripts, is_html, scripts_not_allowed
+from policykit.deploy.theme_scripts import ThemeScripts, is_html, page_script_hashes
 
 GZIP_MAGIC = b"\x1f\x8b"
 #: The sitemap whose gzip header gets the source date (MkDocs dates it with a page date read as UTC).
@@ -44,6 +49,7 @@ class SiteScan:
 
     digests: dict[str, tuple[str, int]] = field(default_factory=dict)  # path -> (sha256 hex, size)
     unlisted: list[tuple[str, str]] = field(default_factory=list)  # (path, hash): inline scripts the CSP blocks
+    scripts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # path in collect -> its inline scripts' hashes
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class SiteRead:
     digests: dict[str, tuple[str, int]]  # path -> (sha256 hex, size)
     hashes: list[str]  # the CSP's script hashes
     unlisted: list[tuple[str, str]]  # (path, hash) of inline scripts outside the content the CSP blocks
+    scripts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # see SiteScan.scripts
 
 
 def gzip_mtime_field(epoch: int) -> bytes:
@@ -90,20 +97,32 @@ def scan_site(
     rewrite: HtmlRewriter | None = None,
     known: Mapping[str, tuple[str, int]] | None = None,
     gzip_mtimes: Mapping[str, int] | None = None,
+    kept: Mapping[str, tuple[str, int, tuple[str, ...]]] | None = None,
+    collect: Container[str] = (),
 ) -> SiteScan:
     """Read every file of *paths* (site-relative, posix) once; see the module doc.
 
     ``allowed``: the CSP's script hashes; ``rewrite``: the renamed assets' reference rewriter;
-    ``known``: path -> (sha256, size) of files not to read; ``gzip_mtimes``: path -> epoch for its gzip header.
+    ``known``: path -> (sha256, size) of files not to read; ``gzip_mtimes``: path -> epoch for its gzip header;
+    ``kept``: path -> (sha256, size, its inline scripts' hashes) of files not to read; ``collect``: paths whose
+    inline scripts' hashes to return.
     """
     root = os.fspath(site_dir)
     ok = frozenset(allowed)
     known = known or {}
+    kept = kept or {}
     gzip_mtimes = gzip_mtimes or {}
     scan = SiteScan()
     for rel in paths:
         if rel in known:
             scan.digests[rel] = known[rel]
+            continue
+        if rel in kept:
+            sha, size, scripts = kept[rel]
+            scan.digests[rel] = (sha, size)
+            scan.unlisted.extend((rel, digest) for digest in scripts if digest not in ok)
+            if rel in collect:
+                scan.scripts[rel] = scripts
             continue
         path = os.path.join(root, rel)
         html = is_html(rel)
@@ -114,6 +133,8 @@ def scan_site(
                 data = fh.read()
         else:
             scan.digests[rel] = stream_digest(path)
+            if rel in collect:
+                scan.scripts[rel] = ()  # not a page: no scripts
             continue
         if rewrite is not None and rewrite.applies(rel):
             new = rewrite(rel, data)
@@ -122,16 +143,24 @@ def scan_site(
                 data = new
         scan.digests[rel] = (hashlib.sha256(data).hexdigest(), len(data))
         if html:
-            scan.unlisted.extend((rel, digest) for digest in scripts_not_allowed(data, ok))
+            found = page_script_hashes(data)
+            scan.unlisted.extend((rel, digest) for digest in found if digest not in ok)
+            if rel in collect:
+                scan.scripts[rel] = tuple(found)
+        elif rel in collect:
+            scan.scripts[rel] = ()
     return scan
 
 
 def read_site(site: Path, own_assets: Iterable[str], epoch: int | None,
-              theme_scripts: ThemeScripts | None) -> SiteRead:
+              theme_scripts: ThemeScripts | None,
+              kept: Mapping[str, tuple[str, int, tuple[str, ...]]] | None = None,
+              collect: Container[str] = ()) -> SiteRead:
     """List the site once, fingerprint the own assets, write ``_redirects``, then read every file once.
 
     ``epoch``: the source date for the gzip header of ``sitemap.xml.gz`` (None: left as it is).
     ``theme_scripts``: the theme's inline scripts the CSP allows (None: none).
+    ``kept``, ``collect``: see ``scan_site``.
     """
     listed = site_files(site)  # refuses bad names before anything is touched
     renamed, known = rename_assets(site, own_assets)
@@ -139,8 +168,8 @@ def read_site(site: Path, own_assets: Iterable[str], epoch: int | None,
     paths = sorted({*listed, REDIRECTS_FILE}) if write_redirects(site, listed) is not None else listed
     hashes = theme_scripts.hashes(paths) if theme_scripts is not None else []
     scan = scan_site(site, paths, allowed=hashes, rewrite=HtmlRewriter(renamed), known=known,
-                     gzip_mtimes={SITEMAP_GZ: epoch} if epoch is not None else None)
-    return SiteRead(paths, renamed, scan.digests, hashes, scan.unlisted)
+                     gzip_mtimes={SITEMAP_GZ: epoch} if epoch is not None else None, kept=kept, collect=collect)
+    return SiteRead(paths, renamed, scan.digests, hashes, scan.unlisted, scan.scripts)
 
 
 __all__ = ["GZIP_MAGIC", "SITEMAP_GZ", "SiteRead", "SiteScan", "gzip_mtime_field", "read_site", "scan_site"]

@@ -141,14 +141,14 @@ def is_html(rel: str) -> bool:
     return rel.lower().endswith((".html", ".htm"))
 
 
+def page_script_hashes(raw: bytes) -> list[str]:
+    """CSP hashes of the executable inline scripts outside the page content of *raw*, in page order."""
+    return [csp_hash(body) for body in executable_scripts(outside_content(raw))]
+
+
 def scripts_not_allowed(raw: bytes, allowed: frozenset[str]) -> list[str]:
     """CSP hashes of the executable inline scripts outside the page content of *raw* that *allowed* lacks."""
-    out = []
-    for body in executable_scripts(outside_content(raw)):
-        digest = csp_hash(body)
-        if digest not in allowed:
-            out.append(digest)
-    return out
+    return [digest for digest in page_script_hashes(raw) if digest not in allowed]
 
 
 def unlisted_scripts(site_dir: str | os.PathLike[str], paths: Iterable[str],
@@ -166,6 +166,6 @@ def unlisted_scripts(site_dir: str | os.PathLike[str], paths: Iterable[str],
 
 
 __all__ = [
-    "BASE_PLACEHOLDER", "CONDITIONS", "ThemeScripts", "base_urls", "csp_hash", "executable_scripts", "is_html",
+    "BASE_PLACEHOLDER", "CONDITIONS", "ThemeScripts", "base_urls", "csp_hash", "executable_scripts", "is_html", "page_script_hashes",
     "outside_content", "scripts_not_allowed", "unlisted_scripts",
 ]

@@ -8,7 +8,7 @@ build is kept in a folder the plugin owns, under a digest of everything its
 pages are made from (``key``: the policy's versions, corrections, notices,
 in-force labels, shells and switcher, the settings, the templates, this
 package's code and the versions of the libraries that render it).  The next
-build with the same key copies the files back instead of rendering them, and replays what writing them told the
+build with the same key links the files back instead of rendering them, and replays what writing them told the
 rest of the build (the published-pages registry, the feeds' change
 summaries, the manifest's records, the versions API).  Any change to an input
 gives another digest and that archive is rendered again: the store changes
@@ -23,13 +23,17 @@ Where it lives:
   and ``files/``.  Files are kept as they are at the
   end of the build, after the deploy step rewrote their asset references and
   set their mtimes: as hard links to the site's files, so keeping costs no
-  copy and no space while that site exists.  The record notes each file's
-  size and mtime, and a kept file whose size or mtime differs later
-  (something wrote into the site's file in place) is not used: that archive
-  is rendered again.  A later build gets copies (with their mtimes), never
-  links: its deploy step sets their mtimes, and that must not reach the
-  files of a site already built (``publish`` serves the previous release
-  while it builds the next).
+  copy and no space while that site exists.  A later build gets hard links
+  too.  Nothing of the build writes into a file in place after the archive
+  is restored (``site_scan`` writes a rewritten page as a new file), and the
+  deploy step gives a linked file whose mtime must change a copy of its own
+  first (``deploy/mtimes.py``), so no build changes a file another site
+  folder or the store holds (``publish`` serves the previous release while
+  it builds the next; with its previous manifest an unchanged file keeps its
+  mtime, so a kept archive costs no copy at all).  The record notes each
+  file's size and mtime, and a kept file whose size or mtime differs later
+  (something else wrote into a site's file in place) is not used: that
+  archive is rendered again.
 * ``mkdocs serve``: a temporary folder beside MkDocs' own temporary site
   folder (the same file system, so hard links work), removed when the
   session ends; records are kept in memory.  With ``--dirty`` MkDocs keeps the
@@ -85,6 +89,8 @@ class Kept:
     sources: dict[tuple[str, int], PublishedFiles] = field(default_factory=dict)  # BuildState.sources entries
     source_sha: dict[tuple[str, int], str] = field(default_factory=dict)  # (dest, number) -> SHA-256 of source.md
     stats: dict[str, tuple[int, int]] = field(default_factory=dict)  # path -> (size, mtime_ns) of the kept file
+    # path -> (SHA-256, its inline scripts' CSP hashes) as the deploy step of the build that kept it found them
+    digests: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -115,6 +121,9 @@ class ArchiveStore:
         self.dirty = False  # mkdocs serve --dirty / build --dirty
         self.saves: list[_Save] = []  # this build's, kept by commit()
         self.used: set[tuple[str, str]] = set()  # (language, dest) of every archive this build wrote or restored
+        self.restored_now: list[Kept] = []  # the archives this build restored
+        # What the deploy step's scan found of this build's new archive files: (digests, inline scripts' hashes).
+        self.scanned: tuple[dict[str, tuple[str, int]], dict[str, tuple[str, ...]]] = ({}, {})
         self._count = 0
 
     # -- reading ---------------------------------------------------------------------------------------
@@ -149,6 +158,21 @@ class ArchiveStore:
         self._count += 1
         return os.path.join(self.root, str(self._count))
 
+    def known_files(self) -> dict[str, tuple[str, int, tuple[str, ...]]]:
+        """The files this build restored whose bytes the build that kept them hashed: the deploy step need not
+        read them (``site_scan``'s ``kept``)."""
+        out: dict[str, tuple[str, int, tuple[str, ...]]] = {}
+        for kept in self.restored_now:
+            for rel in kept.paths:
+                found = kept.digests.get(rel)
+                if found is not None and rel in kept.stats:
+                    out[rel] = (found[0], kept.stats[rel][0], found[1])
+        return out
+
+    def pending_paths(self) -> set[str]:
+        """The files of the archives this build wrote (their digests are kept with them)."""
+        return {rel for save in self.saves for rel in save.paths}
+
     def commit(self, site_dir: str) -> None:
         """Keep this build's archives as the site holds them now (hard links to the site's files)."""
         for save in self.saves:
@@ -171,7 +195,9 @@ class ArchiveStore:
             save.kept.folder, save.kept.stats = files, stats
             self.kept[(save.locale, save.dest)] = save.kept
             return
-        _write_stats(save.staging, stats)
+        digests, scripts = self.scanned
+        _write_stats(save.staging, stats, {rel: (digests[rel][0], scripts[rel]) for rel in save.paths
+                                           if rel in digests and rel in scripts and digests[rel][1] == stats[rel][0]})
         final = self._folder(save.locale, save.dest)
         old = f"{final}.old-{os.getpid()}"
         if os.path.isdir(final):
@@ -196,6 +222,8 @@ class ArchiveStore:
         """A build starts: nothing written or restored yet (a build cache's records are read again on demand)."""
         self.saves.clear()
         self.used.clear()
+        self.restored_now.clear()
+        self.scanned = ({}, {})
         if self.persistent:
             self.kept.clear()  # another process may have built since
 
@@ -345,16 +373,14 @@ def restore(config: MkDocsConfig, store_: ArchiveStore, locale: str, dest: str, 
             if os.path.samefile(src, dst):
                 continue  # serve --dirty: the very file is still there
             os.unlink(dst)
-        if store_.persistent:
-            _copy(src, dst)  # a file of its own: the deploy step sets its mtime, which must not reach another site
-        else:
-            _link(src, dst)
+        _link(src, dst)  # the deploy step never changes a linked file's mtime (it copies it first: deploy/mtimes.py)
     st = common.state(config)
     for page in kept.published:
         st.published.add(page)
     st.summaries.update(kept.summaries)
     st.sources.update(kept.sources)
     store_.used.add((locale, dest))
+    store_.restored_now.append(kept)
     return True
 
 
@@ -388,12 +414,6 @@ def _link(src: str, dst: str) -> None:
         os.link(src, dst)
     except OSError:
         shutil.copy2(src, dst)
-
-
-def _copy(src: str, dst: str) -> None:
-    """*dst* as a copy of *src* with its mtime (its folders made)."""
-    os.makedirs(os.path.dirname(dst), exist_ok=True)
-    shutil.copy2(src, dst)
 
 
 def _stats(folder: str, paths: Iterable[str]) -> dict[str, tuple[int, int]] | None:
@@ -439,15 +459,30 @@ def _relative(path: Any) -> str:
     return path
 
 
+def _sha(value: Any, *, csp: bool = False) -> str:
+    """A SHA-256 from a record: hex, or a CSP source (``'sha256-...'``) for a script's; ValueError otherwise."""
+    if not isinstance(value, str):
+        raise ValueError(f"not a digest: {value!r}")
+    if csp:
+        if not (value.startswith("'sha256-") and value.endswith("'") and len(value) == 53):
+            raise ValueError(f"not a CSP hash: {value!r}")
+    elif len(value) != 64 or any(ch not in "0123456789abcdef" for ch in value):
+        raise ValueError(f"not a SHA-256: {value!r}")
+    return value
+
+
 def _kind(kind: Any) -> str:
     if kind not in KINDS:
         raise ValueError(f"not a page kind: {kind!r}")
     return str(kind)
 
 
-def _write_stats(folder: str, stats: dict[str, tuple[int, int]]) -> None:
+def _write_stats(folder: str, stats: dict[str, tuple[int, int]],
+                 digests: dict[str, tuple[str, tuple[str, ...]]]) -> None:
+    rows = [[rel, size, mtime, *([digests[rel][0], list(digests[rel][1])] if rel in digests else [])]
+            for rel, (size, mtime) in stats.items()]
     with open(os.path.join(folder, STATS), "w", encoding="utf-8") as fh:
-        json.dump([[rel, size, mtime] for rel, (size, mtime) in stats.items()], fh, separators=(",", ":"))
+        json.dump(rows, fh, separators=(",", ":"))
 
 
 def _load(folder: str) -> Kept | None:
@@ -470,7 +505,9 @@ def _load(folder: str) -> Kept | None:
                        for k, v in r["summaries"]},
             sources={(str(k[0]), int(k[1])): PublishedFiles(*v) for k, v in r["sources"]},
             source_sha={(str(k[0]), int(k[1])): str(v) for k, v in r["source_sha"]},
-            stats={_relative(rel): (int(size), int(mtime)) for rel, size, mtime in stats},
+            stats={_relative(row[0]): (int(row[1]), int(row[2])) for row in stats},
+            digests={_relative(row[0]): (_sha(row[3]), tuple(_sha(h, csp=True) for h in row[4]))
+                     for row in stats if len(row) == 5},
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -251,6 +251,7 @@ def on_post_build(config: MkDocsConfig) -> None:
         if tree is not None else None
     theme = (pinned, [str(d) for d in config.theme.dirs], os.path.dirname(material.__file__)) \
         if pinned is not None and material is not None else None
+    store = getattr(common.plugin(config), "archive_store", None)  # policykit.mkdocs.archive_store
     try:
         result = finalize_site(
             site,
@@ -265,9 +266,13 @@ def on_post_build(config: MkDocsConfig) -> None:
             theme=theme,
             theme_scripts=_state(config).theme_scripts,
             signing_key=run.get("key"),
+            kept=store.known_files() if store is not None else None,  # restored archives: already hashed
+            collect=store.pending_paths() if store is not None else (),  # new archives: hash them for the next build
         )
     except (HeaderRuleError, FingerprintError, ManifestError, MtimeError, signing.SigningError) as exc:
         raise PluginError(str(exc)) from exc
+    if store is not None:
+        store.scanned = (result.digests, result.scripts)
     log.info(
         "Wrote %s (%d rules), %s, %s and %s (nginx: the first in server {}, the second in http {})",
         os.path.relpath(result.headers_file), result.headers_rule_count,
