@@ -2,7 +2,7 @@
 """Build a synthetic policy archive with and without the project's hooks, alternating, and print ratios.
 
     python bench/bench_build.py [--pages 200 --commits 500 --langs zh-Hant,zh-Hans,en] [--rounds 3]
-                                [--modes stamp,cold,warm] [--workdir /tmp/policy-bench]
+                                [--modes stamp,cold,warm,publish] [--workdir /tmp/policy-bench]
 
 The corpus comes from ../shared/bench/make_corpus.py (same arguments, same
 repository every time).  Each mode is measured against a hooks-off build of
@@ -12,7 +12,10 @@ hits both sides:
 * stamp: only the "last modified" hook (hooks/mkdocs_site.py) against no hooks;
 * cold:  every hook (stamps, history and version pages, headers) with an empty
          render cache, against no hooks;
-* warm:  every hook after one more commit, with the cache of the build before.
+* warm:  every hook after one more commit, with the cache of the build before;
+* publish: the same, with the previous build's manifest.json given (what ``./run publish``
+         does every time: an unchanged file keeps its mtime, so a kept archive page is not
+         even copied; see policykit.mkdocs.archive_store).
 
 Prints median wall-clock seconds, the ratio (the median of the rounds' on/off
 ratios, each round one alternated pair, with their spread; use --rounds 5 or
@@ -68,9 +71,9 @@ def make_corpus(workdir: Path, pages: int, commits: int, langs: str) -> Path:
     return corpus
 
 
-def build(corpus: Path, config: str, site: Path) -> tuple[float, int]:
+def build(corpus: Path, config: str, site: Path, extra_env: dict[str, str] | None = None) -> tuple[float, int]:
     """Wall seconds and peak RSS (KiB, the build and its worker processes) of one build."""
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", **(extra_env or {}))
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "mkdocs", "build", "-q", "-f", config, "-d", str(site)], cwd=corpus,
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -123,12 +126,18 @@ def main() -> None:
         for r in range(a.rounds):
             if mode == "cold":
                 shutil.rmtree(cache, ignore_errors=True)
-            if mode == "warm":
+            env: dict[str, str] = {}
+            if mode in ("warm", "publish"):
                 shutil.rmtree(cache, ignore_errors=True)
                 build(corpus, "mkdocs-full.yml", site_on)  # fill the cache at the current commit
+                if mode == "publish":
+                    previous = workdir / "previous-manifest.json"
+                    shutil.copy2(site_on / "manifest.json", previous)
+                    env = {"POLICY_SITE_PREVIOUS_MANIFEST": str(previous)}
                 extra += 1
                 add_commit(corpus, extra)
-            config = {"stamp": "mkdocs-stamp.yml", "cold": "mkdocs-full.yml", "warm": "mkdocs-full.yml"}[mode]
+            config = {"stamp": "mkdocs-stamp.yml", "cold": "mkdocs-full.yml", "warm": "mkdocs-full.yml",
+                      "publish": "mkdocs-full.yml"}[mode]
             first_off = r % 2 == 0
             for side in ("off", "on") if first_off else ("on", "off"):
                 if side == "off":
@@ -136,7 +145,7 @@ def main() -> None:
                     offs.append(s)
                     rss_off.append(m)
                 else:
-                    s, m = build(corpus, config, site_on)
+                    s, m = build(corpus, config, site_on, env)
                     ons.append(s)
                     rss_on.append(m)
             print(f"  {mode} round {r + 1}: off {offs[-1]:.2f} s, on {ons[-1]:.2f} s, ratio {ons[-1] / offs[-1]:.2f}x",

@@ -233,3 +233,23 @@ def test_the_deploy_step_does_not_read_kept_files_and_still_checks_their_scripts
     with_stray = [p for p, (data, _) in files(tmp_path / "site-2").items() if b"<script>window.__stray=1</script>" in data]
     assert any(p.startswith("zh-Hans/privacy/versions/") for p in with_stray)
     assert blocked(second.stdout) == len(with_stray) > 10  # every page's stray script, kept pages' too, is reported
+
+
+def test_a_dirty_build_never_writes_into_a_file_another_site_holds(repo: GitRepo, tmp_path: Path) -> None:
+    """``--dirty`` keeps the site folder, whose kept files are links; an archive rendered again gets new files."""
+    first, second = tmp_path / "site-1", tmp_path / "site-2"
+    build(repo, first)
+    previous = tmp_path / "previous-manifest.json"
+    shutil.copy2(first / "manifest.json", previous)
+    env = {"POLICY_SITE_PREVIOUS_MANIFEST": str(previous)}
+    assert build(repo, second, env) == {"zh-Hant": 1, "zh-Hans": 1, "en": 1}
+    page = "en/privacy/versions/2/index.html"
+    assert os.path.samefile(first / page, second / page)
+    first_files = files(first)
+    edit(repo, EN, "1MiX.org, a company, is the publisher", "1MiX.org, a company in Taipei, is the publisher")
+    repo.commit("Say where", date="2021-03-01T09:00:00+08:00")
+    result = mkdocs_build(repo.path, "--dirty", "-d", str(second), env=env)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "a company in Taipei" in (second / "en/privacy/versions/3/index.html").read_text(encoding="utf-8")
+    assert not os.path.samefile(first / page, second / page)  # version 2 links version 3 now: written anew
+    assert files(first) == first_files  # and the first site's file is as it was

@@ -539,6 +539,16 @@ class _Progress:
         )
 
 
+def _write(data: bytes, path: str) -> None:
+    """``write_file``, never into a file with other links (a kept archive's, under ``--dirty``: archive_store)."""
+    try:
+        if os.stat(path).st_nlink > 1:
+            os.unlink(path)
+    except FileNotFoundError:
+        pass
+    write_file(data, path)
+
+
 def _in_force(entry: archive.VersionEntry, entries: list[archive.VersionEntry], labels: dict[str, str], locale: str, tz: str) -> effective.Timed:
     """The version's in-force label: true on any date (policy.js picks the exact one by the reader's clock)."""
     return effective.in_force_label(entry, labels, locale, tz, effective.build_now(entries, build_time()))
@@ -584,7 +594,7 @@ def _write_retired(config: MkDocsConfig, pending: _Pending, labels: dict[str, st
         last_href=f"versions/{pending.fh.versions[-1].number}/",
     )
     shell = pending.shell(config, "retired")
-    write_file(_fill(shell, pending.title, body).encode("utf-8"), os.path.join(config.site_dir, pending.dest))
+    _write(_fill(shell, pending.title, body).encode("utf-8"), os.path.join(config.site_dir, pending.dest))
     common.state(config).published.add(published.PublishedPage(pending.dest, published.PAGE, locale, pending.policy_id, retired.date))
 
 
@@ -630,7 +640,7 @@ def _write_history(config: MkDocsConfig, pending: _Pending, entries: list[archiv
         retired_day=display_date(pending.fh.retired.date, locale, tz) if pending.fh.retired else "",
     )
     path = archive.history_path(dest)
-    write_file(_fill(pending.shell(config, "history"), title, body).encode("utf-8"), os.path.join(config.site_dir, path))
+    _write(_fill(pending.shell(config, "history"), title, body).encode("utf-8"), os.path.join(config.site_dir, path))
     common.state(config).published.add(
         published.PublishedPage(path, published.HISTORY, locale, pending.policy_id, entries[-1].version.date)
     )
@@ -655,7 +665,7 @@ def _write_sources(config: MkDocsConfig, items: list[tuple[_Pending, list[archiv
         digest = hashlib.sha256(data).hexdigest()
         for pending, e in wanted.get(oid, []):
             path = archive.source_path(pending.dest, e.number)
-            write_file(data, os.path.join(config.site_dir, path))
+            _write(data, os.path.join(config.site_dir, path))
             st.published.add(published.PublishedPage(path, published.VERSION_SOURCE, locale, pending.policy_id,
                                                       e.version.date))
             out[(pending.dest, e.number)] = digest
@@ -743,7 +753,7 @@ def _write_version(
     path = archive.version_path(pending.dest, n)
     latest = _relative(archive.url_of(pending.dest), archive.url_of(path))
     head = common.state(config).env.get_template("partials/policy-version-links.html").render(links=_version_links(n, last, latest))
-    write_file(_fill(shell, title, body, n, switcher, head).encode("utf-8"), os.path.join(config.site_dir, path))
+    _write(_fill(shell, title, body, n, switcher, head).encode("utf-8"), os.path.join(config.site_dir, path))
     kind = published.CURRENT_VERSION if n == last else published.VERSION
     common.state(config).published.add(published.PublishedPage(path, kind, locale, pending.policy_id, e.version.date))
     # For the feeds (mkdocs_feeds.py): what this version changed; None for a first version.
