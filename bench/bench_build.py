@@ -136,6 +136,7 @@ def main() -> None:
                     env = {"POLICY_SITE_PREVIOUS_MANIFEST": str(previous)}
                 extra += 1
                 add_commit(corpus, extra)
+                os.sync()  # the fill build's writes reach the disk now, not during the timed builds
             config = {"stamp": "mkdocs-stamp.yml", "cold": "mkdocs-full.yml", "warm": "mkdocs-full.yml",
                       "publish": "mkdocs-full.yml"}[mode]
             first_off = r % 2 == 0

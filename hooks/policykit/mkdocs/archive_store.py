@@ -366,14 +366,23 @@ def restore(config: MkDocsConfig, store_: ArchiveStore, locale: str, dest: str, 
             return False
     elif not all(os.path.isfile(os.path.join(kept.folder, rel)) for rel in kept.paths):
         return False
+    made: set[str] = set()
     for rel in kept.paths:
         src = os.path.join(kept.folder, rel)
         dst = os.path.join(site, rel)
-        if os.path.lexists(dst):
+        folder = os.path.dirname(dst)
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
+        try:
+            os.link(src, dst)  # the deploy step never changes a linked file's mtime (it copies it first: deploy/mtimes.py)
+        except FileExistsError:
             if os.path.samefile(src, dst):
-                continue  # serve --dirty: the very file is still there
+                continue  # --dirty: the very file is still there
             os.unlink(dst)
-        _link(src, dst)  # the deploy step never changes a linked file's mtime (it copies it first: deploy/mtimes.py)
+            _link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)  # a file system that cannot link (the store on another one)
     st = common.state(config)
     for page in kept.published:
         st.published.add(page)
