@@ -47,6 +47,7 @@ def files(site: Path) -> dict[str, tuple[bytes, int]]:
 
 def fresh_build(repo: GitRepo, tmp: Path, env: dict[str, str] | None = None) -> dict[str, tuple[bytes, int]]:
     """A clone of *repo*'s HEAD with its uncommitted mkdocs.yml and overrides, built with no cache."""
+    tmp.mkdir(parents=True, exist_ok=True)
     clone = tmp / "clone"
     subprocess.run(["git", "clone", "-q", str(repo.path), str(clone)], check=True, env=git_env())
     for name in ("mkdocs.yml", "overrides"):  # outside docs/: a site's settings need no commit
@@ -253,3 +254,17 @@ def test_a_dirty_build_never_writes_into_a_file_another_site_holds(repo: GitRepo
     assert "a company in Taipei" in (second / "en/privacy/versions/3/index.html").read_text(encoding="utf-8")
     assert not os.path.samefile(first / page, second / page)  # version 2 links version 3 now: written anew
     assert files(first) == first_files  # and the first site's file is as it was
+
+
+def test_builds_into_the_same_folder_set_kept_files_mtimes_in_place(repo: GitRepo, tmp_path: Path) -> None:
+    """MkDocs empties the folder first, so a kept file is held by the store and this site only: no copy."""
+    site = tmp_path / "site"
+    build(repo, site)
+    for n, text in enumerate(("a company in Taipei", "a company in Taipei City")):
+        edit(repo, EN, repo.read(EN).split("1MiX.org, ", 1)[1].split(", is the publisher", 1)[0], text)
+        repo.commit(f"Say where {n}", date=f"202{1 + n}-03-01T09:00:00+08:00")
+        assert build(repo, site) == {"zh-Hant": 1, "zh-Hans": 1}  # the store's notes of the mtimes held
+        page = site / "zh-Hans/privacy/versions/1/index.html"
+        assert page.stat().st_nlink == 2  # this site's and the store's: its new mtime was set in place
+        want = fresh_build(repo, tmp_path / f"fresh-{n}")
+        assert_same(files(site), want)

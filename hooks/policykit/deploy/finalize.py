@@ -161,7 +161,7 @@ def finalize_site(
         all_mtimes[signing.SIGNATURE_FILE] = meta
     elif signature_file.exists():
         signature_file.unlink()  # an earlier run's signature of another manifest
-    apply_mtimes(site, all_mtimes)
+    apply_mtimes(site, all_mtimes, store_links=kept or ())
     missing = tuple(sorted(p.path for p in registry if p.path not in digests))
     return FinalizeResult(rules, renamed, headers_file, len(chosen), manifest_file,
                           nginx_include, purge, purge_files, all_mtimes, missing, unlisted,

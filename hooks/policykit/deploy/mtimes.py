@@ -47,7 +47,7 @@ import os
 import shutil
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Container, Iterable, Mapping, Sequence
 
 from policykit.dates import EpochError, source_date_epoch
 from policykit.deploy.published import PublishedPages
@@ -133,14 +133,17 @@ def plan_mtimes(
     return file_mtimes
 
 
-def apply_mtimes(site_dir: str | os.PathLike[str], file_mtimes: Mapping[str, int]) -> None:
+def apply_mtimes(site_dir: str | os.PathLike[str], file_mtimes: Mapping[str, int],
+                 store_links: Container[str] = ()) -> None:
     """Set atime and mtime of every listed file under ``site_dir``.
 
-    A file that already has its mtime is left alone.  A file with more than one
-    link (an archive page the build kept, ``policykit.mkdocs.archive_store``,
-    shares its inode with the store and with the site that wrote it) is first
-    replaced by a copy of its own, so setting this site's mtime never changes
-    another folder's file.
+    A file that already has its mtime is left alone.  A file with other links
+    (a kept archive page shares its inode with the plugin's store,
+    ``policykit.mkdocs.archive_store``, and maybe with another site folder that
+    holds the same page) is first replaced by a copy of its own, so setting this
+    site's mtime never changes another folder's file; except a path in
+    *store_links* with exactly two links, the store's and this site's: its
+    mtime is set in place (the store notes it when the build ends).
     """
     root = Path(site_dir)
     for path, stamp in file_mtimes.items():
@@ -149,7 +152,7 @@ def apply_mtimes(site_dir: str | os.PathLike[str], file_mtimes: Mapping[str, int
             st = target.stat()
             if st.st_mtime_ns == stamp * 1_000_000_000:
                 continue
-            if st.st_nlink > 1:
+            if st.st_nlink > (2 if path in store_links else 1):
                 _own_copy(target)
             os.utime(target, (stamp, stamp))
         except OSError as exc:

@@ -27,10 +27,13 @@ Where it lives:
   too.  Nothing of the build writes into a file in place after the archive
   is restored (``site_scan`` writes a rewritten page as a new file), and the
   deploy step gives a linked file whose mtime must change a copy of its own
-  first (``deploy/mtimes.py``), so no build changes a file another site
-  folder or the store holds (``publish`` serves the previous release while
-  it builds the next; with its previous manifest an unchanged file keeps its
-  mtime, so a kept archive costs no copy at all).  The record notes each
+  first (``deploy/mtimes.py``) unless only the store and this site hold it
+  (then its mtime is set in place and the store notes it when the build
+  ends), so no build changes a file another site folder holds (``publish``
+  serves the previous release while it builds the next; with its previous
+  manifest an unchanged file keeps its mtime, so a kept archive costs no copy
+  at all; a build into the same folder as the one before, which MkDocs
+  empties first, costs none either).  The record notes each
   file's size and mtime, and a kept file whose size or mtime differs later
   (something else wrote into a site's file in place) is not used: that
   archive is rendered again.
@@ -174,10 +177,17 @@ class ArchiveStore:
         return {rel for save in self.saves for rel in save.paths}
 
     def commit(self, site_dir: str) -> None:
-        """Keep this build's archives as the site holds them now (hard links to the site's files)."""
+        """Keep this build's archives as the site holds them now (hard links to the site's files), and note the
+        mtimes the deploy step gave the restored ones in place (``deploy/mtimes.py``, ``store_links``)."""
         for save in self.saves:
             self._keep(site_dir, save)
         self.saves.clear()
+        if self.persistent:
+            for kept in self.restored_now:
+                stats = _stats(kept.folder, kept.paths)
+                if stats is not None and stats != kept.stats:
+                    kept.stats = stats
+                    _write_stats(os.path.dirname(kept.folder), stats, kept.digests)
 
     def staging_for(self, locale: str, dest: str) -> str:
         """An empty folder beside (*locale*, *dest*)'s, where its next record is made."""
