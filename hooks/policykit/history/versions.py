@@ -25,12 +25,14 @@ import hashlib
 import json
 import logging
 import os
+import queue
 import re
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Literal
+from typing import Any, Callable, Iterable, Literal
 
 from policykit.history import cache as history_cache, gitrepo
 from policykit.dates import build_time
@@ -189,50 +191,88 @@ _LOG_FORMAT = "%x1e%H%x1f%cI%x1f%aI%x1f%an%x1f%ae%x1f%s"
 
 
 def _parse_log(raw: bytes) -> list[_Commit]:
-    """Parse ``git log --raw -z`` output (oldest first) into commits; GitError when it is not such output."""
-    try:
-        return _parse_log_tokens(raw)
-    except (IndexError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
-        raise GitError(f"unexpected git log output ({exc})") from exc
+    """Parse ``git log --raw -z`` output (newest first, as git prints it) into commits, oldest first.
+
+    GitError when it is not such output.
+    """
+    parser = _LogParser()
+    parser.feed(raw)
+    return parser.close()[::-1]
 
 
-def _parse_log_tokens(raw: bytes) -> list[_Commit]:
-    commits: list[_Commit] = []
-    tokens = raw.split(b"\0")
-    i, n = 0, len(tokens)
-    current: _Commit | None = None
-    while i < n:
-        tok = tokens[i].lstrip(b"\n")
-        i += 1
-        if not tok:
-            continue
-        if tok.startswith(b":") and current is not None:
-            meta = tok[1:].decode("ascii").split(" ")
-            if len(meta) != 5 or not meta[4]:
-                raise GitError(f"unexpected git log output near {tok[:60]!r}")
-            old_mode, new_mode, old_blob, new_blob, status = meta
-            kind = status[:1]
-            first = tokens[i].decode("utf-8", "surrogateescape")
-            i += 1
-            second = first
-            if kind in ("R", "C"):
-                second = tokens[i].decode("utf-8", "surrogateescape")
-                i += 1
-            current.changes.append(_Change(kind, old_mode, new_mode, old_blob, new_blob, first, second))
-            continue
-        if tok.startswith(b"\x1e"):
-            fields = tok[1:].decode("utf-8", "replace").split("\x1f")
-            if len(fields) < 3 or not _HEX.match(fields[0]):
-                raise GitError(f"unexpected git log output near {tok[:60]!r}")
-            oid, cdate, adate = fields[0], fields[1], fields[2]
-            author = fields[3] if len(fields) > 3 else ""
-            email = fields[4] if len(fields) > 4 else ""
-            subject = "\x1f".join(fields[5:])
-            current = _Commit(oid, _commit_date(oid, "committer", cdate), _commit_date(oid, "author", adate), author, email, subject, [])
-            commits.append(current)
-            continue
-        raise GitError(f"unexpected git log output near {tok[:60]!r}")
-    return commits
+class _LogParser:
+    """``git log --raw -z`` output, parsed chunk by chunk as git writes it (``commits``: newest first).
+
+    The output is a sequence of NUL-separated tokens; a chunk may end inside
+    one, so the last, unfinished token waits for the next chunk.  Feeding the
+    whole output at once or in any cut gives the same commits.
+    """
+
+    def __init__(self) -> None:
+        self.commits: list[_Commit] = []
+        self._rest = b""
+        self._meta: list[str] = []  # the change whose paths come next
+        self._paths: list[str] = []
+        self._need = 0  # how many path tokens the change still needs
+
+    def feed(self, chunk: bytes) -> None:
+        tokens = (self._rest + chunk).split(b"\0") if self._rest else chunk.split(b"\0")
+        self._rest = tokens.pop()
+        self._guarded(tokens)
+
+    def close(self) -> list[_Commit]:
+        self._guarded([self._rest])
+        self._rest = b""
+        if self._need:
+            raise GitError("unexpected git log output (a change without its path)")
+        return self.commits
+
+    def _guarded(self, tokens: list[bytes]) -> None:
+        try:
+            self._tokens(tokens)
+        except (IndexError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+            raise GitError(f"unexpected git log output ({exc})") from exc
+
+    def _tokens(self, tokens: list[bytes]) -> None:
+        commits = self.commits
+        current = commits[-1] if commits else None
+        need, meta, paths = self._need, self._meta, self._paths
+        for tok in tokens:
+            if need:
+                paths.append(tok.decode("utf-8", "surrogateescape"))
+                need -= 1
+                if not need:
+                    old_mode, new_mode, old_blob, new_blob, kind = meta
+                    assert current is not None
+                    current.changes.append(_Change(kind, old_mode, new_mode, old_blob, new_blob, paths[0], paths[-1]))
+                    paths = []
+                continue
+            tok = tok.lstrip(b"\n")
+            if not tok:
+                continue
+            first = tok[0]
+            if first == 0x3A and current is not None:  # ":"
+                meta = tok[1:].decode("ascii").split(" ")
+                if len(meta) != 5 or not meta[4]:
+                    raise GitError(f"unexpected git log output near {tok[:60]!r}")
+                meta[4] = meta[4][:1]
+                need = 2 if meta[4] in ("R", "C") else 1
+                continue
+            if first == 0x1E:
+                fields = tok[1:].decode("utf-8", "replace").split("\x1f")
+                if len(fields) < 3 or not _HEX.match(fields[0]):
+                    raise GitError(f"unexpected git log output near {tok[:60]!r}")
+                oid, cdate, adate = fields[0], fields[1], fields[2]
+                author = fields[3] if len(fields) > 3 else ""
+                email = fields[4] if len(fields) > 4 else ""
+                subject = "\x1f".join(fields[5:])
+                committed = _commit_date(oid, "committer", cdate)
+                authored = committed if adate == cdate else _commit_date(oid, "author", adate)
+                current = _Commit(oid, committed, authored, author, email, subject, [])
+                commits.append(current)
+                continue
+            raise GitError(f"unexpected git log output near {tok[:60]!r}")
+        self._need, self._meta, self._paths = need, meta, paths
 
 
 #: Dates every output format can carry: gzip and HTTP dates, file mtimes, git itself (1970 to 2106).
@@ -391,6 +431,192 @@ class _BlobCache:
         self.dirty = False
 
 
+def _wanted(ch: _Change, in_docs: Callable[[str], bool]) -> tuple[str | None, str | None]:
+    """The blobs the lineage walk may need of a change: (the blob before, to compare with, or None; the blob after, or None).
+
+    Both sides of every text change inside docs, the blob after of every
+    other text file added or changed there; nothing for deletions and submodules.
+    """
+    if ch.new_mode == _SUBMODULE or ch.old_mode == _SUBMODULE:
+        return None, None
+    if ch.status == "D" or not (in_docs(ch.new_path) and _is_text(ch.new_path)):
+        return None, None
+    if ch.status in ("M", "R", "T") and ch.old_blob != ch.new_blob and not set(ch.old_blob) <= {"0"}:
+        return ch.old_blob, ch.new_blob
+    return None, ch.new_blob
+
+
+class _StopReading(Exception):
+    """cat-file stopped while the log was still being read (the reader thread says why)."""
+
+
+class _StreamedLog:
+    """The whole log read while git writes it, and the blobs it names read meanwhile by one ``git cat-file``.
+
+    Three things run at once: ``git log`` (newest first), ``git cat-file
+    --batch``, and this process, whose main thread parses the log as it
+    arrives and asks ``cat-file`` for each blob as soon as a change names it,
+    while a second thread reads the answers and decides each pair of blobs
+    (``_BlobCache._decide``).  The asking side plans everything and tells the
+    answering side, through a queue and *before* writing the requests, what
+    to do with each answer: keep the blob, decide a pair, drop the blob.  A
+    blob is kept while a path expects it as the blob after of an older change
+    (newest first, the blob before of a change is the blob after of the next
+    one on the same path), so about one blob per file is held; a pair whose
+    blob was dropped asks for it again.  Neither side waits on the other while
+    holding a pipe: the answers are read whatever the asking side does, so a
+    full pipe only slows git down.  On any error ``cat-file`` (and, through
+    ``WorkTree.log``, ``git log``) is killed and reaped, the thread is joined,
+    and the first cause is raised.
+    """
+
+    def __init__(self, tree: WorkTree, cache: _BlobCache) -> None:
+        self.tree, self.cache = tree, cache
+        self.parser = _LogParser()
+        self.planned = 0  # commits of the parser already planned
+        self.asked: set[str] = set()
+        self.held: set[str] = set()  # asked and not dropped: what the answering side holds
+        self.refs: dict[str, int] = {}  # held blob -> how many paths expect it
+        self.expect: dict[str, str] = {}  # path -> the blob its next older change should end with
+        self.events: queue.SimpleQueue[list[tuple[Any, ...]] | None] = queue.SimpleQueue()
+        self.error: BaseException | None = None
+        self.pipe: gitrepo.BlobPipe | None = None
+        prefix = tree.docs_prefix
+        docs: dict[str, bool] = {}
+
+        def in_docs(path: str) -> bool:
+            found = docs.get(path)
+            if found is None:
+                found = docs[path] = _src_path(prefix, path) is not None
+            return found
+
+        self.in_docs = in_docs
+
+    def read(self, args: list[str]) -> tuple[bytes, list[_Commit]]:
+        """Run ``git log`` with *args*: its raw output and its commits, oldest first."""
+        pipe = self.pipe = gitrepo.BlobPipe(self.tree)
+        answering = threading.Thread(target=self._answer, name="policykit-blobs", daemon=True)
+        answering.start()
+        try:
+            try:
+                raw = replace(self.tree, log_sink=self._feed).log(args)
+                commits = self.parser.close()
+                self._plan(commits[self.planned:])
+                pipe.end()
+                self.events.put(None)
+                answering.join()
+            except BaseException:
+                pipe.kill()  # releases the answering thread if it waits for cat-file
+                self.events.put(None)  # and if it waits for the next plan
+                answering.join()
+                if self.error is not None:
+                    raise self.error from None
+                raise
+            if self.error is not None:
+                raise self.error
+        except _StopReading:
+            raise GitError(f"git cat-file in {self.tree.root} stopped while the history was read") from None
+        finally:
+            pipe.close()
+        return raw, commits[::-1]
+
+    def _feed(self, chunk: bytes) -> None:
+        self.parser.feed(chunk)
+        commits = self.parser.commits
+        if len(commits) - 1 > self.planned:  # the last one may still get changes
+            self._plan(commits[self.planned:-1])
+
+    def _plan(self, commits: list[_Commit]) -> None:
+        self.planned += len(commits)
+        events: list[tuple[Any, ...]] = []
+        oids: list[str] = []
+        cache, entries, asked, held, refs, expect = self.cache, self.cache.entries, self.asked, self.held, self.refs, self.expect
+        in_docs = self.in_docs
+
+        def keep(oid: str) -> None:
+            events.append((0, oid))
+            oids.append(oid)
+            held.add(oid)
+            asked.add(oid)
+
+        for c in commits:
+            touched: list[str] = []
+            released: list[str] = []
+            expected: list[tuple[str, str]] = []
+            for ch in c.changes:
+                old, new = _wanted(ch, in_docs)
+                found = expect.pop(ch.new_path, None)
+                if found is not None:
+                    released.append(found)
+                if new is None:
+                    continue
+                if old is not None:
+                    expected.append((ch.old_path, old))
+                    touched.append(old)
+                    if cache.same(old, new) is None:
+                        if new not in held:
+                            keep(new)
+                        if old not in held:
+                            keep(old)
+                        events.append((1, old, new))
+                if new not in held and new not in asked and new not in entries:
+                    keep(new)
+                touched.append(new)
+            for path, oid in expected:
+                found = expect.get(path)
+                if found is not None:
+                    released.append(found)
+                expect[path] = oid
+                refs[oid] = refs.get(oid, 0) + 1
+            for oid in released:
+                left = refs[oid] - 1
+                if left:
+                    refs[oid] = left
+                else:
+                    del refs[oid]
+            for oid in touched + released:
+                if oid in held and oid not in refs:
+                    held.discard(oid)
+                    events.append((2, oid))
+        if events:
+            self.events.put(events)  # first the plan, then the requests: the answering side never waits for a request
+        if oids:
+            assert self.pipe is not None
+            try:
+                self.pipe.ask(oids)
+            except (OSError, ValueError) as exc:
+                raise _StopReading() from exc
+
+    def _answer(self) -> None:
+        """The answering thread: each blob as planned, until the end of the plan."""
+        pipe, cache = self.pipe, self.cache
+        assert pipe is not None
+        entries = cache.entries
+        held: dict[str, bytes] = {}
+        try:
+            while True:
+                plan = self.events.get()
+                if plan is None:
+                    pipe.finish()
+                    return
+                for event in plan:
+                    kind, oid = event[0], event[1]
+                    if kind == 0:
+                        data = held[oid] = pipe.next(oid)
+                        if oid not in entries:
+                            fm, _ = split_front_matter(data)
+                            entries[oid] = ["", fm.decode("utf-8", "replace"), []]
+                            cache.dirty = True
+                    elif kind == 1:
+                        new = event[2]
+                        cache._decide(oid, new, held[oid], held[new])
+                    else:
+                        del held[oid]
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            self.error = exc
+            pipe.kill()
+
+
 @dataclass
 class _Lineage:
     path: str
@@ -468,7 +694,6 @@ _LOG_ARGS = (
     "--first-parent",
     "--diff-merges=first-parent",
     "--root",  # the root commit's files, whatever log.showRoot says
-    "--reverse",
     "-M",
     "-l1000",  # the rename limit pinned: a user's diff.renameLimit must not change history
     "--raw",
@@ -480,8 +705,9 @@ _LOG_ARGS = (
 )
 
 
-def _read_log(tree: WorkTree, head: str, cache_dir: str | None, key: str) -> list[_Commit]:
-    """The first-parent log up to *head*, oldest first.
+def _read_log(tree: WorkTree, head: str, cache_dir: str | None, key: str,
+              blobs: _BlobCache | None = None) -> tuple[list[_Commit], bool]:
+    """The first-parent log up to *head*, oldest first; and whether *blobs* was filled while reading it.
 
     With a cache folder, the log of the previous build is kept (with its HEAD
     and the cache key) and only the commits since are asked for, when that
@@ -489,13 +715,15 @@ def _read_log(tree: WorkTree, head: str, cache_dir: str | None, key: str) -> lis
     merge, a pull); after a rewrite (rebase, reset, ``git replace``, grafts)
     the whole log is read again.  A cached log is used only when its checksum
     matches, it parses completely and its last commit is the HEAD it was saved for.
+    The whole log is read with ``_StreamedLog``, which fills *blobs* meanwhile.
+    git prints the log newest first, and so it is kept; the commits are returned oldest first.
     """
     path = Path(cache_dir) / "log.bin" if cache_dir else None
     cached = _cached_log(path, key) if path is not None else None
     if cached is not None:
         old, old_raw, old_commits = cached
         if old == head:
-            return old_commits
+            return old_commits, False
         try:
             chain = tree.log(["--first-parent", "--format=%H %P", f"{old}..{head}"]).split(b"\n")
             chain = [line for line in chain if line.strip()]
@@ -504,15 +732,18 @@ def _read_log(tree: WorkTree, head: str, cache_dir: str | None, key: str) -> lis
                 new_commits = _parse_log(new_raw)
                 if new_commits and new_commits[-1].oid == head:
                     commits = old_commits + new_commits
-                    _save_log(path, key, head, old_raw + new_raw, len(commits))
-                    return commits
+                    _save_log(path, key, head, new_raw + old_raw, len(commits))
+                    return commits, False
         except GitError:
             pass  # the old HEAD is gone: read everything
-    raw = tree.log([*_LOG_ARGS, head])
-    commits = _parse_log(raw)
+    if blobs is not None:
+        raw, commits = _StreamedLog(tree, blobs).read([*_LOG_ARGS, head])
+    else:
+        raw = tree.log([*_LOG_ARGS, head])
+        commits = _parse_log(raw)
     if path is not None and commits and commits[-1].oid == head:
         _save_log(path, key, head, raw, len(commits))
-    return commits
+    return commits, blobs is not None
 
 
 def _cached_log(path: Path, key: str) -> tuple[str, bytes, list[_Commit]] | None:
@@ -543,28 +774,33 @@ def _save_log(path: Path | None, key: str, head: str, raw: bytes, count: int) ->
 def _versions_from_log(tree: WorkTree, options: HistoryOptions, head: str) -> tuple[dict[str, FileHistory], datetime | None]:
     """Every file's versions, and HEAD's committer date."""
     key = history_cache.cache_key(tree, _LOG_ARGS) if options.cache_dir else ""
-    commits = _read_log(tree, head, options.cache_dir, key)
+    cache = _BlobCache(options.cache_dir, key)
+    commits, filled = _read_log(tree, head, options.cache_dir, key, cache)
     prefix = tree.docs_prefix
     ignored_prefixes = _read_ignore_revs(tree.root, options.ignore_revs_file)
     ignored = {c.oid for c in commits if any(c.oid.startswith(p) for p in ignored_prefixes)} if ignored_prefixes else set()
+    docs: dict[str, bool] = {}
 
     def in_docs(path: str) -> bool:
-        return _src_path(prefix, path) is not None
+        found = docs.get(path)
+        if found is None:
+            found = docs[path] = _src_path(prefix, path) is not None
+        return found
 
-    # Which blobs must be read: both sides of every text change inside docs, oldest first; and the pairs to compare.
-    needed: dict[str, None] = {}
-    pairs: list[tuple[str, str]] = []
-    for c in commits:
-        for ch in c.changes:
-            if ch.new_mode == _SUBMODULE or ch.old_mode == _SUBMODULE:
-                continue
-            if ch.status != "D" and in_docs(ch.new_path) and _is_text(ch.new_path):
-                if ch.status in ("M", "R", "T") and ch.old_blob != ch.new_blob and not set(ch.old_blob) <= {"0"}:
-                    needed[ch.old_blob] = None
-                    pairs.append((ch.old_blob, ch.new_blob))
-                needed[ch.new_blob] = None
-    cache = _BlobCache(options.cache_dir, key)
-    cache.fill(tree, needed, pairs)
+    if not filled:
+        # Which blobs must be read: both sides of every text change inside docs, oldest first; and the pairs to compare.
+        needed: dict[str, None] = {}
+        pairs: list[tuple[str, str]] = []
+        for c in commits:
+            for ch in c.changes:
+                old, new = _wanted(ch, in_docs)
+                if new is None:
+                    continue
+                if old is not None:
+                    needed[old] = None
+                    pairs.append((old, new))
+                needed[new] = None
+        cache.fill(tree, needed, pairs)
 
     live: dict[str, _Lineage] = {}
     gone: dict[str, _Lineage] = {}
