@@ -267,6 +267,9 @@ _MAY_CHANGE_ASCII = "".join(sorted(c for c in _INVISIBLE + "\r\n" if c.isascii()
 _MAY_CHANGE_OTHER = re.compile(b"|".join(re.escape(c.encode("utf-8")) for c in sorted(set(_INVISIBLE)) if not c.isascii()))
 
 
+#: Every byte of what ``normalized_body`` may change (the ASCII ones and each byte of the others' UTF-8 encodings).
+_MAY_CHANGE_BYTES = bytes(sorted(set(_MAY_CHANGE_ASCII) | {b for c in _INVISIBLE if not c.isascii() for b in c.encode("utf-8")}))
+
 #: The normaliser ``same_text`` is proved for.
 _PROVED_FOR = normalized_body
 
@@ -284,12 +287,20 @@ def same_text(old: bytes, new: bytes) -> bool | None:
     differ.  ``normalized_body`` only drops, adds or changes invisible
     characters and line breaks, so the visible characters of a body and of
     its normalised form are the same, and files whose visible characters
-    differ have different content keys.  Only the lines between the common
-    start and end of the two bodies are compared (whole lines, so no UTF-8
-    sequence is cut), so an edit of a long file costs a few ``memcmp`` calls.  None (visible characters equal, bytes not: a
-    whitespace or line-break change) means: compare ``content_key``s.
-    The shortcut is proved for this module's ``normalized_body`` only: with
-    another one in its place, the answer is always None.
+    differ have different content keys.  Only what lies between the common
+    start and end of the two bodies is compared, so an edit of a long file
+    costs a few ``memcmp`` calls.  First a coarser test: delete from both
+    differing parts every byte that occurs in an invisible character or a
+    line break (``_MAY_CHANGE_BYTES``).  Deleting bytes commutes with cutting
+    a body into its common start, differing part and common end, and what
+    it leaves of a body depends only on the body's visible characters (they
+    are the body less whole invisible characters, made of those bytes); so
+    if the two leftovers differ, so do the visible characters.  Otherwise the
+    visible characters of the whole lines around the differing parts (whole
+    lines, so no UTF-8 sequence is cut) decide.  None (visible characters
+    equal, bytes not: a whitespace or line-break change) means: compare
+    ``content_key``s.  The shortcut is proved for this module's
+    ``normalized_body`` only: with another one in its place, the answer is always None.
     """
     if normalized_body is not _PROVED_FOR:
         return None
@@ -297,24 +308,28 @@ def same_text(old: bytes, new: bytes) -> bool | None:
     _, b = split_front_matter(new)
     if a == b:
         return True
-    # The lines that differ: from the line of the first differing byte to the line end after the last one.
-    shorter = min(len(a), len(b))
+    na, nb = len(a), len(b)
+    shorter = min(na, nb)
     head = _common_prefix(a, b, shorter)
     tail = _common_suffix(a, b, shorter - head)  # (not overlapping the common prefix)
+    if a[head:na - tail].translate(None, _MAY_CHANGE_BYTES) != b[head:nb - tail].translate(None, _MAY_CHANGE_BYTES):
+        return False
+    # The lines that differ: from the line of the first differing byte to the line end after the last one.
     start = a.rfind(b"\n", 0, head) + 1
-    end = a.find(b"\n", len(a) - tail)
-    end = len(a) if end < 0 else end
-    if _visible(a[start:end]) != _visible(b[start:len(b) - (len(a) - end)]):
+    end = a.find(b"\n", na - tail)
+    end = na if end < 0 else end
+    if _visible(a[start:end]) != _visible(b[start:nb - (na - end)]):
         return False
     return None
 
 
 def _common_prefix(a: bytes, b: bytes, most: int) -> int:
-    """The length of the common start of *a* and *b*, at most *most* (a binary search of slice comparisons)."""
+    """The length of the common start of *a* and *b*, at most *most* (a binary search of ``memcmp``s, no copies)."""
+    view, starts = memoryview(b), a.startswith
     lo, hi = 0, most
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if a[lo:mid] == b[lo:mid]:
+        if starts(view[lo:mid], lo):
             lo = mid
         else:
             hi = mid - 1
@@ -322,11 +337,26 @@ def _common_prefix(a: bytes, b: bytes, most: int) -> int:
 
 
 def _common_suffix(a: bytes, b: bytes, most: int) -> int:
-    """The length of the common end of *a* and *b*, at most *most*."""
-    lo, hi, na, nb = 0, most, len(a), len(b)
+    """The length of the common end of *a* and *b*, at most *most*.
+
+    Most edits change a few bytes, so the longest ends are tried first
+    (*most*, then 16, 256, 4096... bytes less) before a binary search.
+    """
+    na, nb = len(a), len(b)
+    view, ends = memoryview(b), a.endswith
+    lo, hi, step = 0, most, 0
+    while True:  # gallop down from the longest possible end
+        trial = most - step
+        if trial <= 0:
+            break
+        if ends(view[nb - trial:], 0, na):
+            lo = trial
+            break
+        hi = trial - 1
+        step = step * 16 if step else 16
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if a[na - mid:na - lo] == b[nb - mid:nb - lo]:
+        if ends(view[nb - mid:nb - lo], 0, na - lo):
             lo = mid
         else:
             hi = mid - 1
