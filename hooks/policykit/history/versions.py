@@ -21,6 +21,7 @@ make a build faster but never change its answer.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -29,10 +30,11 @@ import queue
 import re
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Literal
+from typing import Any, Callable, Iterable, Iterator, Literal
 
 from policykit.history import cache as history_cache, gitrepo
 from policykit.dates import build_time
@@ -677,7 +679,8 @@ def read_history(docs_dir: str | os.PathLike[str], options: HistoryOptions = His
     files: dict[str, FileHistory] = {}
     head_date: datetime | None = None
     if head is not None:
-        files, head_date = _versions_from_log(tree, options, head)
+        with _collector_paused():
+            files, head_date = _versions_from_log(tree, options, head)
     for code, repo_path in tree.status():
         src = _src_path(prefix, repo_path)
         if src is None or code == " D" or code == "D ":
@@ -694,6 +697,26 @@ def read_history(docs_dir: str | os.PathLike[str], options: HistoryOptions = His
         "Read git history of %d files in %.2f s", len(files), hist.seconds
     )
     return hist
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while history is read.
+
+    The read makes a few hundred thousand objects that live on and form no
+    cycles (on the 40,000-commit corpus: commits, changes, blob entries,
+    versions), so each collection the allocations trigger walks them all
+    again for nothing: 0.7-0.9 s of 3 s of Python there.  Whatever was
+    collected is collected when the collector runs next.
+    """
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _src_path(prefix: str, repo_path: str) -> str | None:
