@@ -33,6 +33,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Literal
 
@@ -167,7 +168,7 @@ class History:
 # --------------------------------------------------------------------- reading
 
 
-@dataclass
+@dataclass(slots=True)
 class _Change:
     status: str  # A, M, D, R, T
     old_mode: str
@@ -178,7 +179,7 @@ class _Change:
     new_path: str
 
 
-@dataclass
+@dataclass(slots=True)
 class _Commit:
     oid: str
     committer_date: datetime
@@ -441,9 +442,10 @@ def _wanted(ch: _Change, in_docs: Callable[[str], bool]) -> tuple[str | None, st
     """
     if ch.new_mode == _SUBMODULE or ch.old_mode == _SUBMODULE:
         return None, None
-    if ch.status == "D" or not (in_docs(ch.new_path) and _is_text(ch.new_path)):
+    status = ch.status
+    if status == "D" or not (in_docs(ch.new_path) and _is_text(ch.new_path)):
         return None, None
-    if ch.status in ("M", "R", "T") and ch.old_blob != ch.new_blob and not set(ch.old_blob) <= {"0"}:
+    if status in ("M", "R", "T") and ch.old_blob != ch.new_blob and ch.old_blob.strip("0"):
         return ch.old_blob, ch.new_blob
     return None, ch.new_blob
 
@@ -650,6 +652,7 @@ class _Lineage:
         )
 
 
+@lru_cache(maxsize=1 << 16)  # a few thousand paths, each asked about once per change
 def _is_text(path: str) -> bool:
     return path.lower().endswith(_TEXT_SUFFIXES)
 
