@@ -850,7 +850,7 @@ def _versions_from_log(tree: WorkTree, options: HistoryOptions, head: str) -> tu
         when = c.author_date if by_date else c.committer_date
         is_ignored = c.oid in ignored
         # Moves and deletions first, so an add at a freed path starts (or revives) its own lineage.
-        ordered = sorted(c.changes, key=lambda ch: 0 if ch.status in ("R", "D") else 1)
+        ordered = c.changes if len(c.changes) < 2 else sorted(c.changes, key=lambda ch: 0 if ch.status in ("R", "D") else 1)
         for ch in ordered:
             if ch.new_mode == _SUBMODULE and ch.old_mode in (_SUBMODULE, "000000"):
                 continue
