@@ -40,7 +40,7 @@ from typing import Any, Callable, Iterable, Iterator, Literal
 from policykit.history import cache as history_cache, gitrepo
 from policykit.dates import build_time
 from policykit.history.gitrepo import GitError, NotARepositoryError, ShallowCloneError, WorkTree
-from policykit.source.text import content_key, same_text, split_front_matter
+from policykit.source.text import content_key, raw_front_matter, same_text
 
 log = logging.getLogger("mkdocs.policykit.history")
 
@@ -396,8 +396,7 @@ class _BlobCache:
         held: dict[str, bytes] = {}
         for oid, data in gitrepo.read_blobs(tree, order):
             if oid not in self.entries:
-                fm, _ = split_front_matter(data)
-                self.entries[oid] = ["", fm.decode("utf-8", "replace"), []]
+                self.entries[oid] = ["", raw_front_matter(data).decode("utf-8", "replace"), []]
                 self.dirty = True
             if not left.get(oid):
                 continue
@@ -510,13 +509,13 @@ class _StreamedLog:
                 pipe.end()
                 self.events.put(None)
                 answering.join()
-            except BaseException:
+            except BaseException as exc:
                 pipe.kill()  # releases the answering thread if it waits for cat-file
                 self.events.put(None)  # and if it waits for the next plan
                 answering.join()
-                if self.error is not None:
-                    raise self.error from None
-                raise
+                if isinstance(exc, _StopReading) and self.error is not None:
+                    raise self.error from None  # cat-file stopped first: its reason
+                raise  # (an error of the answering side now is the kill's)
             if self.error is not None:
                 raise self.error
         except _StopReading:
@@ -622,8 +621,7 @@ class _StreamedLog:
                     if kind == 0:
                         data = held[oid] = pipe.next(oid)
                         if oid not in entries:
-                            fm, _ = split_front_matter(data)
-                            entries[oid] = ["", fm.decode("utf-8", "replace"), []]
+                            entries[oid] = ["", raw_front_matter(data).decode("utf-8", "replace"), []]
                             cache.dirty = True
                     elif kind == 1:
                         new = event[2]

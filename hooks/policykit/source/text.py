@@ -69,12 +69,22 @@ class FrontMatterError(ValueError):
 
 def split_front_matter(data: bytes) -> tuple[bytes, bytes]:
     """Split raw file bytes into (front matter YAML, body)."""
-    if data.startswith(_BOM):
-        data = data[len(_BOM):]
-    m = _FRONT_MATTER.match(data)
+    front, start = _front_matter_at(data)
+    return front, (data[start:] if start else data)
+
+
+def raw_front_matter(data: bytes) -> bytes:
+    """``split_front_matter(data)[0]``, without copying the body."""
+    return _front_matter_at(data)[0]
+
+
+def _front_matter_at(data: bytes) -> tuple[bytes, int]:
+    """(front matter YAML, where the body starts) of raw file bytes."""
+    skip = len(_BOM) if data.startswith(_BOM) else 0
+    m = _FRONT_MATTER.match(data[skip:] if skip else data)  # (\A: a match cannot start at an offset)
     if not m:
-        return b"", data
-    return (m.group(1) or b""), data[m.end():]
+        return b"", skip
+    return (m.group(1) or b""), skip + m.end()
 
 
 def unclosed_front_matter(data: bytes) -> bool:
@@ -304,40 +314,42 @@ def same_text(old: bytes, new: bytes) -> bool | None:
     """
     if normalized_body is not _PROVED_FOR:
         return None
-    _, a = split_front_matter(old)
-    _, b = split_front_matter(new)
-    if a == b:
+    # The bodies are compared where they lie (after the front matter), without copying them.
+    sa, sb = _front_matter_at(old)[1], _front_matter_at(new)[1]
+    na, nb = len(old), len(new)
+    shorter = min(na - sa, nb - sb)
+    if na - sa == nb - sb and old.startswith(memoryview(new)[sb:], sa):
         return True
-    na, nb = len(a), len(b)
-    shorter = min(na, nb)
-    head = _common_prefix(a, b, shorter)
-    tail = _common_suffix(a, b, shorter - head)  # (not overlapping the common prefix)
-    if a[head:na - tail].translate(None, _MAY_CHANGE_BYTES) != b[head:nb - tail].translate(None, _MAY_CHANGE_BYTES):
+    head = _common_prefix(old, sa, new, sb, shorter)
+    tail = _common_suffix(old, sa, new, sb, shorter - head)  # (not overlapping the common prefix)
+    if (old[sa + head:na - tail].translate(None, _MAY_CHANGE_BYTES)
+            != new[sb + head:nb - tail].translate(None, _MAY_CHANGE_BYTES)):
         return False
     # The lines that differ: from the line of the first differing byte to the line end after the last one.
-    start = a.rfind(b"\n", 0, head) + 1
-    end = a.find(b"\n", na - tail)
+    cut = old.rfind(b"\n", sa, sa + head)
+    start = cut + 1 if cut >= 0 else sa
+    end = old.find(b"\n", na - tail)
     end = na if end < 0 else end
-    if _visible(a[start:end]) != _visible(b[start:nb - (na - end)]):
+    if _visible(old[start:end]) != _visible(new[sb + (start - sa):nb - (na - end)]):
         return False
     return None
 
 
-def _common_prefix(a: bytes, b: bytes, most: int) -> int:
-    """The length of the common start of *a* and *b*, at most *most* (a binary search of ``memcmp``s, no copies)."""
+def _common_prefix(a: bytes, sa: int, b: bytes, sb: int, most: int) -> int:
+    """The length of the common start of ``a[sa:]`` and ``b[sb:]``, at most *most* (a binary search of ``memcmp``s)."""
     view, starts = memoryview(b), a.startswith
     lo, hi = 0, most
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if starts(view[lo:mid], lo):
+        if starts(view[sb + lo:sb + mid], sa + lo):
             lo = mid
         else:
             hi = mid - 1
     return lo
 
 
-def _common_suffix(a: bytes, b: bytes, most: int) -> int:
-    """The length of the common end of *a* and *b*, at most *most*.
+def _common_suffix(a: bytes, sa: int, b: bytes, sb: int, most: int) -> int:
+    """The length of the common end of ``a[sa:]`` and ``b[sb:]``, at most *most*.
 
     Most edits change a few bytes, so the longest ends are tried first
     (*most*, then 16, 256, 4096... bytes less) before a binary search.
@@ -349,14 +361,14 @@ def _common_suffix(a: bytes, b: bytes, most: int) -> int:
         trial = most - step
         if trial <= 0:
             break
-        if ends(view[nb - trial:], 0, na):
+        if ends(view[nb - trial:], sa, na):
             lo = trial
             break
         hi = trial - 1
         step = step * 16 if step else 16
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if ends(view[nb - mid:nb - lo], 0, na - lo):
+        if ends(view[nb - mid:nb - lo], sa, na - lo):
             lo = mid
         else:
             hi = mid - 1
