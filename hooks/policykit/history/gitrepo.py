@@ -4,8 +4,9 @@ GitPython only finds the repository (it reads files; it runs no git).  Every
 git command runs through ``WorkTree.run``, which raises one error type,
 ``GitError``, carrying git's own message (and the fix for a repository owned
 by another user, "dubious ownership").  The blob contents are streamed through
-one ``git cat-file --batch`` process that is always stopped, whichever way the
-reading ends.
+one ``git cat-file --batch`` process (``BlobPipe``) that is always stopped,
+whichever way the reading ends; ``git log`` can hand its output over while it
+runs (``WorkTree.log_sink``).
 """
 
 from __future__ import annotations

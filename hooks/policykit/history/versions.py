@@ -11,9 +11,10 @@ The rules (see README, "How dates are decided"):
 * A file with uncommitted changes, or never committed, is a draft.
 
 One ``git log`` over the whole history gives every change; one
-``git cat-file --batch`` reads the blobs whose text must be compared, and
-``same_text`` decides most comparisons from the lines that differ, so only
-whitespace-only changes are normalised.  A small on-disk cache remembers each
+``git cat-file --batch`` reads the blobs whose text must be compared, while
+the log is still being written (``_StreamedLog``), and ``same_text`` decides
+most comparisons from the bytes that differ, so only whitespace-only changes
+are normalised.  A small on-disk cache remembers each
 blob's front matter and what was decided about it, so that later builds read
 only new blobs; ``history_cache`` keys and checks those files, so they can
 make a build faster but never change its answer.
