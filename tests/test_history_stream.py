@@ -40,7 +40,7 @@ def _history(repo: GitRepo, n: int = 60) -> None:
     repo.commit("four policies", date="2024-01-01T10:00:00+00:00")
     for c in range(n):
         i = c % 4
-        path = f"docs/moved/p1.md" if i == 1 and c > 20 else f"docs/p{i}.md"
+        path = "docs/moved/p1.md" if i == 1 and c > 20 else f"docs/p{i}.md"
         text = repo.read(path)
         if c % 7 == 3:
             text = text.replace("\n", "\r\n")  # whitespace only: no version
@@ -62,7 +62,7 @@ def test_the_log_parsed_in_any_cut_is_the_log_parsed_whole(git_repo: GitRepo) ->
     for _ in range(30):
         cuts = sorted(rng.sample(range(1, len(raw)), k=rng.randint(1, 40)))
         parser = _LogParser()
-        for start, end in zip([0, *cuts], [*cuts, len(raw)]):
+        for start, end in zip([0, *cuts], [*cuts, len(raw)], strict=True):
             parser.feed(raw[start:end])
         assert parser.close()[::-1] == whole
 
@@ -102,7 +102,7 @@ def test_a_tree_missing_in_the_middle_of_the_log_is_a_git_error(git_repo: GitRep
     before = _children()
     for options in (HistoryOptions(), HistoryOptions(cache_dir=str(tmp_path / "cache"))):
         with pytest.raises(GitError) as err:
-            run_within(lambda: read_history(git_repo.path / "docs", options))
+            run_within(lambda options=options: read_history(git_repo.path / "docs", options))
         assert "git log failed" in str(err.value) and tree[:7] in str(err.value)  # git's own message
     assert _children() - before == set(), "a git process is still running"
     assert subprocess.run(["git", "-C", str(git_repo.path), "fsck"], capture_output=True).returncode != 0
