@@ -155,12 +155,14 @@ class WorkTree:
         assert out is not None
         _widen(out)
         chunks: list[bytes] = []
+        buffer = bytearray(_PIPE_SIZE)  # one buffer read into: no fresh megabyte for every read
+        view = memoryview(buffer)
         try:
-            fd = out.fileno()
             while True:
-                chunk = os.read(fd, _PIPE_SIZE)
-                if not chunk:
+                size = out.readinto(buffer)
+                if not size:
                     break
+                chunk = bytes(view[:size])
                 chunks.append(chunk)
                 sink(chunk)
             proc.wait()
@@ -210,9 +212,10 @@ class BlobPipe:
     """One ``git cat-file --batch``: blob ids are asked with ``ask`` and read back, in the same order, with ``next``.
 
     Asking and reading are meant for two threads (the asker may block while
-    the answers before are unread); ``stop`` kills ``cat-file`` if it still
-    runs and reaps it, so a thread blocked on either pipe is released.  Every
-    failure is a GitError carrying git's own message.
+    the answers before are unread); ``kill`` stops ``cat-file`` if it still
+    runs and reaps it, so a thread blocked on either pipe is released, and
+    ``close`` then closes the pipes.  Every failure is a GitError carrying
+    git's own message.
     """
 
     def __init__(self, tree: WorkTree) -> None:
