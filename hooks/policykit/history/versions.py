@@ -286,17 +286,21 @@ _LAST_DATE = datetime(2106, 2, 7, tzinfo=timezone.utc)
 
 def _commit_date(oid: str, which: str, raw: str) -> datetime:
     """A commit's date, or GitError when git cannot print it or it lies outside 1970-2106."""
-    fix = (
-        f"Correct the {which} date of commit {oid[:12]} (e.g. 'git rebase -i' and "
-        f"'git commit --amend --date=...' before publishing; a wrong clock is the usual cause)."
-    )
     try:
         when = datetime.fromisoformat(raw)
     except ValueError as exc:  # git prints the placeholder itself for a date it cannot represent (before 1970)
-        raise GitError(f"commit {oid}: its {which} date is unreadable (git prints {raw[:40]!r}). {fix}") from exc
+        raise GitError(f"commit {oid}: its {which} date is unreadable (git prints {raw[:40]!r}). {_date_fix(oid, which)}") from exc
+    if "1970" < raw[:4] < "2106":  # a year 1971-2105 in any time zone is inside the range: no need to compare instants
+        return when
     if not _FIRST_DATE <= when < _LAST_DATE:
-        raise GitError(f"commit {oid}: its {which} date {raw} is outside 1970-2106, so it cannot be a real publication date. {fix}")
+        raise GitError(f"commit {oid}: its {which} date {raw} is outside 1970-2106, so it cannot be a real publication date. "
+                       f"{_date_fix(oid, which)}")
     return when
+
+
+def _date_fix(oid: str, which: str) -> str:
+    return (f"Correct the {which} date of commit {oid[:12]} (e.g. 'git rebase -i' and "
+            f"'git commit --amend --date=...' before publishing; a wrong clock is the usual cause).")
 
 
 def _read_ignore_revs(root: Path, configured: str | None) -> list[str]:
