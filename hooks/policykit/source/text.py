@@ -69,12 +69,22 @@ class FrontMatterError(ValueError):
 
 def split_front_matter(data: bytes) -> tuple[bytes, bytes]:
     """Split raw file bytes into (front matter YAML, body)."""
-    if data.startswith(_BOM):
-        data = data[len(_BOM):]
-    m = _FRONT_MATTER.match(data)
+    front, start = _front_matter_at(data)
+    return front, (data[start:] if start else data)
+
+
+def raw_front_matter(data: bytes) -> bytes:
+    """``split_front_matter(data)[0]``, without copying the body."""
+    return _front_matter_at(data)[0]
+
+
+def _front_matter_at(data: bytes) -> tuple[bytes, int]:
+    """(front matter YAML, where the body starts) of raw file bytes."""
+    skip = len(_BOM) if data.startswith(_BOM) else 0
+    m = _FRONT_MATTER.match(data[skip:] if skip else data)  # (\A: a match cannot start at an offset)
     if not m:
-        return b"", data
-    return (m.group(1) or b""), data[m.end():]
+        return b"", skip
+    return (m.group(1) or b""), skip + m.end()
 
 
 def unclosed_front_matter(data: bytes) -> bool:
@@ -267,6 +277,9 @@ _MAY_CHANGE_ASCII = "".join(sorted(c for c in _INVISIBLE + "\r\n" if c.isascii()
 _MAY_CHANGE_OTHER = re.compile(b"|".join(re.escape(c.encode("utf-8")) for c in sorted(set(_INVISIBLE)) if not c.isascii()))
 
 
+#: Every byte of what ``normalized_body`` may change (the ASCII ones and each byte of the others' UTF-8 encodings).
+_MAY_CHANGE_BYTES = bytes(sorted(set(_MAY_CHANGE_ASCII) | {b for c in _INVISIBLE if not c.isascii() for b in c.encode("utf-8")}))
+
 #: The normaliser ``same_text`` is proved for.
 _PROVED_FOR = normalized_body
 
@@ -284,49 +297,78 @@ def same_text(old: bytes, new: bytes) -> bool | None:
     differ.  ``normalized_body`` only drops, adds or changes invisible
     characters and line breaks, so the visible characters of a body and of
     its normalised form are the same, and files whose visible characters
-    differ have different content keys.  Only the lines between the common
-    start and end of the two bodies are compared (whole lines, so no UTF-8
-    sequence is cut), so an edit of a long file costs a few ``memcmp`` calls.  None (visible characters equal, bytes not: a
-    whitespace or line-break change) means: compare ``content_key``s.
-    The shortcut is proved for this module's ``normalized_body`` only: with
-    another one in its place, the answer is always None.
+    differ have different content keys.  Only what lies between the common
+    start and end of the two bodies is compared, so an edit of a long file
+    costs a few ``memcmp`` calls.  First a coarser test: delete from both
+    differing parts every byte that occurs in an invisible character or a
+    line break (``_MAY_CHANGE_BYTES``).  Deleting bytes commutes with cutting
+    a body into its common start, differing part and common end, and what
+    it leaves of a body depends only on the body's visible characters (they
+    are the body less whole invisible characters, made of those bytes); so
+    if the two leftovers differ, so do the visible characters.  Otherwise the
+    visible characters of the whole lines around the differing parts (whole
+    lines, so no UTF-8 sequence is cut) decide.  None (visible characters
+    equal, bytes not: a whitespace or line-break change) means: compare
+    ``content_key``s.  The shortcut is proved for this module's
+    ``normalized_body`` only: with another one in its place, the answer is always None.
     """
     if normalized_body is not _PROVED_FOR:
         return None
-    _, a = split_front_matter(old)
-    _, b = split_front_matter(new)
-    if a == b:
+    # The bodies are compared where they lie (after the front matter), without copying them.
+    sa, sb = _front_matter_at(old)[1], _front_matter_at(new)[1]
+    na, nb = len(old), len(new)
+    shorter = min(na - sa, nb - sb)
+    if na - sa == nb - sb and old.startswith(memoryview(new)[sb:], sa):
         return True
+    head = _common_prefix(old, sa, new, sb, shorter)
+    tail = _common_suffix(old, sa, new, sb, shorter - head)  # (not overlapping the common prefix)
+    if (old[sa + head:na - tail].translate(None, _MAY_CHANGE_BYTES)
+            != new[sb + head:nb - tail].translate(None, _MAY_CHANGE_BYTES)):
+        return False
     # The lines that differ: from the line of the first differing byte to the line end after the last one.
-    shorter = min(len(a), len(b))
-    head = _common_prefix(a, b, shorter)
-    tail = _common_suffix(a, b, shorter - head)  # (not overlapping the common prefix)
-    start = a.rfind(b"\n", 0, head) + 1
-    end = a.find(b"\n", len(a) - tail)
-    end = len(a) if end < 0 else end
-    if _visible(a[start:end]) != _visible(b[start:len(b) - (len(a) - end)]):
+    cut = old.rfind(b"\n", sa, sa + head)
+    start = cut + 1 if cut >= 0 else sa
+    end = old.find(b"\n", na - tail)
+    end = na if end < 0 else end
+    if _visible(old[start:end]) != _visible(new[sb + (start - sa):nb - (na - end)]):
         return False
     return None
 
 
-def _common_prefix(a: bytes, b: bytes, most: int) -> int:
-    """The length of the common start of *a* and *b*, at most *most* (a binary search of slice comparisons)."""
+def _common_prefix(a: bytes, sa: int, b: bytes, sb: int, most: int) -> int:
+    """The length of the common start of ``a[sa:]`` and ``b[sb:]``, at most *most* (a binary search of ``memcmp``s)."""
+    view, starts = memoryview(b), a.startswith
     lo, hi = 0, most
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if a[lo:mid] == b[lo:mid]:
+        if starts(view[sb + lo:sb + mid], sa + lo):
             lo = mid
         else:
             hi = mid - 1
     return lo
 
 
-def _common_suffix(a: bytes, b: bytes, most: int) -> int:
-    """The length of the common end of *a* and *b*, at most *most*."""
-    lo, hi, na, nb = 0, most, len(a), len(b)
+def _common_suffix(a: bytes, sa: int, b: bytes, sb: int, most: int) -> int:
+    """The length of the common end of ``a[sa:]`` and ``b[sb:]``, at most *most*.
+
+    Most edits change a few bytes, so the longest ends are tried first
+    (*most*, then 16, 256, 4096... bytes less) before a binary search.
+    """
+    na, nb = len(a), len(b)
+    view, ends = memoryview(b), a.endswith
+    lo, hi, step = 0, most, 0
+    while True:  # gallop down from the longest possible end
+        trial = most - step
+        if trial <= 0:
+            break
+        if ends(view[nb - trial:], sa, na):
+            lo = trial
+            break
+        hi = trial - 1
+        step = step * 16 if step else 16
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if a[na - mid:na - lo] == b[nb - mid:nb - lo]:
+        if ends(view[nb - mid:nb - lo], sa, na - lo):
             lo = mid
         else:
             hi = mid - 1
