@@ -11,6 +11,7 @@ runs (``WorkTree.log_sink``).
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -18,7 +19,7 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Callable, Iterable, Iterator
+from typing import IO, Callable, Iterable, Iterator, cast
 
 import git
 
@@ -152,9 +153,9 @@ class WorkTree:
         except OSError as exc:
             errors.close()
             raise GitError(f"could not run git in {self.root}: {exc}. Install git and make sure it is on PATH.") from exc
-        out = proc.stdout
-        assert out is not None
-        _widen(out)
+        assert proc.stdout is not None
+        out = cast(io.RawIOBase, proc.stdout)  # bufsize=0: the pipe's raw FileIO, which reads into a buffer
+        _widen(proc.stdout)
         chunks: list[bytes] = []
         buffer = bytearray(_PIPE_SIZE)  # one buffer read into: no fresh megabyte for every read
         view = memoryview(buffer)

@@ -490,16 +490,7 @@ class _StreamedLog:
         self.events: queue.SimpleQueue[list[tuple[Any, ...]] | None] = queue.SimpleQueue()
         self.error: BaseException | None = None
         self.pipe: gitrepo.BlobPipe | None = None
-        prefix = tree.docs_prefix
-        docs: dict[str, bool] = {}
-
-        def in_docs(path: str) -> bool:
-            found = docs.get(path)
-            if found is None:
-                found = docs[path] = _src_path(prefix, path) is not None
-            return found
-
-        self.in_docs = in_docs
+        self.in_docs = _in_docs_test(tree.docs_prefix)
 
     def read(self, args: list[str]) -> tuple[bytes, list[_Commit]]:
         """Run ``git log`` with *args*: its raw output and its commits, oldest first."""
@@ -725,6 +716,19 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _in_docs_test(prefix: str) -> Callable[[str], bool]:
+    """``path -> is it under the docs folder`` for *prefix*, each path decided once (the log repeats them)."""
+    docs: dict[str, bool] = {}
+
+    def in_docs(path: str) -> bool:
+        found = docs.get(path)
+        if found is None:
+            found = docs[path] = _src_path(prefix, path) is not None
+        return found
+
+    return in_docs
+
+
 def _src_path(prefix: str, repo_path: str) -> str | None:
     if not prefix:
         return repo_path
@@ -822,13 +826,7 @@ def _versions_from_log(tree: WorkTree, options: HistoryOptions, head: str) -> tu
     prefix = tree.docs_prefix
     ignored_prefixes = _read_ignore_revs(tree.root, options.ignore_revs_file)
     ignored = {c.oid for c in commits if any(c.oid.startswith(p) for p in ignored_prefixes)} if ignored_prefixes else set()
-    docs: dict[str, bool] = {}
-
-    def in_docs(path: str) -> bool:
-        found = docs.get(path)
-        if found is None:
-            found = docs[path] = _src_path(prefix, path) is not None
-        return found
+    in_docs = _in_docs_test(prefix)
 
     if not filled:
         # Which blobs must be read: both sides of every text change inside docs, oldest first; and the pairs to compare.
