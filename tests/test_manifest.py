@@ -112,3 +112,17 @@ def test_absolute_purge_urls(tmp_path: Path) -> None:
     r2 = finalize_site(site, reg, own_assets=OWN_ASSETS, source_date=SOURCE_DATE, env={},
                        previous_manifest=r1.manifest_file, base_url="https://policies.example/")
     assert "https://policies.example/en/privacy/index.html" in r2.purge.urls
+
+
+def test_the_manifest_written_in_pieces_is_manifest_json_byte_for_byte(tmp_path) -> None:
+    """write_manifest streams the text (at 100,000 files it was the deploy step's largest object)."""
+    from policykit.deploy.manifest import manifest_json, write_manifest
+
+    urls = {f"/政策/{i:06d}/ü/": {"path": f"政策/{i:06d}/index.html", "sha256": f"{i:064x}", "size": i, "mtime": 1700000000 + i,
+                                  "tags": ["policy", f"v{i % 7}"], "note": 'quote " and \\ and \u2028'} for i in range(12000)}
+    manifest = {"version": 3, "urls": urls, "mtime": 1, "policies": {"b": [], "a": {"x": None, "y": True}}}
+    target = tmp_path / "manifest.json"
+    write_manifest(manifest, target)
+    want = manifest_json(manifest).encode("utf-8")
+    assert len(want) > 2 << 20  # more than one piece
+    assert target.read_bytes() == want

@@ -39,7 +39,7 @@ from policykit.deploy import signing, site_scan
 from policykit.deploy.header_files import CLOUDFLARE_MAX_RULES, choose_netlify_rules, render_netlify_rules, render_nginx, render_nginx_maps
 from policykit.deploy.memento import write_timemaps
 from policykit.deploy.manifest import (
-    PREVIOUS_MANIFEST_ENV, PurgePlan, build_manifest, load_manifest, manifest_json,
+    PREVIOUS_MANIFEST_ENV, PurgePlan, build_manifest, load_manifest, write_manifest,
     manifest_mtime, plan_purge, previous_files, write_purge,
 )
 from policykit.deploy.mtimes import MtimeError, apply_mtimes, plan_mtimes, source_epoch
@@ -144,7 +144,7 @@ def finalize_site(
     meta = manifest_mtime(manifest, previous, max([clock, *file_mtimes.values()]))
     manifest["mtime"] = meta
     manifest_file = site / MANIFEST_FILE
-    manifest_file.write_text(manifest_json(manifest), encoding="utf-8")
+    write_manifest(manifest, manifest_file)  # manifest_json's text, written in pieces
     out_dir.mkdir(parents=True, exist_ok=True)
     nginx_include = out_dir / NGINX_INCLUDE
     nginx_include.write_text(render_nginx(rules) + (signing.nginx_location(rules.security) if signing_key else ""),
