@@ -121,7 +121,6 @@ class ArchiveStore:
         # Per language: policies whose archive the last build restored / rendered (the log and tests read them).
         self.restored: dict[str, int] = {}
         self.rendered: dict[str, int] = {}
-        self.dirty = False  # mkdocs serve --dirty / build --dirty
         self.saves: list[_Save] = []  # this build's, kept by commit()
         self.used: set[tuple[str, str]] = set()  # (language, dest) of every archive this build wrote or restored
         self.restored_now: list[Kept] = []  # the archives this build restored
@@ -260,7 +259,6 @@ def store(config: MkDocsConfig) -> ArchiveStore:
         else:
             found = ArchiveStore(os.path.join(common.cache_dir(config), "archive"), persistent=True)
         plugin.archive_store = found
-    found.dirty = bool(getattr(plugin, "dirty", False))
     return found
 
 
@@ -380,19 +378,13 @@ def restore(config: MkDocsConfig, store_: ArchiveStore, locale: str, dest: str, 
     for rel in kept.paths:
         src = os.path.join(kept.folder, rel)
         dst = os.path.join(site, rel)
-        folder = os.path.dirname(dst)
-        if folder not in made:
-            os.makedirs(folder, exist_ok=True)
-            made.add(folder)
         try:
-            os.link(src, dst)  # the deploy step never changes a linked file's mtime (it copies it first: deploy/mtimes.py)
+            _link(src, dst, made)  # the deploy step never changes a linked file's mtime (it copies it first: deploy/mtimes.py)
         except FileExistsError:
             if os.path.samefile(src, dst):
                 continue  # --dirty: the very file is still there
             os.unlink(dst)
-            _link(src, dst)
-        except OSError:
-            shutil.copy2(src, dst)  # a file system that cannot link (the store on another one)
+            _link(src, dst, made)
     st = common.state(config)
     for page in kept.published:
         st.published.add(page)
@@ -426,11 +418,18 @@ def save(config: MkDocsConfig, store_: ArchiveStore, locale: str, dest: str, src
     store_.used.add((locale, dest))
 
 
-def _link(src: str, dst: str) -> None:
-    """*dst* as a hard link to *src* (its folders made), or a copy where the file system cannot link."""
-    os.makedirs(os.path.dirname(dst), exist_ok=True)
+def _link(src: str, dst: str, made: set[str] | None = None) -> None:
+    """*dst* as a hard link to *src* (its folders made; *made*: folders already made by the caller), or a copy
+    where the file system cannot link.  FileExistsError when *dst* exists."""
+    folder = os.path.dirname(dst)
+    if made is None or folder not in made:
+        os.makedirs(folder, exist_ok=True)
+        if made is not None:
+            made.add(folder)
     try:
         os.link(src, dst)
+    except FileExistsError:
+        raise
     except OSError:
         shutil.copy2(src, dst)
 
