@@ -64,3 +64,45 @@ def test_large_archive_uses_platform_default(node_parser: Path, tmp_path: Path) 
     nginx = result.nginx_include.read_text(encoding="utf-8")
     assert 'location ^~ "/en/policy-0149/"' in nginx
     assert "policy-policy-0149-en" in result.nginx_maps.read_text(encoding="utf-8")
+
+
+def test_variants_that_cannot_fit_are_not_built(tmp_path: Path, monkeypatch) -> None:
+    """``more_header_sets_than`` skips a variant only when it could not fit: the same rules with and without it.
+
+    Sites from one policy to 150, with room from 20 rules to 100, cross the points where the Memento variant
+    and then the one without it stop fitting; at archive scale only the platform default is built.
+    """
+    from policykit.deploy import header_files
+
+    def choices(rules, room: int) -> tuple[list, bool, int]:
+        built = []
+        real = header_files._entries
+
+        def counted(*a, **k):
+            built.append(k)
+            return real(*a, **k)
+
+        monkeypatch.setattr(header_files, "_entries", counted)
+        try:
+            choice = header_files.choose_netlify_rules(rules, room)
+        finally:
+            monkeypatch.setattr(header_files, "_entries", real)
+        return choice.rules, choice.memento, len(built)
+
+    seen = set()
+    for policies, versions in ((1, 1), (1, 3), (2, 2), (4, 3), (150, 3)):
+        site = tmp_path / f"site-{policies}-{versions}"
+        rules = finalize_site(site, _archive(site, policies, versions), own_assets=OWN_ASSETS,
+                              source_date=SOURCE_DATE, env={}).rules
+        for room in (20, 30, 40, 60, 100):
+            fast = choices(rules, room)
+            with monkeypatch.context() as m:
+                m.setattr(header_files, "more_header_sets_than", lambda *a, **k: False)
+                full = choices(rules, room)
+            assert fast[:2] == full[:2], (policies, versions, room)
+            assert fast[2] <= full[2]
+            seen.add((fast[1], len(fast[0]) == len(full[0]), fast[2] < full[2]))
+        if policies == 150:
+            assert fast[2] == 1 and full[2] == 3  # the platform default alone
+    assert (True, True, False) in seen  # some site fit with its Memento headers, built once
+    assert any(not memento and fewer for memento, _, fewer in seen)  # and some skipped a variant

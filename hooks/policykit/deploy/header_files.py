@@ -52,7 +52,10 @@ not allow: a larger archive.  Then ``_headers`` is written as before without
 them (``choose_netlify_rules`` says so and the build logs it at INFO); nginx
 still sends them, and the TimeMaps, which are files, are served everywhere
 with their ``Content-Type`` (at worst through the one rule
-``/*/timemap.link``).  ``_headers`` never sends ``rel="timegate"``: no
+``/*/timemap.link``).  A variant that needs more rules than the limit just for its different sets of
+headers is not built at all (``more_header_sets_than``): at archive scale only the
+platform default is, which saves most of the fitting's time and memory.
+``_headers`` never sends ``rel="timegate"``: no
 TimeGate can answer on those platforms without an edge function (see
 ``memento``).
 """
@@ -220,15 +223,18 @@ def choose_netlify_rules(
     typed = _type_rules(rules)
     types = {fr.path: fr.content_type for fr in rules.files if fr.content_type is not None}
     has_memento = any(fr.memento_info is not None for fr in rules.files)
-    if has_memento:
+    room = max_rules - 1 - len(typed)  # beside the root and type rules
+    if has_memento and not more_header_sets_than(rules, room, memento=True):
         entries = _entries(rules, memento=True)
         result = _fit(entries, [root, *typed], max_rules)
         if len(result) <= max_rules and _lines_fit(result, max_line):
             _verify(result, entries, rules.security, types)
             return NetlifyChoice(result, True)
-    entries = _entries(rules)
-    result = _fit(entries, [root, *typed], max_rules)
-    if len(result) > max_rules:
+    result = []
+    if not more_header_sets_than(rules, room):
+        entries = _entries(rules)
+        result = _fit(entries, [root, *typed], max_rules)
+    if not result or len(result) > max_rules:
         entries = _entries(rules, platform_default=True)
         result = [root, *typed, *(r for r in _collapse(entries) if r.headers)]
     if len(result) > max_rules:
@@ -247,6 +253,23 @@ def choose_netlify_rules(
                 )
     _verify(result, entries, rules.security, types)
     return NetlifyChoice(result, not has_memento)
+
+
+def more_header_sets_than(rules: SiteRules, room: int, *, memento: bool = False) -> bool:
+    """Whether the files have more than *room* different sets of headers (with *memento*: and Memento's).
+
+    Each rule of ``_fit`` carries the headers of the URLs it serves, and ``_verify`` gives every URL
+    exactly its own, so ``_headers`` needs at least one rule per different set: when there are more
+    sets than rules left, that variant cannot fit and is not built (at archive scale every page's tags,
+    Last-Modified and Memento headers are its own).  A file's URL forms share its headers, so files
+    are counted, stopping at the first set past *room*.
+    """
+    seen: set[tuple[tuple[str, str], ...]] = set()
+    for fr in rules.files:
+        seen.add((*fr.headers(), *fr.memento_headers(timegate=False)) if memento else fr.headers())
+        if len(seen) > room:
+            return True
+    return False
 
 
 def _type_rules(rules: SiteRules) -> list[HeaderRule]:
@@ -426,5 +449,5 @@ def render_nginx_maps(rules: SiteRules, build_year: int, *, exact: bool = False)
 __all__ = [
     "HeaderRule", "CLOUDFLARE_MAX_RULES", "CLOUDFLARE_MAX_LINE", "encode_url_path", "link_form", "netlify_regex",
     "cloudflare_merge", "netlify_rules", "render_netlify", "nginx_quote", "render_nginx",
-    "NetlifyChoice", "choose_netlify_rules", "render_nginx_maps",
+    "NetlifyChoice", "choose_netlify_rules", "more_header_sets_than", "render_nginx_maps",
 ]
