@@ -9,7 +9,10 @@ render workers peaked.  This polls ``/proc/<pid>/status`` of the command and
 every descendant (``VmHWM``: each process' own high-water mark) and prints the
 main process' peak, the largest worker's, and the largest sum of all of them at
 one moment (forked workers share the pages they inherited, so the sum
-overstates what the machine holds).  Linux only.  Not a test.
+overstates what the machine holds).  It also prints the largest sum of their
+PSS at one moment (``/proc/<pid>/smaps_rollup``: each shared page counted once,
+split among the processes that share it), which is what the build and its
+workers hold together.  Linux only.  Not a test.
 """
 
 from __future__ import annotations
@@ -45,6 +48,18 @@ def _status(pid: int) -> dict[str, int]:
     return found
 
 
+def _pss(pid: int) -> int:
+    """Proportional set size in KiB (shared pages split among their sharers); 0 when the process is gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--every", type=float, default=0.5)
@@ -56,27 +71,29 @@ def main() -> None:
     started = time.perf_counter()
     proc = subprocess.Popen(command)
     peak: dict[int, int] = {}
-    worst_sum = 0
+    worst_sum = worst_pss = 0
     while proc.poll() is None:
         tree, todo = [], [proc.pid]
         while todo:
             pid = todo.pop()
             tree.append(pid)
             todo.extend(_children(pid))
-        total = 0
+        total = pss = 0
         for pid in tree:
             st = _status(pid)
             if st:
                 peak[pid] = max(peak.get(pid, 0), st.get("VmHWM", 0))
                 total += st.get("VmRSS", 0)
+                pss += _pss(pid)
         worst_sum = max(worst_sum, total)
+        worst_pss = max(worst_pss, pss)
         time.sleep(a.every)
     seconds = time.perf_counter() - started
     main_peak = peak.get(proc.pid, 0)
     workers = [v for pid, v in peak.items() if pid != proc.pid]
     print(f"exit {proc.returncode} after {seconds:.1f} s; peak RSS: main {main_peak / 1024:.0f} MiB, "
           f"largest of {len(workers)} other processes {max(workers, default=0) / 1024:.0f} MiB, "
-          f"largest sum at one moment {worst_sum / 1024:.0f} MiB", flush=True)
+          f"largest sum at one moment {worst_sum / 1024:.0f} MiB (PSS {worst_pss / 1024:.0f} MiB)", flush=True)
     sys.exit(proc.returncode)
 
 

@@ -79,10 +79,12 @@ def _set_gzip_mtime(path: Path, epoch: int | None) -> None:
 
 
 def _separate_passes(site: Path, own_assets: Any, epoch: int | None, theme_scripts: Any,
-                     kept: Any = None, collect: Any = ()) -> Any:
+                     kept: Any = None, collect: Any = (), listed: Any = None) -> Any:
     """The read phase as the deploy step did it before the one pass: each step reads the site again.
 
-    (The captured build is a first one: it kept no archive from a build before, so ``kept`` is empty.)"""
+    (The captured build is a first one: it kept no archive from a build before, so ``kept`` is empty.
+    ``listed``, the listing the deploy step made before writing the TimeMaps, is not used: the site is
+    listed again here, so the one pass's result shows that listing plus the TimeMaps is the site.)"""
     assert not kept
     from policykit.deploy.cache_rules import site_files
     from policykit.deploy.error_pages import write_redirects

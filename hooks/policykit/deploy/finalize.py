@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Container, Iterable, Mapping, Sequence
 
 from policykit.deploy.cache_rules import IMMUTABLE, HEADERS_FILE, MANIFEST_FILE, SiteRules, build_rules, classify, site_files
-from policykit.deploy import signing, site_scan
+from policykit.deploy import nginx_versions, signing, site_scan
 from policykit.deploy.header_files import CLOUDFLARE_MAX_RULES, choose_netlify_rules, render_netlify_rules, render_nginx, render_nginx_maps
 from policykit.deploy.memento import write_timemaps
 from policykit.deploy.manifest import (
@@ -111,10 +111,10 @@ def finalize_site(
     env = os.environ if env is None else env
     site = Path(site_dir)
     out_dir = Path(deploy_dir) if deploy_dir is not None else site.with_name(site.name + "-deploy")
-    site_files(site)  # refuse bad names before touching anything
+    listed = site_files(site)  # refuse bad names before touching anything
     found = write_timemaps(site, registry)  # Memento: B timemap.link, registered as TIMEMAP
     read = site_scan.read_site(site, own_assets, source_epoch(source_date, env), theme_scripts,  # see the module doc
-                               kept=kept, collect=collect)
+                               kept=kept, collect=collect, listed={*listed, *(tl.timemap_path for tl in found)})
     paths, renamed, digests, hashes = read.paths, read.renamed, read.digests, read.hashes
     if previous is None:
         source = previous_manifest if previous_manifest is not None else (env.get(PREVIOUS_MANIFEST_ENV) or None)
@@ -147,10 +147,12 @@ def finalize_site(
     write_manifest(manifest, manifest_file)  # manifest_json's text, written in pieces
     out_dir.mkdir(parents=True, exist_ok=True)
     nginx_include = out_dir / NGINX_INCLUDE
-    nginx_include.write_text(render_nginx(rules) + (signing.nginx_location(rules.security) if signing_key else ""),
-                             encoding="utf-8")
+    groups = nginx_versions.plan(rules)  # the policy folders' locations, for both includes
+    nginx_include.write_text(render_nginx(rules, groups=groups)
+                             + (signing.nginx_location(rules.security) if signing_key else ""), encoding="utf-8")
     nginx_maps = out_dir / NGINX_MAPS
-    nginx_maps.write_text(render_nginx_maps(rules, datetime.fromtimestamp(clock, timezone.utc).year), encoding="utf-8")
+    nginx_maps.write_text(render_nginx_maps(rules, datetime.fromtimestamp(clock, timezone.utc).year, groups=groups),
+                          encoding="utf-8")
     purge = plan_purge(manifest, previous, base_url)
     purge_files = write_purge(purge, out_dir / "purge")
 

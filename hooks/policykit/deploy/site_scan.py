@@ -155,14 +155,15 @@ def scan_site(
 def read_site(site: Path, own_assets: Iterable[str], epoch: int | None,
               theme_scripts: ThemeScripts | None,
               kept: Mapping[str, tuple[str, int, tuple[str, ...]]] | None = None,
-              collect: Container[str] = ()) -> SiteRead:
+              collect: Container[str] = (), listed: Iterable[str] | None = None) -> SiteRead:
     """List the site once, fingerprint the own assets, write ``_redirects``, then read every file once.
 
     ``epoch``: the source date for the gzip header of ``sitemap.xml.gz`` (None: left as it is).
     ``theme_scripts``: the theme's inline scripts the CSP allows (None: none).
     ``kept``, ``collect``: see ``scan_site``.
+    ``listed``: the site's files as ``site_files`` lists them, when the caller already has them.
     """
-    listed = site_files(site)  # refuses bad names before anything is touched
+    listed = site_files(site) if listed is None else sorted(listed)  # refuses bad names before anything is touched
     renamed, known = rename_assets(site, own_assets)
     listed = sorted({renamed.get(p, p) for p in listed})
     paths = sorted({*listed, REDIRECTS_FILE}) if write_redirects(site, listed) is not None else listed

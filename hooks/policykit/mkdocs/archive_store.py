@@ -291,10 +291,31 @@ def outdate_pages(config: MkDocsConfig, files: Any) -> None:
 # -- keys ----------------------------------------------------------------------------------------------
 
 
+_PLAIN = frozenset({str, int, float, bool, bytes, type(None)})
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}  # a memo of _field_names: types never change their fields
+
+
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    """The fields of a dataclass type in order; None for any other type."""
+    try:
+        return _FIELD_NAMES[kind]
+    except KeyError:
+        names = tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else None
+        return _FIELD_NAMES.setdefault(kind, names)
+
+
 def canonical(value: Any) -> Any:
     """*value* as nested tuples of plain values, the same in every process (sets sorted, dataclasses by field)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return (type(value).__name__, tuple((f.name, canonical(getattr(value, f.name))) for f in dataclasses.fields(value)))
+    kind = type(value)
+    if kind in _PLAIN:  # most of a key: the same answer as the isinstance test below, sooner
+        return value
+    if kind is tuple or kind is list:
+        return tuple(canonical(v) for v in value)
+    names = _field_names(kind)
+    if names is not None:
+        return (kind.__name__, tuple((name, canonical(getattr(value, name))) for name in names))
     if isinstance(value, dict):
         return ("dict", tuple(sorted((repr(canonical(k)), canonical(v)) for k, v in value.items())))
     if isinstance(value, (set, frozenset)):
