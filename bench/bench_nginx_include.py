@@ -6,7 +6,7 @@
 
 Builds a synthetic archive with no MkDocs build (as ``tests/test_headers_scale.py`` does): a
 ``PublishedPages`` registry and empty files, per policy folder (half at the root, half under
-``en/``) its page, history page, versions API, feed and, for each of its versions, the version page
+``en/``) its page, history page, versions API, feed, sitemap and, for each of its versions, the version page
 and its ``source.md``; the versions are spread over the folders as evenly as they go.  Runs
 ``finalize_site`` once, then prints the sizes of ``nginx-headers.conf`` and ``nginx-maps.conf``
 rendered both ways (``render_nginx(..., exact=True)`` is the renderer as it was before
@@ -71,6 +71,7 @@ def archive(root: Path, folders: int, versions: int, long_names: bool = False) -
         add(f"{base}history/index.html", HISTORY, locale, pid, last)
         add(f"{base}versions.json", API, locale, pid, last)
         add(f"{base}feed.xml", FEED, locale, pid, last)
+        (root / f"{base}sitemap.xml").touch()  # the folder's sitemap, as a build writes it: in no registry
     (root / "404.html").write_text("<!doctype html><title>404</title>", encoding="utf-8")
     return reg
 

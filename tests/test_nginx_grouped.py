@@ -100,6 +100,7 @@ def _synthetic(root: Path) -> PublishedPages:
         base = f"{prefix}{pid}/"
         write(base + "index.html", POLICY, pid, locale)
         write(base + "history/index.html", HISTORY, pid, locale)
+        write(base + "sitemap.xml")  # the folder's sitemap (pages.sitemaps): in no registry, no purge tags
         for n in range(1, count + 1):
             when = WHEN + timedelta(days=n, hours=len(pid))
             write(f"{base}versions/{n}/index.html", CURRENT_VERSION if n == count else VERSION, pid, locale, when)
@@ -171,6 +172,11 @@ def _compare(site: Path, rules: SiteRules) -> int:
 
 def test_grouped_include_answers_like_exact_locations_directory_urls(builds) -> None:
     site, rules = builds["directory"]
+    folders = {tl.base for tl in rules.timelines}
+    sitemaps = [fr.path for fr in rules.files if fr.path.endswith("/sitemap.xml") and fr.path[:-11] in folders]
+    assert sitemaps and all(not fr.tags for fr in rules.files if fr.path in sitemaps)  # MkDocs' build made them
+    include = render_nginx(rules)
+    assert not [p for p in sitemaps if f'location = "/{p}"' in include]  # served by their folder's template
     assert _compare(site, rules) > 100
 
 
@@ -189,6 +195,7 @@ def test_grouped_include_answers_like_exact_locations_synthetic(synthetic, monke
     assert groups["privacy/"].source_type is not None and groups["en/O'Reilly terms/"].source_type is None
     assert "privacy/versions/2/notes.txt" not in groups["privacy/"].covered  # the stray keeps its exact location
     assert "privacy/versions/2/index.html" in groups["privacy/"].covered
+    assert f"zh-Hans/{SERVICE}/sitemap.xml" in groups[f"zh-Hans/{SERVICE}/"].covered  # an untagged tail of its own
     assert groups["en/privacy/"].error_page == "en/404.html" and groups["privacy/"].error_page == "404.html"
     maps = render_nginx_maps(rules, YEAR)
     assert f"{nginx_versions.STAMP}_3 " in maps and f"{nginx_versions.PREV}_2 " in maps
