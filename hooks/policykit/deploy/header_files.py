@@ -230,11 +230,11 @@ def choose_netlify_rules(
         if len(result) <= max_rules and _lines_fit(result, max_line):
             _verify(result, entries, rules.security, types)
             return NetlifyChoice(result, True)
-    result = []
-    if not more_header_sets_than(rules, room):
+    fits = not more_header_sets_than(rules, room)
+    if fits:
         entries = _entries(rules)
         result = _fit(entries, [root, *typed], max_rules)
-    if not result or len(result) > max_rules:
+    if not fits or len(result) > max_rules:
         entries = _entries(rules, platform_default=True)
         result = [root, *typed, *(r for r in _collapse(entries) if r.headers)]
     if len(result) > max_rules:
