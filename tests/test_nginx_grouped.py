@@ -173,7 +173,7 @@ def _compare(site: Path, rules: SiteRules) -> int:
 def test_grouped_include_answers_like_exact_locations_directory_urls(builds) -> None:
     site, rules = builds["directory"]
     folders = {tl.base for tl in rules.timelines}
-    sitemaps = [fr.path for fr in rules.files if fr.path.endswith("/sitemap.xml") and fr.path[:-11] in folders]
+    sitemaps = [fr.path for fr in rules.files if fr.path.endswith("/sitemap.xml") and fr.path.removesuffix("sitemap.xml") in folders]
     assert sitemaps and all(not fr.tags for fr in rules.files if fr.path in sitemaps)  # MkDocs' build made them
     include = render_nginx(rules)
     assert not [p for p in sitemaps if f'location = "/{p}"' in include]  # served by their folder's template
