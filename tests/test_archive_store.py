@@ -268,3 +268,64 @@ def test_builds_into_the_same_folder_set_kept_files_mtimes_in_place(repo: GitRep
         assert page.stat().st_nlink == 2  # this site's and the store's: its new mtime was set in place
         want = fresh_build(repo, tmp_path / f"fresh-{n}")
         assert_same(files(site), want)
+
+
+STASH = ".policy-site-previous"  # archive_store.STASH
+
+
+def test_a_build_into_the_same_folder_moves_kept_archives_back_whole(repo: GitRepo, tmp_path: Path) -> None:
+    """The kept archives' folders are the very folders of the build before (one rename each, no file linked
+    again); the archive rendered again is new; nothing of the old site is left over or listed."""
+    site = tmp_path / "site"
+    build(repo, site)
+    folders = ("zh-Hans/privacy/versions", "zh-Hans/privacy/history", "privacy/versions", "en/privacy/versions")
+    before = {f: (site / f).stat().st_ino for f in folders}
+    edit(repo, EN, "1MiX.org, a company, is the publisher", "1MiX.org, a company in Taipei, is the publisher")
+    repo.commit("Say where", date="2021-03-01T09:00:00+08:00")
+    assert build(repo, site) == {"zh-Hant": 1, "zh-Hans": 1}
+    after = {f: (site / f).stat().st_ino for f in folders}
+    assert {f: before[f] == after[f] for f in folders} == {
+        "zh-Hans/privacy/versions": True, "zh-Hans/privacy/history": True, "privacy/versions": True,
+        "en/privacy/versions": False,  # English changed: written anew
+    }
+    assert not (site / STASH).exists()
+    listed = json.loads((site / "manifest.json").read_text(encoding="utf-8"))
+    assert not [p for p in json.dumps(listed).split('"') if p.startswith(STASH)]
+    assert_same(files(site), fresh_build(repo, tmp_path))
+
+
+@pytest.mark.parametrize("change", ["stray file", "file replaced by a copy", "folder replaced by a link"])
+def test_an_old_folder_that_is_not_exactly_the_kept_archive_is_not_moved(repo: GitRepo, tmp_path: Path,
+                                                                         change: str) -> None:
+    """Whatever else is in the old site's archive folder, the new site has the kept files and nothing more."""
+    site = tmp_path / "site"
+    build(repo, site)
+    versions = site / "zh-Hans/privacy/versions"
+    if change == "stray file":
+        (versions / "9").mkdir()
+        (versions / "9/index.html").write_text("<p>not a version</p>", encoding="utf-8")
+    elif change == "file replaced by a copy":  # the same bytes and mtime, but not the file the store keeps
+        page = versions / "1/index.html"
+        copy = tmp_path / "copy.html"
+        shutil.copy2(page, copy)
+        os.replace(copy, page)
+    else:
+        elsewhere = tmp_path / "elsewhere"
+        shutil.copytree(versions, elsewhere, copy_function=os.link)
+        shutil.rmtree(versions)
+        versions.symlink_to(elsewhere, target_is_directory=True)
+    before = versions.stat().st_ino
+    assert build(repo, site) == {"zh-Hant": 1, "zh-Hans": 1, "en": 1}  # nothing changed: every archive kept
+    assert not versions.is_symlink() and versions.stat().st_ino != before  # made again, its files linked
+    assert (site / "privacy/versions").is_dir() and not (site / STASH).exists()
+    assert_same(files(site), fresh_build(repo, tmp_path))
+
+
+def test_a_stash_left_by_a_killed_build_is_removed_not_published(repo: GitRepo, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    build(repo, site)
+    (site / STASH / "en/privacy").mkdir(parents=True)
+    (site / STASH / "en/privacy/index.html").write_text("<p>left by a killed build</p>", encoding="utf-8")
+    assert build(repo, site) == {"zh-Hant": 1, "zh-Hans": 1, "en": 1}
+    assert not (site / STASH).exists()
+    assert_same(files(site), fresh_build(repo, tmp_path))

@@ -126,3 +126,17 @@ def test_the_manifest_written_in_pieces_is_manifest_json_byte_for_byte(tmp_path)
     want = manifest_json(manifest).encode("utf-8")
     assert len(want) > 2 << 20  # more than one piece
     assert target.read_bytes() == want
+
+
+@pytest.mark.parametrize("manifest", [
+    {"a": 1.5, "b": [1, [2, []], {}], "c": {"d": None, "e": False, "f": -3, "g": 10 ** 30, "h": True},
+     "\x00key\u2028": "\x1f\"\\/é\U0001F600", "": [{"z": 1, "a": [{}]}]},
+    {"tuple": (1, "two"), "nan": float("nan"), "inf": -float("inf")},
+    {"not a string key": {1: "one", 2: "two"}},  # json's encoder writes this one (keys spelled as strings)
+])
+def test_write_manifest_spells_every_json_value_as_manifest_json_does(tmp_path, manifest) -> None:
+    from policykit.deploy.manifest import manifest_json, write_manifest
+
+    target = tmp_path / "manifest.json"
+    write_manifest(manifest, target)
+    assert target.read_text(encoding="utf-8") == manifest_json(manifest)

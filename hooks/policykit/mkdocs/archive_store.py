@@ -37,6 +37,14 @@ Where it lives:
   file's size and mtime, and a kept file whose size or mtime differs later
   (something else wrote into a site's file in place) is not used: that
   archive is rendered again.
+* A build into the folder of the build before (``mkdocs build`` again, and
+  every ``serve`` rebuild) moves that build's files into a hidden folder of
+  the site first (``stash_previous``, just before MkDocs empties the site),
+  and a kept archive's ``history/`` and ``versions/`` folders move back in
+  one rename each when they hold exactly the kept files (the very files: the
+  store's inodes) and nothing else; otherwise its files are linked from the
+  store as above.  The rest of the old site is removed once every language
+  is built, before the deploy step lists the site (``drop_stash``).
 * ``mkdocs serve``: a temporary folder beside MkDocs' own temporary site
   folder (the same file system, so hard links work), removed when the
   session ends; records are kept in memory.  With ``--dirty`` MkDocs keeps the
@@ -57,6 +65,7 @@ import json
 import os
 import posixpath
 import shutil
+import stat
 import tempfile
 import weakref
 from dataclasses import dataclass, field
@@ -70,10 +79,13 @@ from policykit.deploy.published import KINDS, PublishedPage
 from policykit.diff.htmldiff import DiffSummary
 from policykit.history.ledger import PublishedFiles
 from policykit.mkdocs import common
+from policykit.pages.archive import policy_base
 
 #: Bump when the record's shape changes (older records are then never read).
 RECORD_VERSION = 1
 RECORD = "record.json"  # the key, the files and what writing them recorded
+#: The previous build's files while this one runs (``stash_previous``): hidden, so MkDocs' cleaning skips it.
+STASH = ".policy-site-previous"
 STATS = "stats.json"  # size and mtime of each kept file, once the build is done
 #: Libraries whose output is inside the kept pages (their versions are part of every key).
 RENDERING_LIBRARIES = ("mkdocs", "mkdocs-material", "mkdocs-static-i18n", "Markdown", "pymdown-extensions",
@@ -126,6 +138,8 @@ class ArchiveStore:
         self.restored_now: list[Kept] = []  # the archives this build restored
         # What the deploy step's scan found of this build's new archive files: (digests, inline scripts' hashes).
         self.scanned: tuple[dict[str, tuple[str, int]], dict[str, tuple[str, ...]]] = ({}, {})
+        self.stash: str | None = None  # the previous build's files, moved aside in on_pre_build (stash_previous)
+        self.moved = 0  # files this build moved back from the stash (the tests read it)
         self._count = 0
 
     # -- reading ---------------------------------------------------------------------------------------
@@ -229,6 +243,7 @@ class ArchiveStore:
 
     def new_build(self) -> None:
         """A build starts: nothing written or restored yet (a build cache's records are read again on demand)."""
+        self.moved = 0
         self.saves.clear()
         self.used.clear()
         self.restored_now.clear()
@@ -269,6 +284,47 @@ def finish(config: MkDocsConfig) -> None:
         return
     found.commit(config.site_dir)
     found.prune({locale for locale, _ in found.used})
+
+
+def stash_previous(config: MkDocsConfig) -> None:
+    """on_pre_build: move what the site folder holds into a hidden folder of it, which MkDocs' cleaning skips.
+
+    MkDocs then has nothing to remove, and ``restore`` moves each kept archive's folders back in one rename
+    each (only when the stash holds exactly the kept files, the very ones: ``_move_folders``), instead of
+    making every folder and linking every file again.  What is left is removed once every language is built
+    (``drop_stash``), before the deploy step lists the site; a build that fails removes it too.  Hidden
+    entries stay where they are, as MkDocs leaves them.  Where a move fails, nothing is stashed: MkDocs
+    empties the folder as it always does.
+    """
+    site = config.site_dir
+    found = store(config)
+    stale = os.path.join(site, STASH)
+    if os.path.lexists(stale):  # a build killed before it removed its stash
+        shutil.rmtree(stale, ignore_errors=True)
+    found.stash = None
+    try:
+        names = sorted(n for n in os.listdir(site) if not n.startswith("."))
+    except OSError:
+        return  # no site folder yet
+    if not names:
+        return
+    try:
+        os.mkdir(stale)
+        for name in names:
+            os.rename(os.path.join(site, name), os.path.join(stale, name))
+    except OSError:
+        return  # what was moved is removed with the stash; MkDocs empties the rest
+    finally:
+        found.stash = stale if os.path.isdir(stale) else None
+
+
+def drop_stash(config: MkDocsConfig) -> None:
+    """Remove the previous build's files that no kept archive took back (``stash_previous``)."""
+    found = getattr(common.plugin(config), "archive_store", None)
+    if found is None or found.stash is None:
+        return
+    shutil.rmtree(found.stash, ignore_errors=True)
+    found.stash = None
 
 
 def outdate_pages(config: MkDocsConfig, files: Any) -> None:
@@ -390,13 +446,18 @@ def restore(config: MkDocsConfig, store_: ArchiveStore, locale: str, dest: str, 
     False (and nothing done) when a kept file is gone or is not as it was kept: the archive is rendered again.
     """
     site = config.site_dir
+    ids: dict[str, tuple[int, int]] = {}
     if kept.stats:
-        if _stats(kept.folder, kept.paths) != kept.stats:
+        if _stats(kept.folder, kept.paths, ids) != kept.stats:
             return False
     elif not all(os.path.isfile(os.path.join(kept.folder, rel)) for rel in kept.paths):
         return False
+    moved = _move_folders(store_.stash, site, policy_base(dest), kept.paths, ids) if store_.stash and ids else set()
+    store_.moved += len(moved)
     made: set[str] = set()
     for rel in kept.paths:
+        if rel in moved:
+            continue
         src = os.path.join(kept.folder, rel)
         dst = os.path.join(site, rel)
         try:
@@ -455,7 +516,9 @@ def _link(src: str, dst: str, made: set[str] | None = None) -> None:
         shutil.copy2(src, dst)
 
 
-def _stats(folder: str, paths: Iterable[str]) -> dict[str, tuple[int, int]] | None:
+def _stats(folder: str, paths: Iterable[str],
+           ids: dict[str, tuple[int, int]] | None = None) -> dict[str, tuple[int, int]] | None:
+    """Size and mtime of each file (None if one is missing); *ids* gets each file's (device, inode)."""
     out: dict[str, tuple[int, int]] = {}
     for rel in paths:
         try:
@@ -463,7 +526,59 @@ def _stats(folder: str, paths: Iterable[str]) -> dict[str, tuple[int, int]] | No
         except OSError:
             return None
         out[rel] = (st.st_size, st.st_mtime_ns)
+        if ids is not None:
+            ids[rel] = (st.st_dev, st.st_ino)
     return out
+
+
+def _move_folders(stash: str, site: str, base: str, paths: list[str], ids: dict[str, tuple[int, int]]) -> set[str]:
+    """Move the folders of one archive (``<base>history``, ``<base>versions``) from *stash* into *site*.
+
+    A folder moves only when it holds exactly the archive's files under it, each the very file the store
+    keeps (its device and inode in *ids*), and *site* has nothing there yet; otherwise its files are linked
+    as usual.  Returns the paths moved.
+    """
+    under: dict[str, list[str]] = {}
+    for rel in paths:
+        if rel.startswith(base):
+            head, sep, _ = rel[len(base):].partition("/")
+            if sep:
+                under.setdefault(base + head, []).append(rel)
+    moved: set[str] = set()
+    for folder, rels in under.items():
+        src, dst = os.path.join(stash, folder), os.path.join(site, folder)
+        if os.path.lexists(dst) or not _holds_exactly(src, folder, rels, ids):
+            continue
+        try:
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            os.rename(src, dst)
+        except OSError:
+            continue
+        moved.update(rels)
+    return moved
+
+
+def _holds_exactly(path: str, folder: str, rels: list[str], ids: dict[str, tuple[int, int]]) -> bool:
+    """*path* (the stash's *folder*) is a real folder whose files are *rels* and nothing else, each with its id."""
+    wanted = set(rels)
+    found = 0
+    try:
+        if not stat.S_ISDIR(os.lstat(path).st_mode):
+            return False
+        for top, dirs, names in os.walk(path):
+            rel_top = folder + top[len(path):].replace(os.sep, "/")
+            for d in dirs:
+                if os.path.islink(os.path.join(top, d)):
+                    return False
+            for name in names:
+                rel = f"{rel_top}/{name}"
+                st = os.lstat(os.path.join(top, name))
+                if rel not in wanted or not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) != ids.get(rel):
+                    return False
+                found += 1
+    except OSError:
+        return False
+    return found == len(wanted)
 
 
 def _safe_name(locale: str) -> str:

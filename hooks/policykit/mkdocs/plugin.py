@@ -36,6 +36,9 @@ on_config          200       site: a new build; settings; git history      first
 on_config          100       validate: SOURCE_DATE_EPOCH from HEAD         before anything reads the clock
 on_config          50        deploy [headers]: previous manifest, ledger   after history (200) and the clock (100)
 on_config          0         feeds [feeds]: site_url is absolute           --  (i18n reconfigures at -100)
+on_pre_build       0         archive_store [archive]: the previous         just before MkDocs empties the site folder
+                             build's files into a hidden folder, whose     (not with --dirty)
+                             kept archives move back in one rename
 on_files           10        translations: catalogue of every language     before i18n (-100) narrows files to one language
 on_files           0         validate (pages, names), render_limit (every  before i18n (-100); validate first, then
                              page within render_timeout), archive          the render bound before MkDocs renders
@@ -63,13 +66,16 @@ on_post_template   0         error_pages: a translation's 404 into its     per l
                              folder (en/404.html)
 on_post_build      0         archive [archive], then feeds [feeds]         per language, before i18n (-100) builds the next;
                                                                            feeds quote archive's change summaries
-on_post_build      -200      error_pages: the root 404 is the default      the outer call, after i18n built every language
-                             language's again; feeds [feeds]: a           (and MkDocs wrote the root sitemap.xml)
-                             sitemap.xml beside each linked feed; api
-                             [archive]: the versions API; then
-                             deploy [headers]: headers, manifest, purge;
-                             then SOURCE_DATE_EPOCH put back
-on_build_error     0         SOURCE_DATE_EPOCH put back; a failed          --
+on_post_build      -200      archive_store: the rest of the previous       the outer call, after i18n built every language
+                             build's files removed; error_pages: the       (and MkDocs wrote the root sitemap.xml)
+                             root 404 is the default language's again;
+                             feeds [feeds]: a sitemap.xml beside each
+                             linked feed; api [archive]: the versions
+                             API; then deploy [headers]: headers,
+                             manifest, purge; then SOURCE_DATE_EPOCH
+                             put back
+on_build_error     0         SOURCE_DATE_EPOCH put back; the stash of the  --
+                             previous build removed; a failed
                              ``mkdocs build`` removes its partial site
 =================  ========  ============================================  =====================================================
 """
@@ -260,6 +266,10 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
 
     on_config = CombinedEvent(_config_first, _config_clock, _config_ledger, _config_feeds)
 
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        if self._on(config, "archive") and not self.dirty and common.is_first_language_build(config):
+            archive_store.stash_previous(config)  # just before MkDocs empties the site folder
+
     @event_priority(10)
     def _files_catalogue(self, files: Files, *, config: MkDocsConfig) -> Files:
         return translations.on_files(files, config)
@@ -344,6 +354,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
         if not common.is_last_post_build(config):
             return
         try:
+            archive_store.drop_stash(config)  # every language restored its archives: the rest of the old site goes
             error_pages.on_post_build(config)
             if self._on(config, "feeds"):
                 feeds.write_sitemaps(config)  # before the manifest lists the files
@@ -360,5 +371,8 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         validate.restore_epoch(self.state)
+        if self.archive_store is not None and self.archive_store.stash is not None:
+            shutil.rmtree(self.archive_store.stash, ignore_errors=True)  # the old site's files nothing took back
+            self.archive_store.stash = None
         if self.command == "build" and self._site_dir:
             remove_partial_site(self._site_dir)
