@@ -289,6 +289,7 @@ def test_a_build_into_the_same_folder_moves_kept_archives_back_whole(repo: GitRe
         "en/privacy/versions": False,  # English changed: written anew
     }
     assert not (site / STASH).exists()
+    assert not [p.name for p in (repo.path / STORE).iterdir() if p.name.startswith(".trash-")]  # removed, waited for
     listed = json.loads((site / "manifest.json").read_text(encoding="utf-8"))
     assert not [p for p in json.dumps(listed).split('"') if p.startswith(STASH)]
     assert_same(files(site), fresh_build(repo, tmp_path))
@@ -326,6 +327,10 @@ def test_a_stash_left_by_a_killed_build_is_removed_not_published(repo: GitRepo, 
     build(repo, site)
     (site / STASH / "en/privacy").mkdir(parents=True)
     (site / STASH / "en/privacy/index.html").write_text("<p>left by a killed build</p>", encoding="utf-8")
+    trash = repo.path / STORE / ".trash-1"  # the same, once moved out of the site, before rm removed it
+    (trash / "en").mkdir(parents=True)
+    (trash / "en/index.html").write_text("<p>left by a killed build</p>", encoding="utf-8")
     assert build(repo, site) == {"zh-Hant": 1, "zh-Hans": 1, "en": 1}
     assert not (site / STASH).exists()
+    assert not [p.name for p in (repo.path / STORE).iterdir() if p.name.startswith(".trash-")]
     assert_same(files(site), fresh_build(repo, tmp_path))

@@ -43,8 +43,9 @@ Where it lives:
   and a kept archive's ``history/`` and ``versions/`` folders move back in
   one rename each when they hold exactly the kept files (the very files: the
   store's inodes) and nothing else; otherwise its files are linked from the
-  store as above.  The rest of the old site is removed once every language
-  is built, before the deploy step lists the site (``drop_stash``).
+  store as above.  The rest of the old site leaves the site once every
+  language is built, before the deploy step lists the site, and is removed
+  by a process of its own while the deploy step runs (``drop_stash``).
 * ``mkdocs serve``: a temporary folder beside MkDocs' own temporary site
   folder (the same file system, so hard links work), removed when the
   session ends; records are kept in memory.  With ``--dirty`` MkDocs keeps the
@@ -66,7 +67,9 @@ import os
 import posixpath
 import shutil
 import stat
+import subprocess
 import tempfile
+import threading
 import weakref
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -86,6 +89,8 @@ RECORD_VERSION = 1
 RECORD = "record.json"  # the key, the files and what writing them recorded
 #: The previous build's files while this one runs (``stash_previous``): hidden, so MkDocs' cleaning skips it.
 STASH = ".policy-site-previous"
+#: In the store's folder: the rest of a previous site, removed while the build goes on (``drop_stash``).
+TRASH = ".trash-"
 STATS = "stats.json"  # size and mtime of each kept file, once the build is done
 #: Libraries whose output is inside the kept pages (their versions are part of every key).
 RENDERING_LIBRARIES = ("mkdocs", "mkdocs-material", "mkdocs-static-i18n", "Markdown", "pymdown-extensions",
@@ -139,6 +144,8 @@ class ArchiveStore:
         # What the deploy step's scan found of this build's new archive files: (digests, inline scripts' hashes).
         self.scanned: tuple[dict[str, tuple[str, int]], dict[str, tuple[str, ...]]] = ({}, {})
         self.stash: str | None = None  # the previous build's files, moved aside in on_pre_build (stash_previous)
+        self.removing: subprocess.Popen[bytes] | threading.Thread | None = None  # drop_stash's removal
+        self.languages_done: set[str] = set()  # languages whose archives this build restored or wrote
         self.moved = 0  # files this build moved back from the stash (the tests read it)
         self._count = 0
 
@@ -244,6 +251,7 @@ class ArchiveStore:
     def new_build(self) -> None:
         """A build starts: nothing written or restored yet (a build cache's records are read again on demand)."""
         self.moved = 0
+        self.languages_done.clear()
         self.saves.clear()
         self.used.clear()
         self.restored_now.clear()
@@ -251,8 +259,17 @@ class ArchiveStore:
         if self.persistent:
             self.kept.clear()  # another process may have built since
 
+    def wait_removal(self) -> None:
+        """Wait until the previous site's rest is removed (``drop_stash``)."""
+        removing, self.removing = self.removing, None
+        if isinstance(removing, subprocess.Popen):
+            removing.wait()
+        elif removing is not None:
+            removing.join()
+
     def close(self) -> None:
         """Forget every kept archive; a serve session's folder is removed (the session ended or a new one starts)."""
+        self.wait_removal()
         self.kept.clear()
         self.saves.clear()
         if self.root is not None and not self.persistent:
@@ -284,6 +301,7 @@ def finish(config: MkDocsConfig) -> None:
         return
     found.commit(config.site_dir)
     found.prune({locale for locale, _ in found.used})
+    found.wait_removal()
 
 
 def stash_previous(config: MkDocsConfig) -> None:
@@ -298,9 +316,14 @@ def stash_previous(config: MkDocsConfig) -> None:
     """
     site = config.site_dir
     found = store(config)
+    found.wait_removal()
     stale = os.path.join(site, STASH)
     if os.path.lexists(stale):  # a build killed before it removed its stash
         shutil.rmtree(stale, ignore_errors=True)
+    if found.root is not None and os.path.isdir(found.root):
+        for name in os.listdir(found.root):
+            if name.startswith(TRASH):  # the same, once out of the site
+                shutil.rmtree(os.path.join(found.root, name), ignore_errors=True)
     found.stash = None
     try:
         names = sorted(n for n in os.listdir(site) if not n.startswith("."))
@@ -318,13 +341,53 @@ def stash_previous(config: MkDocsConfig) -> None:
         found.stash = stale if os.path.isdir(stale) else None
 
 
-def drop_stash(config: MkDocsConfig) -> None:
-    """Remove the previous build's files that no kept archive took back (``stash_previous``)."""
+def language_done(config: MkDocsConfig) -> None:
+    """A language's archives are in the site: once every language's are, nothing takes files from the stash
+    any more, and its rest goes now (``drop_stash``), while mkdocs-static-i18n merges the search index."""
     found = getattr(common.plugin(config), "archive_store", None)
     if found is None or found.stash is None:
         return
-    shutil.rmtree(found.stash, ignore_errors=True)
-    found.stash = None
+    found.languages_done.add(common.current_locale(config))
+    plugin = common.i18n(config)
+    wanted = getattr(plugin, "build_languages", None) if plugin is not None else [common.current_locale(config)]
+    if wanted and set(wanted) <= found.languages_done:
+        drop_stash(config)
+
+
+def drop_stash(config: MkDocsConfig) -> None:
+    """Remove the previous build's files that no kept archive took back (``stash_previous``).
+
+    They leave the site folder at once (one rename into the store's folder, when it is on the same file
+    system) and are removed there by ``rm -rf`` in a process of its own, on another core while the deploy
+    step runs; the build waits for it before it ends (``finish``).  Without ``rm``, or where the rename
+    fails, they are removed here and now.
+    """
+    found = getattr(common.plugin(config), "archive_store", None)
+    if found is None or found.stash is None:
+        return
+    stash, found.stash = found.stash, None
+    if found.root is not None:
+        trash = os.path.join(found.root, f"{TRASH}{os.getpid()}")
+        try:
+            os.rename(stash, trash)
+        except OSError:
+            pass
+        else:
+            found.removing = _remove_in_background(trash)
+            return
+    shutil.rmtree(stash, ignore_errors=True)
+
+
+def _remove_in_background(path: str) -> subprocess.Popen[bytes] | threading.Thread:
+    """Start removing the folder *path*: ``rm -rf`` where there is one (no lock shared with this process),
+    else a thread."""
+    rm = shutil.which("rm") if os.name == "posix" else None
+    if rm is not None:
+        return subprocess.Popen([rm, "-rf", "--", path], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+    thread = threading.Thread(target=shutil.rmtree, args=(path, True), daemon=True)
+    thread.start()
+    return thread
 
 
 def outdate_pages(config: MkDocsConfig, files: Any) -> None:

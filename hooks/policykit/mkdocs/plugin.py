@@ -64,10 +64,11 @@ on_template_context 0        error_pages: the 404's labels, home link and  after
                              switcher in the language being built
 on_post_template   0         error_pages: a translation's 404 into its     per language (each build writes the root's)
                              folder (en/404.html)
-on_post_build      0         archive [archive], then feeds [feeds]         per language, before i18n (-100) builds the next;
-                                                                           feeds quote archive's change summaries
-on_post_build      -200      archive_store: the rest of the previous       the outer call, after i18n built every language
-                             build's files removed; error_pages: the       (and MkDocs wrote the root sitemap.xml)
+on_post_build      0         archive [archive] (after the last language:   per language, before i18n (-100) builds the next;
+                             the previous site's rest removed), then       feeds quote archive's change summaries
+                             feeds [feeds]
+on_post_build      -200      archive_store: the previous build's rest      the outer call, after i18n built every language
+                             (if not yet); error_pages: the                (and MkDocs wrote the root sitemap.xml)
                              root 404 is the default language's again;
                              feeds [feeds]: a sitemap.xml beside each
                              linked feed; api [archive]: the versions
@@ -346,6 +347,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
     def _post_build_language(self, *, config: MkDocsConfig) -> None:
         if self._on(config, "archive"):
             archive.on_post_build(config)
+            archive_store.language_done(config)  # the last language: the previous site's rest goes
         if self._on(config, "feeds"):
             feeds.on_post_build(config)
 
@@ -354,7 +356,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
         if not common.is_last_post_build(config):
             return
         try:
-            archive_store.drop_stash(config)  # every language restored its archives: the rest of the old site goes
+            archive_store.drop_stash(config)  # if language_done did not (a language it did not expect)
             error_pages.on_post_build(config)
             if self._on(config, "feeds"):
                 feeds.write_sitemaps(config)  # before the manifest lists the files
@@ -371,8 +373,10 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         validate.restore_epoch(self.state)
-        if self.archive_store is not None and self.archive_store.stash is not None:
-            shutil.rmtree(self.archive_store.stash, ignore_errors=True)  # the old site's files nothing took back
-            self.archive_store.stash = None
+        if self.archive_store is not None:
+            if self.archive_store.stash is not None:
+                shutil.rmtree(self.archive_store.stash, ignore_errors=True)  # the old site's files nothing took back
+                self.archive_store.stash = None
+            self.archive_store.wait_removal()
         if self.command == "build" and self._site_dir:
             remove_partial_site(self._site_dir)
