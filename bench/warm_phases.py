@@ -43,6 +43,8 @@ PHASES = [
     ("search: the index of each page", "material.plugins.search.plugin:SearchPlugin.on_page_context"),
     ("search: writing the index", "material.plugins.search.plugin:SearchPlugin.on_post_build"),
     ("i18n: the other languages' setup, search merge", "mkdocs_static_i18n.plugin:I18n.on_post_build"),
+    ("plugin: the changed policies' archives (render, fill, write)", "policykit.mkdocs.archive:on_post_build"),
+    ("plugin: kept archives looked up", "policykit.mkdocs.archive:_restore_kept"),
     ("plugin: archive keys", "policykit.mkdocs.archive:_archive_key"),
     ("plugin: kept archives put back", "policykit.mkdocs.archive_store:restore"),
     ("plugin: archives kept for the next build", "policykit.mkdocs.archive_store:finish"),
@@ -50,6 +52,8 @@ PHASES = [
     ("plugin: per-policy feeds and language feeds", "policykit.mkdocs.feeds:on_post_build"),
     ("plugin: folder sitemaps", "policykit.mkdocs.feeds:write_sitemaps"),
     ("plugin: versions API", "policykit.mkdocs.api:on_post_build"),
+    ("plugin: error pages", "policykit.mkdocs.error_pages:on_post_build"),
+    ("deploy: the theme's files dated (git log of the templates)", "policykit.deploy.theme_time:pin_clock"),
     ("deploy: TimeMaps", "policykit.deploy.memento:write_timemaps"),
     ("deploy: listing and scan of the site", "policykit.deploy.site_scan:read_site"),
     ("deploy: header rules", "policykit.deploy.cache_rules:build_rules"),
@@ -61,6 +65,11 @@ PHASES = [
     ("deploy: manifest.json written", "policykit.deploy.manifest:write_manifest"),
     ("deploy: mtimes set", "policykit.deploy.mtimes:apply_mtimes"),
     ("deploy: the rest of finalize_site", "policykit.deploy.finalize:finalize_site"),
+    ("deploy: the rest of the deploy step", "policykit.mkdocs.deploy:on_post_build"),
+    ("plugin: stamps of the pages", "policykit.mkdocs.site:on_page_content"),
+    ("plugin: stamps and policy list into the pages", "policykit.mkdocs.site:on_page_context"),
+    ("plugin: the render-time bound of the pages", "policykit.mkdocs.render_limit:on_files"),
+    ("plugin: the theme's scripts for the CSP", "policykit.deploy.theme_scripts:ThemeScripts.add_language"),
 ]
 
 
@@ -184,12 +193,12 @@ def main() -> None:
     total_off, total_on = median(offs, "total"), median(ons, "total")
     rest_off = total_off - sum(off for _, off, _ in rows)
     rest_on = total_on - sum(on for _, _, on in rows)
-    print(f"\n{'phase':<52} {'off':>7} {'on':>7} {'on-off':>7}")
+    print(f"\n{'phase':<62} {'off':>7} {'on':>7} {'on-off':>7}")
     for label, off, on in sorted(rows, key=lambda row: row[1] - row[2]):
         if off or on:
-            print(f"{label:<52} {off:7.2f} {on:7.2f} {on - off:+7.2f}")
-    print(f"{'not in a timed phase':<52} {rest_off:7.2f} {rest_on:7.2f} {rest_on - rest_off:+7.2f}")
-    print(f"{'total (median of the rounds)':<52} {total_off:7.2f} {total_on:7.2f} {total_on - total_off:+7.2f}"
+            print(f"{label:<62} {off:7.2f} {on:7.2f} {on - off:+7.2f}")
+    print(f"{'not in a timed phase':<62} {rest_off:7.2f} {rest_on:7.2f} {rest_on - rest_off:+7.2f}")
+    print(f"{'total (median of the rounds)':<62} {total_off:7.2f} {total_on:7.2f} {total_on - total_off:+7.2f}"
           f"  ratio {total_on / total_off:.2f}x")
 
 
