@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Where a warm build's time above hooks off goes: each phase's wall seconds, hooks off and on, alternated.
 
-    python bench/warm_phases.py [--pages 200 --commits 500 --langs zh-Hant,zh-Hans,en] [--rounds 3]
+    python bench/bench_phases.py [--pages 200 --commits 500 --langs zh-Hant,zh-Hans,en] [--rounds 3]
                                 [--workdir /tmp/policy-bench] [--make-corpus PATH]
 
 The same corpus and the same warm build as ``bench_build.py --modes warm``
