@@ -25,7 +25,7 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, TextIO
 
 from policykit.deploy.cache_rules import MATERIAL_HASHED, SiteRules
 from policykit.deploy.header_files import encode_url_path
@@ -160,7 +160,7 @@ def write_manifest(manifest: Mapping[str, Any], path: str | os.PathLike[str]) ->
         fh.write("".join(out))
 
 
-def _encode(value: Any, indent: str, out: list[str], fh: Any) -> None:
+def _encode(value: Any, indent: str, out: list[str], fh: TextIO) -> None:
     """Append json.dumps(value, sort_keys=True, indent=1, ensure_ascii=False) at nesting *indent* to *out*,
     writing *out* to *fh* every few thousand entries."""
     if isinstance(value, str):

@@ -43,9 +43,10 @@ Where it lives:
   and a kept archive's ``history/`` and ``versions/`` folders move back in
   one rename each when they hold exactly the kept files (the very files: the
   store's inodes) and nothing else; otherwise its files are linked from the
-  store as above.  The rest of the old site leaves the site once every
-  language is built, before the deploy step lists the site, and is removed
-  by a process of its own while the deploy step runs (``drop_stash``).
+  store as above.  The rest of the old site leaves the site once the last
+  language's archives are in (``language_done``), before the deploy step
+  lists the site, and a process of its own removes it while the build goes
+  on (``ArchiveStore.drop_stash``).
 * ``mkdocs serve``: a temporary folder beside MkDocs' own temporary site
   folder (the same file system, so hard links work), removed when the
   session ends; records are kept in memory.  With ``--dirty`` MkDocs keeps the
@@ -146,7 +147,6 @@ class ArchiveStore:
         self.stash: str | None = None  # the previous build's files, moved aside in on_pre_build (stash_previous)
         self.removing: subprocess.Popen[bytes] | threading.Thread | None = None  # drop_stash's removal
         self.languages_done: set[str] = set()  # languages whose archives this build restored or wrote
-        self.moved = 0  # files this build moved back from the stash (the tests read it)
         self._count = 0
 
     # -- reading ---------------------------------------------------------------------------------------
@@ -250,7 +250,6 @@ class ArchiveStore:
 
     def new_build(self) -> None:
         """A build starts: nothing written or restored yet (a build cache's records are read again on demand)."""
-        self.moved = 0
         self.languages_done.clear()
         self.saves.clear()
         self.used.clear()
@@ -258,6 +257,29 @@ class ArchiveStore:
         self.scanned = ({}, {})
         if self.persistent:
             self.kept.clear()  # another process may have built since
+
+    def drop_stash(self) -> None:
+        """Remove the previous build's files that no kept archive took back (``stash_previous``).
+
+        They leave the site folder at once (one rename into the store's folder, when it is on the same file
+        system) and are removed there by ``rm -rf`` in a process of its own, on the other core while the
+        build goes on (mkdocs-static-i18n's search merge, the deploy step); the build waits for it before it
+        ends (``finish``, or ``wait_removal`` after an error).  Without ``rm``, a thread removes them; where
+        the rename fails, they are removed here and now.
+        """
+        if self.stash is None:
+            return
+        stash, self.stash = self.stash, None
+        if self.root is not None:
+            trash = os.path.join(self.root, f"{TRASH}{os.getpid()}")
+            try:
+                os.rename(stash, trash)
+            except OSError:
+                pass
+            else:
+                self.removing = _remove_in_background(trash)
+                return
+        shutil.rmtree(stash, ignore_errors=True)
 
     def wait_removal(self) -> None:
         """Wait until the previous site's rest is removed (``drop_stash``)."""
@@ -309,8 +331,9 @@ def stash_previous(config: MkDocsConfig) -> None:
 
     MkDocs then has nothing to remove, and ``restore`` moves each kept archive's folders back in one rename
     each (only when the stash holds exactly the kept files, the very ones: ``_move_folders``), instead of
-    making every folder and linking every file again.  What is left is removed once every language is built
-    (``drop_stash``), before the deploy step lists the site; a build that fails removes it too.  Hidden
+    making every folder and linking every file again.  What is left goes once the last language's archives
+    are in (``language_done``, ``ArchiveStore.drop_stash``), before the deploy step lists the site; a build
+    that fails removes it too.  Hidden
     entries stay where they are, as MkDocs leaves them.  Where a move fails, nothing is stashed: MkDocs
     empties the folder as it always does.
     """
@@ -355,27 +378,10 @@ def language_done(config: MkDocsConfig) -> None:
 
 
 def drop_stash(config: MkDocsConfig) -> None:
-    """Remove the previous build's files that no kept archive took back (``stash_previous``).
-
-    They leave the site folder at once (one rename into the store's folder, when it is on the same file
-    system) and are removed there by ``rm -rf`` in a process of its own, on another core while the deploy
-    step runs; the build waits for it before it ends (``finish``).  Without ``rm``, or where the rename
-    fails, they are removed here and now.
-    """
+    """The previous build's files that no kept archive took back go (``ArchiveStore.drop_stash``)."""
     found = getattr(common.plugin(config), "archive_store", None)
-    if found is None or found.stash is None:
-        return
-    stash, found.stash = found.stash, None
-    if found.root is not None:
-        trash = os.path.join(found.root, f"{TRASH}{os.getpid()}")
-        try:
-            os.rename(stash, trash)
-        except OSError:
-            pass
-        else:
-            found.removing = _remove_in_background(trash)
-            return
-    shutil.rmtree(stash, ignore_errors=True)
+    if found is not None:
+        found.drop_stash()
 
 
 def _remove_in_background(path: str) -> subprocess.Popen[bytes] | threading.Thread:
@@ -516,7 +522,6 @@ def restore(config: MkDocsConfig, store_: ArchiveStore, locale: str, dest: str, 
     elif not all(os.path.isfile(os.path.join(kept.folder, rel)) for rel in kept.paths):
         return False
     moved = _move_folders(store_.stash, site, policy_base(dest), kept.paths, ids) if store_.stash and ids else set()
-    store_.moved += len(moved)
     made: set[str] = set()
     for rel in kept.paths:
         if rel in moved:
@@ -628,7 +633,7 @@ def _holds_exactly(path: str, folder: str, rels: list[str], ids: dict[str, tuple
     try:
         if not stat.S_ISDIR(os.lstat(path).st_mode):
             return False
-        for top, dirs, names in os.walk(path):
+        for top, dirs, names in os.walk(path, onerror=_raise):  # a folder it cannot list: not moved
             rel_top = folder + top[len(path):].replace(os.sep, "/")
             for d in dirs:
                 if os.path.islink(os.path.join(top, d)):
@@ -642,6 +647,10 @@ def _holds_exactly(path: str, folder: str, rels: list[str], ids: dict[str, tuple
     except OSError:
         return False
     return found == len(wanted)
+
+
+def _raise(error: OSError) -> None:
+    raise error
 
 
 def _safe_name(locale: str) -> str:

@@ -374,9 +374,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
     def on_build_error(self, *, error: Exception) -> None:
         validate.restore_epoch(self.state)
         if self.archive_store is not None:
-            if self.archive_store.stash is not None:
-                shutil.rmtree(self.archive_store.stash, ignore_errors=True)  # the old site's files nothing took back
-                self.archive_store.stash = None
+            self.archive_store.drop_stash()  # the old site's files nothing took back
             self.archive_store.wait_removal()
         if self.command == "build" and self._site_dir:
             remove_partial_site(self._site_dir)
