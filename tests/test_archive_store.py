@@ -157,6 +157,17 @@ def test_a_template_change_renders_every_archive_again(repo: GitRepo, tmp_path: 
     assert_same(files(site), fresh_build(repo, tmp_path))
 
 
+def test_a_setting_only_the_page_shell_shows_renders_every_archive_again(repo: GitRepo, tmp_path: Path) -> None:
+    """The keys hold the digest of each shared shell, not each policy's copy of it: a footer change reaches them."""
+    build(repo, tmp_path / "site-1")
+    config = repo.path / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "copyright: Footer marker 2031\n", encoding="utf-8")
+    site = tmp_path / "site-2"
+    assert build(repo, site) == {}  # Material's footer is in every archive page's shell: nothing kept
+    assert "Footer marker 2031" in (site / "zh-Hans/privacy/versions/1/index.html").read_text(encoding="utf-8")
+    assert_same(files(site), fresh_build(repo, tmp_path))
+
+
 def test_effective_date_arriving_renders_that_archive_again(repo: GitRepo, tmp_path: Path) -> None:
     """The clock is not part of the key; what it changes on the pages (the in-force labels) is."""
     set_front_matter(repo, HANS, "effective", "2030-01-01")
@@ -334,3 +345,12 @@ def test_a_stash_left_by_a_killed_build_is_removed_not_published(repo: GitRepo, 
     assert not (site / STASH).exists()
     assert not [p.name for p in (repo.path / STORE).iterdir() if p.name.startswith(".trash-")]
     assert_same(files(site), fresh_build(repo, tmp_path))
+
+
+def test_a_record_digest_is_64_lowercase_hex_digits_or_the_record_is_not_used() -> None:
+    from policykit.mkdocs.archive_store import _sha
+
+    assert _sha("0123456789abcdef" * 4) == "0123456789abcdef" * 4
+    for bad in ("0" * 63, "0" * 65, "A" * 64, "0" * 64 + "\n", "٠" * 64, "g" * 64, 64, None):
+        with pytest.raises(ValueError):
+            _sha(bad)

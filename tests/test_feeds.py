@@ -196,3 +196,69 @@ def test_merge_keeps_the_newest_entries_in_document_order() -> None:
                        entries=[e for f in every for e in f.entries])
     assert merged == whole.sorted_entries()[:4]
     assert feeds.merge(iter(every)) == whole.sorted_entries()  # under the default limit: every entry
+
+
+def _elementtree_feed_xml(feed, *, site_url: str, tz: str, change_note_label: str, updated_if_empty) -> bytes:
+    """The feed as ElementTree writes it: what pages/feeds.py's text writer must match byte for byte."""
+    from policykit.dates import iso_instant
+    from policykit.pages.feeds import ATOM as NS, MEDIA_TYPE, clean, entry_html, entry_id
+
+    def sub(parent, tag, text=None, **attrs):
+        el = ET.SubElement(parent, tag, {k: clean(v) for k, v in attrs.items()})
+        if text is not None:
+            el.text = clean(text)
+        return el
+
+    root = ET.Element("feed", {"xmlns": NS, "{http://www.w3.org/XML/1998/namespace}lang": clean(feed.locale)})
+    sub(root, "id", feed.url)
+    sub(root, "title", feed.title, type="text")
+    sub(root, "updated", iso_instant(feed.updated or updated_if_empty, tz))
+    sub(root, "link", rel="self", type=MEDIA_TYPE, href=feed.url)
+    sub(root, "link", rel="alternate", type="text/html", href=feed.alternate)
+    sub(sub(root, "author"), "name", feed.author)
+    for e in feed.sorted_entries():
+        entry = sub(root, "entry")
+        sub(entry, "id", entry_id(site_url, e.policy_id, e.content_locale, e.number, e.instant, feed.locale))
+        sub(entry, "title", e.title, type="text")
+        sub(entry, "updated", iso_instant(e.updated or e.instant, tz))
+        sub(entry, "link", rel="alternate", type="text/html", href=e.link)
+        sub(entry, "content", entry_html(e, change_note_label), type="html")
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+# Strings from editors and git as they reach a feed: markup, quotes, whitespace of every kind, characters XML
+# forbids, CJK and non-BMP text, and the empty string (an element without text is written as <tag />).
+_NASTY = ["", " ", "  \n ", "a & b <c> \"d\" 'e'", "line\nbreak\ttab\rcr", "\x00\x08\x0b\x1f\ufffe\ud800 bad",
+          "隱私權政策：第 3 版", "😀 𠀋 emoji", "&amp; already escaped &lt;", "]]> <![CDATA[ x", "-->"]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_feed_writer_spells_what_elementtree_writes(seed: int) -> None:
+    import random
+    from datetime import datetime, timedelta, timezone
+
+    from policykit.pages import feeds
+
+    rnd = random.Random(seed)
+    alphabet = "".join(_NASTY) + "abc xyz 123 ／、。"
+
+    def text() -> str:
+        return rnd.choice(_NASTY) if rnd.random() < 0.5 else "".join(rnd.choice(alphabet) for _ in range(rnd.randrange(0, 30)))
+
+    day = datetime(2020, 1, 1, 8, tzinfo=timezone(timedelta(hours=8)))
+    entries = [feeds.FeedEntry(
+        policy_id=rnd.choice(["privacy", "terms of use", "政策"]), content_locale=rnd.choice(["en", "zh-Hant"]),
+        number=n, title=text(), instant=day + timedelta(days=rnd.randrange(0, 900), seconds=rnd.randrange(0, 86400)),
+        link="https://policy.example/" + text(), change_note=text(), summary_text=rnd.choice([None, text()]),
+        effective_text=rnd.choice([None, text()]), effective_changes=tuple(text() for _ in range(rnd.randrange(0, 3))),
+        updated=rnd.choice([None, day + timedelta(days=1000)]),
+    ) for n in range(1, rnd.randrange(0, 6) + 1)]
+    feed = feeds.Feed(path="en/x/feed.xml", url="https://policy.example/" + text(), title=text(),
+                      locale=rnd.choice(["en", "zh-Hant", "x\t&<\"y"]), alternate="https://policy.example/" + text(),
+                      author=text(), policy_id="privacy", entries=entries)
+    args = dict(site_url="https://policy.example/sub/", tz=rnd.choice(["Asia/Taipei", "UTC"]),
+                change_note_label=text(), updated_if_empty=day)
+    got = feeds.feed_xml(feed, **args)
+    assert got == _elementtree_feed_xml(feed, **args)
+    ET.fromstring(got)  # and it is well-formed XML

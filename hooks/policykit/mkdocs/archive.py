@@ -109,6 +109,7 @@ class _Run:
     # Shells are rendered once per language build, page kind and folder depth, with
     # placeholder path segments; each policy then only substitutes its own paths.
     shells: dict[tuple[str, int, bool], str] = field(default_factory=dict)
+    shell_digests: dict[tuple[str, int, bool], str] = field(default_factory=dict)  # their SHA-256 (archive keys)
     # Version entries of any policy file, by source path, for the version pages' language switcher: made
     # once per build (every language build reads the others'), never cleared by on_files.
     entries: dict[str, list[archive.VersionEntry]] = field(default_factory=dict)
@@ -124,6 +125,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     run.pending.clear()
     run.base.clear()
     run.shells.clear()
+    run.shell_digests.clear()
     return files
 
 
@@ -198,14 +200,9 @@ def _policy_shell(config: MkDocsConfig, kind: str, policy_dest: str, translation
     """
     base = archive.policy_base(policy_dest).rstrip("/")
     depth = base.count("/") + 1 if base else 0
-    key = (kind, depth, title is not None)
-    shells = _run(config).shells
-    if key not in shells:
-        shells[key] = _render_shell(config, kind, depth, with_policy_feed=title is not None)
-    shell = shells[key]
+    shell = _shared_shell(config, kind, policy_dest, title)
     if title is not None:
-        if common.feature(config, "feeds"):
-            mkdocs_feeds.linked(config, archive.policy_base(policy_dest) + "feed.xml")  # its sitemap.xml, for Material
+        _link_policy_feed(config, policy_dest)
         feed_title = labels_for(common.current_locale(config)).get("feed_policy_title", "{title}").format(title=title)
         shell = shell.replace(PH_FEED_TITLE, html.escape(feed_title, quote=True))
     if kind == "history":
@@ -219,6 +216,36 @@ def _policy_shell(config: MkDocsConfig, kind: str, policy_dest: str, translation
         target = translations[lang] + suffix if lang in translations else root
         shell = shell.replace(_alt_placeholder(lang), target)
     return shell
+
+
+def _shell_of_depth(policy_dest: str) -> int:
+    base = archive.policy_base(policy_dest).rstrip("/")
+    return base.count("/") + 1 if base else 0
+
+
+def _shared_shell(config: MkDocsConfig, kind: str, policy_dest: str, title: str | None) -> str:
+    """The shell every *kind* page as deep as *policy_dest*'s shares, with placeholders (rendered once)."""
+    key = (kind, _shell_of_depth(policy_dest), title is not None)
+    shells = _run(config).shells
+    if key not in shells:
+        shells[key] = _render_shell(config, kind, key[1], with_policy_feed=title is not None)
+    return shells[key]
+
+
+def _shell_digest(config: MkDocsConfig, kind: str, policy_dest: str, title: str | None) -> str:
+    """SHA-256 of ``_shared_shell``: with the policy's own inputs of ``_policy_shell`` (its folder, translations,
+    feed title, the language roots and labels), which the archive key holds, it decides the policy's shell."""
+    key = (kind, _shell_of_depth(policy_dest), title is not None)
+    digests = _run(config).shell_digests
+    if key not in digests:
+        digests[key] = hashlib.sha256(_shared_shell(config, kind, policy_dest, title).encode("utf-8")).hexdigest()
+    return digests[key]
+
+
+def _link_policy_feed(config: MkDocsConfig, policy_dest: str) -> None:
+    """The policy's feed is linked from its archive pages: a sitemap.xml beside it, for Material (mkdocs_feeds)."""
+    if common.feature(config, "feeds"):
+        mkdocs_feeds.linked(config, archive.policy_base(policy_dest) + "feed.xml")
 
 
 def _relative(target: str, page_url: str) -> str:
@@ -458,7 +485,8 @@ def _archive_key(config: MkDocsConfig, pending: _Pending, entries: list[archive.
         shared, pending.dest, pending.src_path, pending.policy_id, pending.title, sorted(pending.translations.items()),
         pending.feed_title, pending.retired_page, sorted(pending.alternate_src.items()),
         pending.fh.versions, pending.fh.retired, entries,  # not fh.draft: no archive page reads it
-        _switcher_targets(config, pending, entries), [pending.shell(config, kind) for kind in kinds],
+        _switcher_targets(config, pending, entries),
+        [_shell_digest(config, kind, pending.dest, pending.feed_title) for kind in kinds],  # see _policy_shell
         _history_notices(config, pending, common.current_locale(config)),
         [ledger.corrections_for(ledger_state, pending.src_path, e.number) for e in entries],
         jsonld.version_page(config, pending.dest, pending.src_path, pending.title, 1, entries[0].version.date, "0" * 64),
@@ -477,7 +505,7 @@ def _restore_kept(config: MkDocsConfig, kept: archive_store.ArchiveStore, locale
         locale, settings, sorted(common.state(config).features), labels_for(locale),
         str(hist.root), config.site_url, config.use_directory_urls, _timemaps_written(config), mkdocs_deploy.signs(config),
         render_fingerprint, archive_store.code_digest(), archive_store.templates_digest(config, THEME_DIR),
-        archive_store.files_digest(_run(config).files or []),
+        archive_store.files_digest(_run(config).files or []), sorted(_language_roots(config).items()),
     ])
     rest = []
     kept.restored[locale] = kept.rendered[locale] = 0  # this rebuild's counts
@@ -485,6 +513,8 @@ def _restore_kept(config: MkDocsConfig, kept: archive_store.ArchiveStore, locale
         entries = common.version_entries(config, pending.fh)
         _run(config).entries.setdefault(pending.src_path, entries)
         key = _archive_key(config, pending, entries, shared)
+        if pending.feed_title is not None:
+            _link_policy_feed(config, pending.dest)  # as its shell does (the key reads the shared shells only)
         found = kept.get(locale, pending.dest, key)
         if found is None or not archive_store.restore(config, kept, locale, pending.dest, found):
             kept.forget(locale, pending.dest)  # its files are written again, never into a kept one

@@ -66,6 +66,7 @@ import importlib.metadata
 import json
 import os
 import posixpath
+import re
 import shutil
 import stat
 import subprocess
@@ -93,6 +94,7 @@ STASH = ".policy-site-previous"
 #: In the store's folder: the rest of a previous site, removed while the build goes on (``drop_stash``).
 TRASH = ".trash-"
 STATS = "stats.json"  # size and mtime of each kept file, once the build is done
+_HEX64 = re.compile("[0-9a-f]{64}")
 #: Libraries whose output is inside the kept pages (their versions are part of every key).
 RENDERING_LIBRARIES = ("mkdocs", "mkdocs-material", "mkdocs-static-i18n", "Markdown", "pymdown-extensions",
                        "Jinja2", "Babel", "jieba", "PyYAML")
@@ -627,30 +629,32 @@ def _move_folders(stash: str, site: str, base: str, paths: list[str], ids: dict[
 
 
 def _holds_exactly(path: str, folder: str, rels: list[str], ids: dict[str, tuple[int, int]]) -> bool:
-    """*path* (the stash's *folder*) is a real folder whose files are *rels* and nothing else, each with its id."""
+    """*path* (the stash's *folder*) is a real folder whose files are *rels* and nothing else, each with its id.
+
+    Read with ``os.scandir``: a file's type and inode come with its folder's listing, so only the folders are
+    stat'ed (for their device, which their files share).  A folder it cannot list refuses the move.
+    """
     wanted = set(rels)
     found = 0
     try:
-        if not stat.S_ISDIR(os.lstat(path).st_mode):
+        top_stat = os.lstat(path)
+        if not stat.S_ISDIR(top_stat.st_mode):
             return False
-        for top, dirs, names in os.walk(path, onerror=_raise):  # a folder it cannot list: not moved
-            rel_top = folder + top[len(path):].replace(os.sep, "/")
-            for d in dirs:
-                if os.path.islink(os.path.join(top, d)):
-                    return False
-            for name in names:
-                rel = f"{rel_top}/{name}"
-                st = os.lstat(os.path.join(top, name))
-                if rel not in wanted or not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) != ids.get(rel):
-                    return False
-                found += 1
+        todo = [(path, folder, top_stat.st_dev)]
+        while todo:
+            top, rel_top, device = todo.pop()
+            with os.scandir(top) as listing:
+                for entry in listing:
+                    rel = f"{rel_top}/{entry.name}"
+                    if entry.is_dir(follow_symlinks=False):
+                        todo.append((entry.path, rel, entry.stat(follow_symlinks=False).st_dev))
+                        continue
+                    if rel not in wanted or not entry.is_file(follow_symlinks=False) or (device, entry.inode()) != ids.get(rel):
+                        return False  # a stray file, a symlink (is_file without following is False) or another file
+                    found += 1
     except OSError:
         return False
     return found == len(wanted)
-
-
-def _raise(error: OSError) -> None:
-    raise error
 
 
 def _safe_name(locale: str) -> str:
@@ -692,7 +696,7 @@ def _sha(value: Any, *, csp: bool = False) -> str:
     if csp:
         if not (value.startswith("'sha256-") and value.endswith("'") and len(value) == 53):
             raise ValueError(f"not a CSP hash: {value!r}")
-    elif len(value) != 64 or any(ch not in "0123456789abcdef" for ch in value):
+    elif _HEX64.fullmatch(value) is None:
         raise ValueError(f"not a SHA-256: {value!r}")
     return value
 

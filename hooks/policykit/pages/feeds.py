@@ -13,7 +13,6 @@ from __future__ import annotations
 import heapq
 import html
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Mapping, Sequence
@@ -30,7 +29,6 @@ from policykit.diff.htmldiff import DiffSummary
 LANGUAGE_FEED_ENTRIES = 100
 
 ATOM = "http://www.w3.org/2005/Atom"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 FEED_NAME = generated.register(generated.LANGUAGE, "feed.xml", "the language's feed")
 generated.register(generated.POLICY, FEED_NAME, "the policy's feed")
 MEDIA_TYPE = "application/atom+xml"
@@ -125,7 +123,7 @@ def entry_id(site_url: str, policy_id: str, content_locale: str, number: int, ve
 
 
 def clean(text: str) -> str:
-    """*text* without characters XML 1.0 forbids (ElementTree escapes the rest)."""
+    """*text* without characters XML 1.0 forbids (``_text`` and ``_attr`` escape the rest)."""
     return _NOT_XML.sub("\ufffd", text)
 
 
@@ -141,32 +139,52 @@ def entry_html(entry: FeedEntry, change_note_label: str) -> str:
     return out
 
 
+def _text(text: str) -> str:
+    """Character data as ElementTree writes it: ``&``, ``<`` and ``>`` escaped (after ``clean``)."""
+    return clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attr(text: str) -> str:
+    """An attribute value as ElementTree writes it: also ``"``, CR, LF and tab as references."""
+    return (_text(text).replace('"', "&quot;").replace("\r", "&#13;").replace("\n", "&#10;")
+            .replace("\t", "&#09;"))
+
+
+def _element(tag: str, text: str | None = None, **attrs: str) -> str:
+    """A leaf element: ``<tag a="v">text</tag>``, or ``<tag a="v" />`` without text."""
+    head = tag + "".join(f' {name}="{_attr(value)}"' for name, value in attrs.items())
+    body = _text(text) if text is not None else ""
+    return f"<{head}>{body}</{tag}>" if body else f"<{head} />"
+
+
 def feed_xml(feed: Feed, *, site_url: str, tz: str, change_note_label: str, updated_if_empty: datetime) -> bytes:
-    """The Atom document of *feed* (UTF-8, with an XML declaration); ids are minted under *site_url*."""
+    """The Atom document of *feed* (UTF-8, with an XML declaration); ids are minted under *site_url*.
 
-    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        el = ET.SubElement(parent, tag, {k: clean(v) for k, v in attrs.items()})
-        if text is not None:
-            el.text = clean(text)
-        return el
-
-    root = ET.Element("feed", {"xmlns": ATOM, XML_LANG: clean(feed.locale)})
-    sub(root, "id", feed.url)
-    sub(root, "title", feed.title, type="text")
-    sub(root, "updated", iso_instant(feed.updated or updated_if_empty, tz))
-    sub(root, "link", rel="self", type=MEDIA_TYPE, href=feed.url)
-    sub(root, "link", rel="alternate", type="text/html", href=feed.alternate)
-    author = sub(root, "author")
-    sub(author, "name", feed.author)
+    Written as text, byte for byte what ``ElementTree.indent`` and ``tostring`` make of the same tree
+    (``tests/test_feeds.py`` compares them) in a fifth of the time: a build writes one feed per policy and
+    language.
+    """
+    one, two = "\n  ", "\n    "  # ElementTree.indent's: a level is two spaces
+    root = [
+        _element("id", feed.url),
+        _element("title", feed.title, type="text"),
+        _element("updated", iso_instant(feed.updated or updated_if_empty, tz)),
+        _element("link", rel="self", type=MEDIA_TYPE, href=feed.url),
+        _element("link", rel="alternate", type="text/html", href=feed.alternate),
+        f"<author>{two}{_element('name', feed.author)}{one}</author>",
+    ]
     for e in feed.sorted_entries():
-        entry = sub(root, "entry")
-        sub(entry, "id", entry_id(site_url, e.policy_id, e.content_locale, e.number, e.instant, feed.locale))
-        sub(entry, "title", e.title, type="text")
-        sub(entry, "updated", iso_instant(e.updated or e.instant, tz))
-        sub(entry, "link", rel="alternate", type="text/html", href=e.link)
-        sub(entry, "content", entry_html(e, change_note_label), type="html")
-    ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+        entry = [
+            _element("id", entry_id(site_url, e.policy_id, e.content_locale, e.number, e.instant, feed.locale)),
+            _element("title", e.title, type="text"),
+            _element("updated", iso_instant(e.updated or e.instant, tz)),
+            _element("link", rel="alternate", type="text/html", href=e.link),
+            _element("content", entry_html(e, change_note_label), type="html"),
+        ]
+        root.append(f"<entry>{two}{two.join(entry)}{one}</entry>")
+    text = (f"<?xml version='1.0' encoding='utf-8'?>\n<feed xmlns=\"{ATOM}\" xml:lang=\"{_attr(feed.locale)}\">"
+            f"{one}{one.join(root)}\n</feed>\n")
+    return text.encode("utf-8")
 
 
 def summary_text(summary: DiffSummary | None, labels: Mapping[str, str]) -> str | None:
