@@ -140,3 +140,7 @@ def test_write_manifest_spells_every_json_value_as_manifest_json_does(tmp_path, 
     target = tmp_path / "manifest.json"
     write_manifest(manifest, target)
     assert target.read_text(encoding="utf-8") == manifest_json(manifest)
+    # The versions API spells its documents with the same module (policykit.json_text).
+    from policykit import json_text
+
+    assert json_text.dumps(manifest) == json.dumps(manifest, sort_keys=True, indent=1, ensure_ascii=False)

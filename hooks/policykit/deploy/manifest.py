@@ -25,8 +25,9 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping, TextIO
+from typing import Any, Mapping
 
+from policykit import json_text
 from policykit.deploy.cache_rules import MATERIAL_HASHED, SiteRules
 from policykit.deploy.header_files import encode_url_path
 from policykit.deploy.mtimes import to_epoch
@@ -123,32 +124,25 @@ def manifest_json(manifest: Mapping[str, Any]) -> str:
     return json.dumps(manifest, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
 
 
-#: write_manifest writes the text in pieces of about this many characters.
+#: write_manifest's fallback writes the text in pieces of about this many characters.
 _WRITE_PIECE = 1 << 20
-_ESCAPE = json.encoder.encode_basestring  # json's own string escaping with ensure_ascii=False (C when available)
-
-
-class _NotPlain(Exception):
-    """A value write_manifest's encoder does not spell itself (json's encoder writes the manifest instead)."""
 
 
 def write_manifest(manifest: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
     """Write ``manifest_json(manifest)`` to *path* without holding the whole text (or the encoder's list of
     its millions of pieces) in memory: at 100,000 files that text is the deploy step's largest object.
 
-    json's encoder with ``indent`` is its pure-Python one, a generator per nesting level; ``_encode`` spells
-    the same text (strings by json's own escaping) in about a third of the time.  A value it does not spell
-    (a key that is not a string, a type JSON has no literal for) makes json's encoder write the file instead.
+    Spelled by ``policykit.json_text`` (the same text as json's indenting encoder, in a third of the time);
+    a value it does not spell makes json's encoder write the file instead.
     """
     with open(path, "w", encoding="utf-8") as fh:
-        out: list[str] = []
         try:
-            _encode(manifest, "", out, fh)
-        except _NotPlain:
+            json_text.write(manifest, fh.write)
+        except json_text.NotPlain:
             fh.seek(0)
             fh.truncate()
-            out.clear()
             encoder = json.JSONEncoder(sort_keys=True, indent=1, ensure_ascii=False)
+            out: list[str] = []
             size = 0
             for chunk in encoder.iterencode(manifest):
                 out.append(chunk)
@@ -156,54 +150,8 @@ def write_manifest(manifest: Mapping[str, Any], path: str | os.PathLike[str]) ->
                 if size >= _WRITE_PIECE:
                     fh.write("".join(out))
                     out, size = [], 0
-        out.append("\n")
-        fh.write("".join(out))
-
-
-def _encode(value: Any, indent: str, out: list[str], fh: TextIO) -> None:
-    """Append json.dumps(value, sort_keys=True, indent=1, ensure_ascii=False) at nesting *indent* to *out*,
-    writing *out* to *fh* every few thousand entries."""
-    if isinstance(value, str):
-        out.append(_ESCAPE(value))
-    elif value is None:
-        out.append("null")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
-    elif isinstance(value, int):
-        out.append(int.__repr__(value))
-    elif isinstance(value, float):
-        out.append(json.dumps(value))
-    elif isinstance(value, dict):
-        if not value:
-            out.append("{}")
-            return
-        if not all(isinstance(k, str) for k in value):
-            raise _NotPlain
-        inner = indent + " "
-        sep = "{\n" + inner
-        for key in sorted(value):
-            out.append(sep + _ESCAPE(key) + ": ")
-            _encode(value[key], inner, out, fh)
-            sep = ",\n" + inner
-        out.append("\n" + indent + "}")
-        if len(out) > 1 << 16:
             fh.write("".join(out))
-            out.clear()
-    elif isinstance(value, (list, tuple)):
-        if not value:
-            out.append("[]")
-            return
-        inner = indent + " "
-        sep = "[\n" + inner
-        for item in value:
-            out.append(sep)
-            _encode(item, inner, out, fh)
-            sep = ",\n" + inner
-        out.append("\n" + indent + "]")
-    else:
-        raise _NotPlain
+        fh.write("\n")
 
 
 def load_manifest(source: str | os.PathLike[str], timeout: float = 30.0) -> dict[str, Any]:

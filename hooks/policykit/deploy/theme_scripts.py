@@ -118,8 +118,8 @@ class ThemeScripts:
         *context* needs what the partials read, at least ``config``; ``base_url``
         is set here.  Call once per language build (each has its own config).
         """
-        names = sorted(n for n in env.list_templates() if n.startswith(SCRIPT_PARTIALS) and n.endswith(".html"))
-        known = set(env.list_templates())
+        known = set(env.list_templates())  # once: it walks every folder of the theme
+        names = sorted(n for n in known if n.startswith(SCRIPT_PARTIALS) and n.endswith(".html"))
         names += [n for n in EXTRA_SCRIPT_PARTIALS if n in known]
         for name in names:
             wrapper = env.from_string(_WRAPPER.replace("CONDITION", CONDITIONS.get(name, "true")))

@@ -30,6 +30,9 @@ class _Run:
     """The policies of this build (every language), on the plugin instance (common.BuildState.slot)."""
 
     policies: dict[str, versions_api.ApiPolicy] = field(default_factory=dict)  # by folder
+    # The ledger's text hashes by source path and version (``_text_sha256``), and the ledger result they are of.
+    texts: dict[str, dict[int, str]] = field(default_factory=dict)
+    texts_of: Any = None
 
 
 def _run(config: MkDocsConfig) -> _Run:
@@ -39,10 +42,12 @@ def _run(config: MkDocsConfig) -> _Run:
 def _text_sha256(config: MkDocsConfig, src_path: str) -> dict[int, str]:
     """Version number -> the ledger's text hash of the policy file *src_path* (manifest.json's ``sha256``)."""
     result = common.state(config).ledger
-    for pv in (result.policies.values() if result is not None else ()):
-        if pv.src_path == src_path:
-            return {r.number: r.sha256 for r in pv.versions}
-    return {}
+    run = _run(config)
+    if run.texts_of is not result:  # indexed once per ledger result, not searched once per policy
+        run.texts, run.texts_of = {}, result
+        for pv in (result.policies.values() if result is not None else ()):
+            run.texts.setdefault(pv.src_path, {r.number: r.sha256 for r in pv.versions})
+    return run.texts.get(src_path, {})
 
 
 def add_policy(config: MkDocsConfig, dest: str, src_path: str, policy_id: str, title: str,

@@ -481,6 +481,7 @@ def _archive_key(config: MkDocsConfig, pending: _Pending, entries: list[archive.
     ledger_state = common.state(config).ledger
     locale = common.current_locale(config)
     labels, tz = labels_for(locale), common.settings(config).timezone
+    now = effective.build_now(entries, build_time())
     return archive_store.digest([
         shared, pending.dest, pending.src_path, pending.policy_id, pending.title, sorted(pending.translations.items()),
         pending.feed_title, pending.retired_page, sorted(pending.alternate_src.items()),
@@ -490,7 +491,7 @@ def _archive_key(config: MkDocsConfig, pending: _Pending, entries: list[archive.
         _history_notices(config, pending, common.current_locale(config)),
         [ledger.corrections_for(ledger_state, pending.src_path, e.number) for e in entries],
         jsonld.version_page(config, pending.dest, pending.src_path, pending.title, 1, entries[0].version.date, "0" * 64),
-        [_in_force(e, entries, labels, locale, tz) for e in entries],
+        [effective.in_force_label(e, labels, locale, tz, now) for e in entries],  # as _in_force, "now" once
     ])
 
 

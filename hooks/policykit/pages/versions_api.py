@@ -19,13 +19,12 @@ writes links.  Byte-reproducible: sorted keys, no build time.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from importlib import resources
 from typing import Any, Iterable
 
-from policykit import generated
+from policykit import generated, json_text
 from policykit.deploy.header_files import link_form
 from policykit.pages.jsonld import html_safe
 
@@ -154,7 +153,7 @@ def dumps(document: dict[str, Any]) -> bytes:
     """The bytes of a document: UTF-8, sorted keys, one trailing newline (the same data, the same bytes).
 
     Editor-written text (titles, change notes) keeps its value but never its ``<`` (``jsonld.html_safe``)."""
-    return (html_safe(json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1)) + "\n").encode("utf-8")
+    return (html_safe(json_text.dumps(document)) + "\n").encode("utf-8")  # json.dumps(sort_keys, indent=1)
 
 
 def schema_bytes(name: str) -> bytes:
