@@ -199,7 +199,7 @@ def _policy_shell(config: MkDocsConfig, kind: str, policy_dest: str, translation
     links the policy's own feed as well as the language's.
     """
     base = archive.policy_base(policy_dest).rstrip("/")
-    depth = base.count("/") + 1 if base else 0
+    depth = _folder_depth(policy_dest)
     shell = _shared_shell(config, kind, policy_dest, title)
     if title is not None:
         _link_policy_feed(config, policy_dest)
@@ -218,14 +218,15 @@ def _policy_shell(config: MkDocsConfig, kind: str, policy_dest: str, translation
     return shell
 
 
-def _shell_of_depth(policy_dest: str) -> int:
+def _folder_depth(policy_dest: str) -> int:
+    """How many folders deep the policy's archive base is (``en/privacy/`` -> 2; the shells are shared by depth)."""
     base = archive.policy_base(policy_dest).rstrip("/")
     return base.count("/") + 1 if base else 0
 
 
 def _shared_shell(config: MkDocsConfig, kind: str, policy_dest: str, title: str | None) -> str:
     """The shell every *kind* page as deep as *policy_dest*'s shares, with placeholders (rendered once)."""
-    key = (kind, _shell_of_depth(policy_dest), title is not None)
+    key = (kind, _folder_depth(policy_dest), title is not None)
     shells = _run(config).shells
     if key not in shells:
         shells[key] = _render_shell(config, kind, key[1], with_policy_feed=title is not None)
@@ -235,7 +236,7 @@ def _shared_shell(config: MkDocsConfig, kind: str, policy_dest: str, title: str 
 def _shell_digest(config: MkDocsConfig, kind: str, policy_dest: str, title: str | None) -> str:
     """SHA-256 of ``_shared_shell``: with the policy's own inputs of ``_policy_shell`` (its folder, translations,
     feed title, the language roots and labels), which the archive key holds, it decides the policy's shell."""
-    key = (kind, _shell_of_depth(policy_dest), title is not None)
+    key = (kind, _folder_depth(policy_dest), title is not None)
     digests = _run(config).shell_digests
     if key not in digests:
         digests[key] = hashlib.sha256(_shared_shell(config, kind, policy_dest, title).encode("utf-8")).hexdigest()
