@@ -18,7 +18,7 @@ import re
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -224,9 +224,14 @@ def _folder_depth(policy_dest: str) -> int:
     return base.count("/") + 1 if base else 0
 
 
+def _shell_key(kind: str, policy_dest: str, title: str | None) -> tuple[str, int, bool]:
+    """What a shared shell is rendered for: the page kind, the folder depth, whether a policy feed is linked."""
+    return (kind, _folder_depth(policy_dest), title is not None)
+
+
 def _shared_shell(config: MkDocsConfig, kind: str, policy_dest: str, title: str | None) -> str:
     """The shell every *kind* page as deep as *policy_dest*'s shares, with placeholders (rendered once)."""
-    key = (kind, _folder_depth(policy_dest), title is not None)
+    key = _shell_key(kind, policy_dest, title)
     shells = _run(config).shells
     if key not in shells:
         shells[key] = _render_shell(config, kind, key[1], with_policy_feed=title is not None)
@@ -236,7 +241,7 @@ def _shared_shell(config: MkDocsConfig, kind: str, policy_dest: str, title: str 
 def _shell_digest(config: MkDocsConfig, kind: str, policy_dest: str, title: str | None) -> str:
     """SHA-256 of ``_shared_shell``: with the policy's own inputs of ``_policy_shell`` (its folder, translations,
     feed title, the language roots and labels), which the archive key holds, it decides the policy's shell."""
-    key = (kind, _folder_depth(policy_dest), title is not None)
+    key = _shell_key(kind, policy_dest, title)
     digests = _run(config).shell_digests
     if key not in digests:
         digests[key] = hashlib.sha256(_shared_shell(config, kind, policy_dest, title).encode("utf-8")).hexdigest()
@@ -492,7 +497,7 @@ def _archive_key(config: MkDocsConfig, pending: _Pending, entries: list[archive.
         _history_notices(config, pending, common.current_locale(config)),
         [ledger.corrections_for(ledger_state, pending.src_path, e.number) for e in entries],
         jsonld.version_page(config, pending.dest, pending.src_path, pending.title, 1, entries[0].version.date, "0" * 64),
-        [effective.in_force_label(e, labels, locale, tz, now) for e in entries],  # as _in_force, "now" once
+        [_in_force(e, entries, labels, locale, tz, now) for e in entries],
     ])
 
 
@@ -581,9 +586,13 @@ def _write(data: bytes, path: str) -> None:
     write_file(data, path)
 
 
-def _in_force(entry: archive.VersionEntry, entries: list[archive.VersionEntry], labels: dict[str, str], locale: str, tz: str) -> effective.Timed:
-    """The version's in-force label: true on any date (policy.js picks the exact one by the reader's clock)."""
-    return effective.in_force_label(entry, labels, locale, tz, effective.build_now(entries, build_time()))
+def _in_force(entry: archive.VersionEntry, entries: list[archive.VersionEntry], labels: dict[str, str], locale: str, tz: str,
+              now: datetime | None = None) -> effective.Timed:
+    """The version's in-force label: true on any date (policy.js picks the exact one by the reader's clock).
+
+    *now*: ``effective.build_now(entries, build_time())``, made once by a caller that labels every version.
+    """
+    return effective.in_force_label(entry, labels, locale, tz, now if now is not None else effective.build_now(entries, build_time()))
 
 
 def _effective_changes(entry: archive.VersionEntry, labels: dict[str, str], locale: str, tz: str) -> list[str]:

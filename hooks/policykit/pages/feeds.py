@@ -161,8 +161,8 @@ def feed_xml(feed: Feed, *, site_url: str, tz: str, change_note_label: str, upda
     """The Atom document of *feed* (UTF-8, with an XML declaration); ids are minted under *site_url*.
 
     Written as text, byte for byte what ``ElementTree.indent`` and ``tostring`` make of the same tree
-    (``tests/test_feeds.py`` compares them) in a fifth of the time: a build writes one feed per policy and
-    language.
+    (``tests/test_feeds.py`` compares them) in under half the time (139 against 371 µs for a feed of four
+    entries): a build writes one feed per policy and language.
     """
     one, two = "\n  ", "\n    "  # ElementTree.indent's: a level is two spaces
     root = [
